@@ -1,0 +1,642 @@
+//! Azure facts as data: resource types and API versions, private-link group ids and DNS zones
+//! per cloud, naming rules, regions, support dates. Nothing else in amlpe spells these.
+//!
+//! Sources: the API versions are the newest stable ones in the resource schemas of August
+//! 2026; zones follow Microsoft Learn's "Azure Private Endpoint DNS configuration" (Key Vault
+//! uses `privatelink.vaultcore.*`, not the `keyvaultDns` suffix, which names a zone that never
+//! receives records).
+
+use crate::scenario::{Cloud, Target};
+
+/// A resource type amlpe emits, with the API version every output uses for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceType {
+    pub name: &'static str,
+    pub api_version: &'static str,
+}
+
+macro_rules! types {
+    ($( $c:ident = $n:literal @ $v:literal; )*) => {
+        $( pub const $c: ResourceType = ResourceType { name: $n, api_version: $v }; )*
+        /// Every type amlpe can emit.
+        pub const ALL_TYPES: &[ResourceType] = &[ $( $c, )* ];
+    };
+}
+
+types! {
+    RESOURCE_GROUP = "Microsoft.Resources/resourceGroups" @ "2025-04-01";
+    DEPLOYMENT = "Microsoft.Resources/deployments" @ "2025-04-01";
+    VNET = "Microsoft.Network/virtualNetworks" @ "2025-07-01";
+    SUBNET = "Microsoft.Network/virtualNetworks/subnets" @ "2025-07-01";
+    NSG = "Microsoft.Network/networkSecurityGroups" @ "2025-07-01";
+    PRIVATE_ENDPOINT = "Microsoft.Network/privateEndpoints" @ "2025-07-01";
+    ZONE_GROUP = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups" @ "2025-07-01";
+    DNS_ZONE = "Microsoft.Network/privateDnsZones" @ "2024-06-01";
+    DNS_LINK = "Microsoft.Network/privateDnsZones/virtualNetworkLinks" @ "2024-06-01";
+    STORAGE = "Microsoft.Storage/storageAccounts" @ "2026-04-01";
+    KEY_VAULT = "Microsoft.KeyVault/vaults" @ "2026-02-01";
+    REGISTRY = "Microsoft.ContainerRegistry/registries" @ "2025-11-01";
+    APP_INSIGHTS = "Microsoft.Insights/components" @ "2020-02-02";
+    LOG_ANALYTICS = "Microsoft.OperationalInsights/workspaces" @ "2025-07-01";
+    WORKSPACE = "Microsoft.MachineLearningServices/workspaces" @ "2026-05-01";
+    COMPUTE = "Microsoft.MachineLearningServices/workspaces/computes" @ "2026-05-01";
+    AKS = "Microsoft.ContainerService/managedClusters" @ "2026-05-01";
+    K8S_EXTENSION = "Microsoft.KubernetesConfiguration/extensions" @ "2025-03-01";
+}
+
+/// How a template spells a zone name so it follows the cloud it is deployed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZoneSpelling {
+    /// A fixed name (the cloud is known when the scenario is planned).
+    Literal,
+    /// `prefix` + `environment().suffixes.<suffix>`: the linters reject literal cloud hosts.
+    EnvSuffix {
+        prefix: &'static str,
+        suffix: &'static str,
+    },
+}
+
+/// A private DNS zone that a private-link target registers in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zone {
+    /// Short key used in symbols and file names (`api`, `notebooks`, `blob` ...).
+    pub key: &'static str,
+    pub name: &'static str,
+    pub spelling: ZoneSpelling,
+    /// The public zone a custom DNS server forwards (not the privatelink one).
+    pub forward: &'static str,
+}
+
+/// What a private endpoint of a target connects to, and the zones its records live in.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetFacts {
+    pub target: Target,
+    pub group_id: &'static str,
+    pub resource: ResourceType,
+    pub label: &'static str,
+    pub short: &'static str,
+}
+
+pub fn target(t: Target) -> TargetFacts {
+    let (group_id, resource, label, short) = match t {
+        Target::Workspace => ("amlworkspace", WORKSPACE, "workspace", "mlw"),
+        Target::StorageBlob => ("blob", STORAGE, "storage account (blob)", "blob"),
+        Target::StorageFile => ("file", STORAGE, "storage account (file)", "file"),
+        Target::KeyVault => ("vault", KEY_VAULT, "key vault", "kv"),
+        Target::ContainerRegistry => ("registry", REGISTRY, "container registry", "cr"),
+    };
+    TargetFacts {
+        target: t,
+        group_id,
+        resource,
+        label,
+        short,
+    }
+}
+
+const fn lit(key: &'static str, name: &'static str, forward: &'static str) -> Zone {
+    Zone {
+        key,
+        name,
+        spelling: ZoneSpelling::Literal,
+        forward,
+    }
+}
+
+const fn env(
+    key: &'static str,
+    name: &'static str,
+    prefix: &'static str,
+    suffix: &'static str,
+    forward: &'static str,
+) -> Zone {
+    Zone {
+        key,
+        name,
+        spelling: ZoneSpelling::EnvSuffix { prefix, suffix },
+        forward,
+    }
+}
+
+/// The zones a target's endpoint registers in, in zone-group order. The workspace needs two
+/// (api and notebooks) in one zone group: forgetting notebooks breaks studio and notebooks.
+pub fn zones(cloud: Cloud, t: Target) -> Vec<Zone> {
+    use Cloud::*;
+    match (t, cloud) {
+        (Target::Workspace, AzureCloud) => vec![
+            lit("api", "privatelink.api.azureml.ms", "api.azureml.ms"),
+            lit(
+                "notebooks",
+                "privatelink.notebooks.azure.net",
+                "notebooks.azure.net",
+            ),
+        ],
+        (Target::Workspace, AzureUSGovernment) => vec![
+            lit("api", "privatelink.api.ml.azure.us", "api.ml.azure.us"),
+            lit(
+                "notebooks",
+                "privatelink.notebooks.usgovcloudapi.net",
+                "notebooks.usgovcloudapi.net",
+            ),
+        ],
+        (Target::Workspace, AzureChinaCloud) => vec![
+            lit("api", "privatelink.api.ml.azure.cn", "api.ml.azure.cn"),
+            lit(
+                "notebooks",
+                "privatelink.notebooks.chinacloudapi.cn",
+                "notebooks.chinacloudapi.cn",
+            ),
+        ],
+        (Target::StorageBlob, c) => {
+            let (name, forward) = match c {
+                AzureCloud => ("privatelink.blob.core.windows.net", "blob.core.windows.net"),
+                AzureUSGovernment => (
+                    "privatelink.blob.core.usgovcloudapi.net",
+                    "blob.core.usgovcloudapi.net",
+                ),
+                AzureChinaCloud => (
+                    "privatelink.blob.core.chinacloudapi.cn",
+                    "blob.core.chinacloudapi.cn",
+                ),
+            };
+            vec![env("blob", name, "privatelink.blob.", "storage", forward)]
+        }
+        (Target::StorageFile, c) => {
+            let (name, forward) = match c {
+                AzureCloud => ("privatelink.file.core.windows.net", "file.core.windows.net"),
+                AzureUSGovernment => (
+                    "privatelink.file.core.usgovcloudapi.net",
+                    "file.core.usgovcloudapi.net",
+                ),
+                AzureChinaCloud => (
+                    "privatelink.file.core.chinacloudapi.cn",
+                    "file.core.chinacloudapi.cn",
+                ),
+            };
+            vec![env("file", name, "privatelink.file.", "storage", forward)]
+        }
+        (Target::KeyVault, AzureCloud) => vec![lit(
+            "vault",
+            "privatelink.vaultcore.azure.net",
+            "vault.azure.net",
+        )],
+        (Target::KeyVault, AzureUSGovernment) => vec![lit(
+            "vault",
+            "privatelink.vaultcore.usgovcloudapi.net",
+            "vault.usgovcloudapi.net",
+        )],
+        (Target::KeyVault, AzureChinaCloud) => vec![lit(
+            "vault",
+            "privatelink.vaultcore.azure.cn",
+            "vault.azure.cn",
+        )],
+        (Target::ContainerRegistry, c) => {
+            let (name, fwd) = match c {
+                AzureCloud => ("privatelink.azurecr.io", "azurecr.io"),
+                AzureUSGovernment => ("privatelink.azurecr.us", "azurecr.us"),
+                AzureChinaCloud => ("privatelink.azurecr.cn", "azurecr.cn"),
+            };
+            vec![env("registry", name, "privatelink", "acrLoginServer", fwd)]
+        }
+    }
+}
+
+/// Public zones that custom DNS servers must forward to Azure DNS (168.63.129.16) so the
+/// privatelink CNAMEs resolve; the workspace's compute instances also use these.
+pub fn forwarded_workspace_zones(cloud: Cloud) -> &'static [&'static str] {
+    match cloud {
+        Cloud::AzureCloud => &[
+            "api.azureml.ms",
+            "notebooks.azure.net",
+            "instances.azureml.ms",
+            "aznbcontent.net",
+            "inference.ml.azure.com",
+        ],
+        Cloud::AzureUSGovernment => &[
+            "api.ml.azure.us",
+            "notebooks.usgovcloudapi.net",
+            "instances.azureml.us",
+            "aznbcontent.net",
+            "inference.ml.azure.us",
+        ],
+        Cloud::AzureChinaCloud => &[
+            "api.ml.azure.cn",
+            "notebooks.chinacloudapi.cn",
+            "instances.azureml.cn",
+            "aznbcontent.net",
+            "inference.ml.azure.cn",
+        ],
+    }
+}
+
+pub fn cloud_name(c: Cloud) -> &'static str {
+    match c {
+        Cloud::AzureCloud => "AzureCloud",
+        Cloud::AzureUSGovernment => "AzureUSGovernment",
+        Cloud::AzureChinaCloud => "AzureChinaCloud",
+    }
+}
+
+/// The portal of each cloud, for the runbook's portal steps.
+pub fn portal(c: Cloud) -> &'static str {
+    match c {
+        Cloud::AzureCloud => "https://portal.azure.com",
+        Cloud::AzureUSGovernment => "https://portal.azure.us",
+        Cloud::AzureChinaCloud => "https://portal.azure.cn",
+    }
+}
+
+/// Regions known to host Azure Machine Learning, per cloud. An unknown one is a warning,
+/// not an error: Azure adds regions faster than tools ship.
+pub fn regions(c: Cloud) -> &'static [&'static str] {
+    match c {
+        Cloud::AzureCloud => &[
+            "australiacentral",
+            "australiaeast",
+            "australiasoutheast",
+            "brazilsouth",
+            "canadacentral",
+            "canadaeast",
+            "centralindia",
+            "centralus",
+            "eastasia",
+            "eastus",
+            "eastus2",
+            "francecentral",
+            "germanywestcentral",
+            "israelcentral",
+            "italynorth",
+            "japaneast",
+            "japanwest",
+            "koreacentral",
+            "mexicocentral",
+            "northcentralus",
+            "northeurope",
+            "norwayeast",
+            "polandcentral",
+            "qatarcentral",
+            "southafricanorth",
+            "southcentralus",
+            "southeastasia",
+            "southindia",
+            "spaincentral",
+            "swedencentral",
+            "switzerlandnorth",
+            "uaenorth",
+            "uksouth",
+            "ukwest",
+            "westcentralus",
+            "westeurope",
+            "westus",
+            "westus2",
+            "westus3",
+        ],
+        Cloud::AzureUSGovernment => &["usgovarizona", "usgovvirginia", "usgovtexas"],
+        Cloud::AzureChinaCloud => &["chinaeast2", "chinanorth2", "chinanorth3"],
+    }
+}
+
+/// End-of-support dates of the legacy dialects.
+pub const CLI_V1_END_OF_SUPPORT: &str = "2025-09-30";
+pub const SDK_V1_END_OF_SUPPORT: &str = "2026-06-30";
+
+/// The `$schema` line of `az ml workspace` YAML files.
+pub const WORKSPACE_YAML_SCHEMA: &str =
+    "https://azuremlschemas.azureedge.net/latest/workspace.schema.json";
+
+/// Extension type and release train of the Azure ML extension for Kubernetes.
+pub const AML_EXTENSION_TYPE: &str = "microsoft.azureml.kubernetes";
+pub const AML_EXTENSION_TRAIN: &str = "stable";
+
+/// The Docker bridge range that collides with compute's container networking.
+pub const DOCKER_BRIDGE: &str = "172.17.0.0/16";
+
+/// Azure's naming rules, per resource kind, as amlpe checks them before rendering anything.
+#[derive(Debug, Clone, Copy)]
+pub struct NameRule {
+    pub kind: &'static str,
+    pub min: usize,
+    pub max: usize,
+    /// Allowed characters, as a description and a predicate.
+    pub chars: &'static str,
+    pub allowed: fn(char) -> bool,
+    pub first: fn(char) -> bool,
+    pub last: fn(char) -> bool,
+    pub first_desc: &'static str,
+    pub last_desc: &'static str,
+    pub no_double_hyphen: bool,
+}
+
+fn alnum(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+fn lower_alnum(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit()
+}
+fn letter(c: char) -> bool {
+    c.is_ascii_alphabetic()
+}
+fn lower_letter(c: char) -> bool {
+    c.is_ascii_lowercase()
+}
+fn alnum_hyphen(c: char) -> bool {
+    alnum(c) || c == '-'
+}
+fn lower_alnum_hyphen(c: char) -> bool {
+    lower_alnum(c) || c == '-'
+}
+fn alnum_hyphen_underscore(c: char) -> bool {
+    alnum(c) || c == '-' || c == '_'
+}
+fn net_chars(c: char) -> bool {
+    alnum(c) || matches!(c, '-' | '_' | '.')
+}
+fn rg_chars(c: char) -> bool {
+    alnum(c) || matches!(c, '-' | '_' | '.' | '(' | ')')
+}
+fn alnum_or_underscore(c: char) -> bool {
+    alnum(c) || c == '_'
+}
+fn not_period(c: char) -> bool {
+    c != '.'
+}
+fn any(_: char) -> bool {
+    true
+}
+
+macro_rules! name_rule {
+    (@dh no_double_hyphen) => { true };
+    (@dh) => { false };
+    ($kind:literal, $min:literal..=$max:literal, $chars:literal, $allowed:expr, first $first:expr => $fd:literal, last $last:expr => $ld:literal $(, $dh:ident)?) => {
+        NameRule {
+            kind: $kind,
+            min: $min,
+            max: $max,
+            chars: $chars,
+            allowed: $allowed,
+            first: $first,
+            last: $last,
+            first_desc: $fd,
+            last_desc: $ld,
+            no_double_hyphen: name_rule!(@dh $($dh)?),
+        }
+    };
+}
+
+pub const NAME_SCENARIO: NameRule = name_rule!("scenario", 1..=63, "lowercase letters, digits and hyphens", lower_alnum_hyphen, first lower_letter => "a lowercase letter", last lower_alnum => "a letter or digit", no_double_hyphen);
+pub const NAME_RESOURCE_GROUP: NameRule = name_rule!("resource group", 1..=90, "letters, digits, '-', '_', '.', '(' and ')'", rg_chars, first any => "any allowed character", last not_period => "anything but a period");
+pub const NAME_WORKSPACE: NameRule = name_rule!("workspace", 3..=33, "letters, digits, hyphens and underscores", alnum_hyphen_underscore, first alnum => "a letter or digit", last any => "any allowed character");
+pub const NAME_STORAGE: NameRule = name_rule!("storage account", 3..=24, "lowercase letters and digits", lower_alnum, first any => "any allowed character", last any => "any allowed character");
+pub const NAME_KEY_VAULT: NameRule = name_rule!("key vault", 3..=24, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last alnum => "a letter or digit", no_double_hyphen);
+pub const NAME_REGISTRY: NameRule = name_rule!("container registry", 5..=50, "letters and digits", alnum, first any => "any allowed character", last any => "any allowed character");
+pub const NAME_APP_INSIGHTS: NameRule = name_rule!("Application Insights", 1..=260, "letters, digits, '-', '_', '.', '(' and ')'", rg_chars, first alnum => "a letter or digit", last not_period => "anything but a period");
+pub const NAME_LOG_ANALYTICS: NameRule = name_rule!("Log Analytics workspace", 4..=63, "letters, digits and hyphens", alnum_hyphen, first alnum => "a letter or digit", last alnum => "a letter or digit");
+pub const NAME_VNET: NameRule = name_rule!("virtual network", 2..=64, "letters, digits, '-', '_' and '.'", net_chars, first alnum => "a letter or digit", last alnum_or_underscore => "a letter, digit or underscore");
+pub const NAME_SUBNET: NameRule = name_rule!("subnet", 1..=80, "letters, digits, '-', '_' and '.'", net_chars, first alnum => "a letter or digit", last alnum_or_underscore => "a letter, digit or underscore");
+pub const NAME_PRIVATE_ENDPOINT: NameRule = name_rule!("private endpoint", 2..=64, "letters, digits, '-', '_' and '.'", net_chars, first alnum => "a letter or digit", last alnum_or_underscore => "a letter, digit or underscore");
+pub const NAME_CLUSTER: NameRule = name_rule!("compute cluster", 2..=16, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last alnum => "a letter or digit");
+pub const NAME_INSTANCE: NameRule = name_rule!("compute instance", 3..=24, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last alnum => "a letter or digit");
+pub const NAME_AKS: NameRule = name_rule!("AKS cluster", 1..=63, "letters, digits, hyphens and underscores", alnum_hyphen_underscore, first alnum => "a letter or digit", last alnum => "a letter or digit");
+pub const NAME_ATTACHED_COMPUTE: NameRule = name_rule!("attached compute", 2..=16, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last alnum => "a letter or digit");
+pub const NAME_REGION: NameRule = name_rule!("region", 2..=40, "lowercase letters and digits", lower_alnum, first lower_letter => "a lowercase letter", last lower_alnum => "a letter or digit");
+pub const NAME_VM_SIZE: NameRule = name_rule!("VM size", 4..=64, "letters, digits and underscores (like Standard_DS3_v2)", alnum_or_underscore, first letter => "a letter", last alnum => "a letter or digit");
+pub const NAME_TAG_KEY: NameRule = name_rule!("tag name", 1..=512, "anything but '<', '>', '%', '&', '\\', '?' and '/'", tag_key_chars, first any => "any allowed character", last any => "any allowed character");
+
+fn tag_key_chars(c: char) -> bool {
+    !matches!(c, '<' | '>' | '%' | '&' | '\\' | '?' | '/') && !c.is_control()
+}
+
+/// Checks a name against a rule; the error says exactly what is wrong.
+pub fn check_name(rule: &NameRule, name: &str) -> Result<(), String> {
+    let n = name.chars().count();
+    if n < rule.min || n > rule.max {
+        return Err(format!(
+            "{} name `{}` has {n} characters; it must have {} to {}",
+            rule.kind,
+            shorten(name),
+            rule.min,
+            rule.max
+        ));
+    }
+    if let Some(bad) = name.chars().find(|c| !(rule.allowed)(*c)) {
+        return Err(format!(
+            "{} name `{}` contains {}; it may contain only {}",
+            rule.kind,
+            shorten(name),
+            describe_char(bad),
+            rule.chars
+        ));
+    }
+    if let Some(c) = name.chars().next() {
+        if !(rule.first)(c) {
+            return Err(format!(
+                "{} name `{}` must start with {}",
+                rule.kind,
+                shorten(name),
+                rule.first_desc
+            ));
+        }
+    }
+    if let Some(c) = name.chars().last() {
+        if !(rule.last)(c) {
+            return Err(format!(
+                "{} name `{}` must end with {}",
+                rule.kind,
+                shorten(name),
+                rule.last_desc
+            ));
+        }
+    }
+    if rule.no_double_hyphen && name.contains("--") {
+        return Err(format!(
+            "{} name `{}` must not contain two hyphens in a row",
+            rule.kind,
+            shorten(name)
+        ));
+    }
+    Ok(())
+}
+
+/// Names quoted in messages are cut and escaped, so hostile input cannot flood the terminal.
+pub fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().take(48).flat_map(char::escape_debug).collect();
+    if s.chars().count() > 48 {
+        out.push('…');
+    }
+    out
+}
+
+fn describe_char(c: char) -> String {
+    if c.is_ascii_graphic() || c == ' ' {
+        format!("`{c}`")
+    } else {
+        format!("U+{:04X} `{}`", c as u32, c.escape_debug())
+    }
+}
+
+/// The parts of an Azure resource id that amlpe needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceId {
+    pub subscription: String,
+    pub resource_group: String,
+    /// Full type, such as `Microsoft.Network/virtualNetworks`.
+    pub r#type: String,
+    pub name: String,
+}
+
+/// Parses `/subscriptions/<guid>/resourceGroups/<rg>/providers/<ns>/<type>/<name>` and checks
+/// that the type is the expected one.
+pub fn parse_resource_id(id: &str, expected: ResourceType) -> Result<ResourceId, String> {
+    let parts: Vec<&str> = id.split('/').collect();
+    let shape = || {
+        format!(
+            "`{}` is not a resource id of the form /subscriptions/<id>/resourceGroups/<group>/providers/{}/<name>",
+            shorten(id),
+            expected.name
+        )
+    };
+    if parts.len() != 9
+        || !parts[0].is_empty()
+        || !parts[1].eq_ignore_ascii_case("subscriptions")
+        || !parts[3].eq_ignore_ascii_case("resourceGroups")
+        || !parts[5].eq_ignore_ascii_case("providers")
+    {
+        return Err(shape());
+    }
+    if !is_guid(parts[2]) {
+        return Err(format!(
+            "subscription `{}` in `{}` is not a GUID",
+            shorten(parts[2]),
+            shorten(id)
+        ));
+    }
+    check_name(&NAME_RESOURCE_GROUP, parts[4])?;
+    let ty = format!("{}/{}", parts[6], parts[7]);
+    if !ty.eq_ignore_ascii_case(expected.name) {
+        return Err(format!(
+            "`{}` is a {ty}; a {} is expected here",
+            shorten(id),
+            expected.name
+        ));
+    }
+    if parts[8].is_empty()
+        || !parts[8]
+            .chars()
+            .all(|c| net_chars(c) || c == '(' || c == ')')
+    {
+        return Err(shape());
+    }
+    Ok(ResourceId {
+        subscription: parts[2].to_string(),
+        resource_group: parts[4].to_string(),
+        r#type: expected.name.to_string(),
+        name: parts[8].to_string(),
+    })
+}
+
+fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zones_per_cloud_follow_the_facts() {
+        let names = |c, t| zones(c, t).iter().map(|z| z.name).collect::<Vec<_>>();
+        assert_eq!(
+            names(Cloud::AzureCloud, Target::Workspace),
+            [
+                "privatelink.api.azureml.ms",
+                "privatelink.notebooks.azure.net"
+            ]
+        );
+        assert_eq!(
+            names(Cloud::AzureUSGovernment, Target::Workspace),
+            [
+                "privatelink.api.ml.azure.us",
+                "privatelink.notebooks.usgovcloudapi.net"
+            ]
+        );
+        assert_eq!(
+            names(Cloud::AzureChinaCloud, Target::StorageFile),
+            ["privatelink.file.core.chinacloudapi.cn"]
+        );
+        assert_eq!(
+            names(Cloud::AzureCloud, Target::KeyVault),
+            ["privatelink.vaultcore.azure.net"]
+        );
+        assert_eq!(
+            names(Cloud::AzureUSGovernment, Target::ContainerRegistry),
+            ["privatelink.azurecr.us"]
+        );
+    }
+
+    #[test]
+    fn env_spelled_zones_rebuild_the_literal_name() {
+        let suffix = |c, s| match (c, s) {
+            (Cloud::AzureCloud, "storage") => "core.windows.net",
+            (Cloud::AzureUSGovernment, "storage") => "core.usgovcloudapi.net",
+            (Cloud::AzureChinaCloud, "storage") => "core.chinacloudapi.cn",
+            (Cloud::AzureCloud, _) => ".azurecr.io",
+            (Cloud::AzureUSGovernment, _) => ".azurecr.us",
+            (Cloud::AzureChinaCloud, _) => ".azurecr.cn",
+        };
+        for c in [
+            Cloud::AzureCloud,
+            Cloud::AzureUSGovernment,
+            Cloud::AzureChinaCloud,
+        ] {
+            for t in Target::ALL {
+                for z in zones(c, t) {
+                    if let ZoneSpelling::EnvSuffix { prefix, suffix: s } = z.spelling {
+                        assert_eq!(format!("{prefix}{}", suffix(c, s)), z.name);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn naming_rules_explain_what_is_wrong() {
+        assert!(check_name(&NAME_STORAGE, "stmlwprod").is_ok());
+        assert_eq!(
+            check_name(&NAME_STORAGE, "St-mlw").unwrap_err(),
+            "storage account name `St-mlw` contains `S`; it may contain only lowercase letters and digits"
+        );
+        assert_eq!(
+            check_name(&NAME_KEY_VAULT, "kv--prod").unwrap_err(),
+            "key vault name `kv--prod` must not contain two hyphens in a row"
+        );
+        assert_eq!(
+            check_name(&NAME_CLUSTER, "cpu-cluster-for-training").unwrap_err(),
+            "compute cluster name `cpu-cluster-for-training` has 24 characters; it must have 2 to 16"
+        );
+        assert_eq!(
+            check_name(&NAME_VNET, "vnet-").unwrap_err(),
+            "virtual network name `vnet-` must end with a letter, digit or underscore"
+        );
+        assert!(check_name(&NAME_VNET, "vnet$(id)").is_err());
+        assert!(check_name(&NAME_SCENARIO, "Single").is_err());
+    }
+
+    #[test]
+    fn resource_ids_are_parsed_and_typed() {
+        let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub";
+        let r = parse_resource_id(id, VNET).expect("valid");
+        assert_eq!(r.resource_group, "rg-hub");
+        assert_eq!(r.name, "vnet-hub");
+        let err = parse_resource_id(id, KEY_VAULT).unwrap_err();
+        assert!(
+            err.contains("a Microsoft.KeyVault/vaults is expected"),
+            "{err}"
+        );
+        assert!(parse_resource_id("/subscriptions/x/resourceGroups/r", VNET).is_err());
+    }
+}

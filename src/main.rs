@@ -1,0 +1,271 @@
+//! The `amlpe` command line: argument parsing and printing; the work is in the library.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use amlpe::emit::{self, Mode, Owned, Status};
+use amlpe::render::{self, Context};
+
+/// Plans private-endpoint deployments of Azure Machine Learning workspaces and renders them
+/// as Bicep, ARM templates, Azure CLI scripts and runbooks. It never calls Azure.
+#[derive(Parser)]
+#[command(name = "amlpe", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Expand scenario files into deployable outputs under the output folder.
+    Generate {
+        /// Scenario files or folders of them.
+        #[arg(default_value = "scenarios")]
+        paths: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Write nothing; print a diff of changed, missing and stray files; exit 1 on any.
+        #[arg(long, conflicts_with = "dry_run")]
+        check: bool,
+        /// Write nothing; list what would be written.
+        #[arg(long)]
+        dry_run: bool,
+        /// Remove stray files that amlpe generated earlier (never other files).
+        #[arg(long, conflicts_with_all = ["check", "dry_run"])]
+        prune: bool,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Check scenario files and print diagnostics; write nothing.
+    Validate {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Print the JSON Schema (draft-07) of scenario files.
+    Schema,
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Generate {
+            paths,
+            out,
+            check,
+            dry_run,
+            prune,
+            deny_warnings,
+        } => {
+            let mode = if check {
+                Mode::Check
+            } else if dry_run {
+                Mode::DryRun
+            } else {
+                Mode::Write
+            };
+            generate(&paths, &out, mode, prune, deny_warnings)
+        }
+        Command::Validate {
+            paths,
+            deny_warnings,
+        } => validate(&paths, deny_warnings),
+        Command::Schema => {
+            let schema = amlpe::scenario::json_schema();
+            match render::to_json("schema", &schema) {
+                Ok(s) => print_out(&s),
+                Err(e) => fail(&e.to_string()),
+            }
+        }
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "amlpe", &mut buf);
+            print_out(&String::from_utf8_lossy(&buf))
+        }
+    }
+}
+
+fn print_out(s: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`amlpe schema | head`) is not an error worth a message.
+    let _ = out.write_all(s.as_bytes());
+    ExitCode::SUCCESS
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(1)
+}
+
+/// Loads and checks every scenario, printing diagnostics; returns them all, or `None` when
+/// any has an error.
+fn check_all(paths: &[PathBuf], deny_warnings: bool) -> Result<Vec<amlpe::Checked>, ExitCode> {
+    let inputs = amlpe::collect_inputs(paths).map_err(|e| fail(&e))?;
+    let mut all = Vec::new();
+    let (mut errors, mut warnings, mut bad_files) = (0, 0, 0);
+    for path in &inputs {
+        let c = amlpe::check(path, deny_warnings);
+        if !c.diagnostics.is_empty() {
+            eprintln!("{}", c.render_diagnostics());
+        }
+        errors += c.errors();
+        warnings += c.warnings();
+        if c.errors() > 0 {
+            bad_files += 1;
+        }
+        all.push(c);
+    }
+    // Two scenarios with one name would write the same folder.
+    for (i, c) in all.iter().enumerate() {
+        if let Some(p) = &c.plan {
+            if let Some(first) = all[..i]
+                .iter()
+                .find(|o| o.plan.as_ref().is_some_and(|q| q.scenario == p.scenario))
+            {
+                eprintln!(
+                    "error: {} and {} both name the scenario `{}`; each needs its own name (it is the output folder)\n",
+                    first.source.display_path(),
+                    c.source.display_path(),
+                    p.scenario
+                );
+                errors += 1;
+                bad_files += 1;
+            }
+        }
+    }
+    if errors > 0 {
+        eprintln!(
+            "error: {errors} error(s) and {warnings} warning(s) in {bad_files} of {} scenario file(s)",
+            all.len()
+        );
+        return Err(ExitCode::from(1));
+    }
+    if warnings > 0 {
+        eprintln!("{warnings} warning(s) in {} scenario file(s)", all.len());
+    }
+    Ok(all)
+}
+
+fn validate(paths: &[PathBuf], deny_warnings: bool) -> ExitCode {
+    match check_all(paths, deny_warnings) {
+        Ok(all) => {
+            eprintln!("ok: {} scenario file(s) are valid", all.len());
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+fn generate(
+    paths: &[PathBuf],
+    out: &std::path::Path,
+    mode: Mode,
+    prune: bool,
+    deny_warnings: bool,
+) -> ExitCode {
+    let checked = match check_all(paths, deny_warnings) {
+        Ok(c) => c,
+        Err(code) => {
+            if mode == Mode::Write {
+                eprintln!("nothing was written");
+            }
+            return code;
+        }
+    };
+    let mut files = Vec::new();
+    let mut plans = Vec::new();
+    for c in checked {
+        let Some(plan) = c.plan else { continue };
+        let ctx = Context::new(&c.source.display_path());
+        match render::render_scenario(&plan, &ctx) {
+            Ok(f) => files.extend(f),
+            Err(e) => return fail(&format!("{}: {e}; nothing was written", ctx.source)),
+        }
+        plans.push((plan, ctx));
+    }
+    let whole_folder = paths.iter().any(|p| p.is_dir());
+    if whole_folder {
+        match render::render_index(&plans) {
+            Ok(f) => files.extend(f),
+            Err(e) => return fail(&format!("{e}; nothing was written")),
+        }
+    }
+    let owned = Owned {
+        dirs: plans
+            .iter()
+            .map(|(p, _)| PathBuf::from(&p.scenario))
+            .collect(),
+        top_level: whole_folder,
+    };
+    let report = match emit::emit(out, &files, &owned, mode, prune) {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("writing {}: {e}", out.display())),
+    };
+    let count = |s: Status| report.files.iter().filter(|(_, x)| *x == s).count();
+    match mode {
+        Mode::Check => {
+            if report.drift() {
+                print_out(&report.diff);
+                eprintln!(
+                    "error: {} is not current: {} changed, {} missing, {} stray; run `amlpe generate`",
+                    out.display(),
+                    count(Status::Changed),
+                    count(Status::New),
+                    report.strays.len()
+                );
+                return ExitCode::from(1);
+            }
+            eprintln!(
+                "ok: {} files in {} are current",
+                report.files.len(),
+                out.display()
+            );
+        }
+        Mode::DryRun => {
+            let mut text = String::new();
+            for (p, s) in &report.files {
+                let tag = match s {
+                    Status::New => "new",
+                    Status::Changed => "changed",
+                    Status::Unchanged => "unchanged",
+                };
+                text.push_str(&format!("{tag:9} {}\n", out.join(p).display()));
+            }
+            for p in &report.strays {
+                text.push_str(&format!("{:9} {}\n", "stray", out.join(p).display()));
+            }
+            print_out(&text);
+        }
+        Mode::Write => {
+            for p in &report.pruned {
+                eprintln!("pruned {}", out.join(p).display());
+            }
+            for p in &report.strays {
+                eprintln!(
+                    "warning: stray file {} was not generated by this run (kept; `--prune` removes amlpe's own)",
+                    out.join(p).display()
+                );
+            }
+            eprintln!(
+                "wrote {} file(s), {} unchanged, to {}",
+                count(Status::New) + count(Status::Changed),
+                count(Status::Unchanged),
+                out.display()
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}

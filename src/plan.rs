@@ -1,0 +1,1198 @@
+//! The deployment plan: one value that every renderer reads, so Bicep, ARM, the scripts and
+//! the runbook describe the same deployment.
+//!
+//! Property values are JSON with three special forms that each renderer spells its own way:
+//! `{"$ref": "<symbol>"}` is the resource id of a planned resource, `{"$param": "<name>"}` a
+//! template parameter, and `{"$env": "<suffix>", "$prefix": "<text>"}` a name built from the
+//! cloud's `environment().suffixes` (so templates never hard-code a cloud host), and
+//! `{"$tenant": true}` the tenant of the deploying subscription.
+
+use std::collections::HashMap;
+
+use heck::ToLowerCamelCase;
+use indexmap::IndexMap;
+use ipnet::Ipv4Net;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::catalog::{self, ResourceType, ZoneSpelling};
+use crate::diag::{Diagnostic, Severity};
+use crate::scenario::{Approval, AttachKind, ComputeKind, Network, Scenario, Target, ZoneMode};
+
+/// Names amlpe derives, in one place so the rules check exactly what the outputs use.
+pub mod names {
+    use crate::catalog;
+    use crate::scenario::{Kubernetes, Network, Scenario, Target};
+
+    pub fn private_endpoint(vnet: &str, t: Target) -> String {
+        format!("pe-{vnet}-{}", catalog::target(t).short)
+    }
+    pub fn log_analytics(workspace: &str) -> String {
+        format!("log-{workspace}")
+    }
+    pub fn nsg(vnet: &str) -> String {
+        format!("nsg-{vnet}")
+    }
+    pub fn vnet_link(vnet: &str) -> String {
+        format!("link-{vnet}")
+    }
+    pub fn attached_compute(k: &Kubernetes) -> &str {
+        k.compute_name.as_deref().unwrap_or(&k.name)
+    }
+    /// The group that holds a VNet's created zones.
+    pub fn dns_resource_group<'a>(s: &'a Scenario, n: &'a Network) -> &'a str {
+        n.dns
+            .resource_group
+            .as_deref()
+            .unwrap_or_else(|| network_resource_group(s, n))
+    }
+    pub fn network_resource_group<'a>(s: &'a Scenario, n: &'a Network) -> &'a str {
+        if let Some(id) = &n.existing {
+            // Validated before planning; the fourth segment is the group.
+            if let Some(rg) = id.split('/').nth(4) {
+                return rg;
+            }
+        }
+        n.resource_group.as_deref().unwrap_or(&s.resource_group)
+    }
+    pub const ZONE_GROUP: &str = "default";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Scope {
+    /// Everything new lives in the scenario's resource group: `az deployment group create`.
+    ResourceGroup,
+    /// Resources span groups that must be created: `az deployment sub create`.
+    Subscription,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceGroupPlan {
+    pub name: String,
+    pub location: String,
+    /// Holds resources amlpe creates (so scripts and subscription templates create it).
+    pub create: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Parameter {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub description: String,
+    pub default: Value,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<String>,
+}
+
+/// One resource, created or referenced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    /// Unique lowerCamelCase identifier: the Bicep symbol and the key of references.
+    pub symbol: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub api_version: String,
+    /// The resource's own name (for a child, the last segment).
+    pub name: String,
+    /// A name spelled from the cloud's suffixes, when templates must not hard-code it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_expr: Option<Value>,
+    pub resource_group: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<String>,
+    /// Referenced, not deployed.
+    pub existing: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Extension resources (the Azure ML extension) name the resource they attach to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Value>,
+    pub tags: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sku: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Value>,
+    #[serde(skip_serializing_if = "Value::is_null")]
+    pub properties: Value,
+    /// Ordering that no reference implies (subnets of one VNet; computes after endpoints).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// What it is for, in a few words, for the runbook's resource table.
+    pub purpose: String,
+}
+
+/// A private endpoint as the scripts and runbook see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Endpoint {
+    pub symbol: String,
+    pub name: String,
+    pub network: String,
+    pub network_symbol: String,
+    pub subnet: String,
+    pub subnet_symbol: String,
+    pub resource_group: String,
+    pub location: String,
+    pub target: Target,
+    pub target_label: String,
+    pub target_symbol: String,
+    pub group_id: String,
+    pub manual_approval: bool,
+    /// Symbol of the zone group, when amlpe manages DNS for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone_group: Option<String>,
+    /// Zones the endpoint's records land in, in zone-group order.
+    pub zones: Vec<EndpointZone>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EndpointZone {
+    pub key: String,
+    pub zone: String,
+    pub zone_symbol: Option<String>,
+    pub forward: String,
+}
+
+/// A private DNS zone, created or existing, and the VNets linked to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Zone {
+    pub symbol: String,
+    pub name: String,
+    pub resource_group: String,
+    pub existing: bool,
+    pub links: Vec<String>,
+}
+
+/// One numbered step of the deployment, in the order a script runs it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub n: usize,
+    pub title: String,
+    /// `resource-group` (target is a group name) or `resource` (target is a symbol).
+    pub kind: &'static str,
+    pub target: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Output {
+    pub name: String,
+    pub description: String,
+    pub value: Value,
+}
+
+/// A warning the scenario produced, kept for the runbook.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub field: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub scenario: String,
+    pub description: String,
+    pub cloud: String,
+    pub location: String,
+    pub resource_group: String,
+    pub scope: Scope,
+    pub workspace: String,
+    pub workspace_existing: bool,
+    pub public_network_access: String,
+    pub resource_groups: Vec<ResourceGroupPlan>,
+    pub parameters: Vec<Parameter>,
+    pub tags: IndexMap<String, String>,
+    pub resources: Vec<Resource>,
+    pub endpoints: Vec<Endpoint>,
+    pub zones: Vec<Zone>,
+    pub steps: Vec<Step>,
+    pub outputs: Vec<Output>,
+    pub warnings: Vec<Finding>,
+    pub legacy: Vec<crate::scenario::Legacy>,
+}
+
+impl Plan {
+    pub fn resource(&self, symbol: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.symbol == symbol)
+    }
+}
+
+fn r#ref(symbol: &str) -> Value {
+    json!({ "$ref": symbol })
+}
+fn param(name: &str) -> Value {
+    json!({ "$param": name })
+}
+
+struct Builder<'a> {
+    s: &'a Scenario,
+    resources: Vec<Resource>,
+    symbols: IndexMap<String, usize>,
+}
+
+impl Builder<'_> {
+    fn add(&mut self, mut r: Resource) -> String {
+        let base = r.symbol.clone();
+        let mut n = 2;
+        while self.symbols.contains_key(&r.symbol) {
+            r.symbol = format!("{base}{n}");
+            n += 1;
+        }
+        let sym = r.symbol.clone();
+        self.symbols.insert(sym.clone(), self.resources.len());
+        self.resources.push(r);
+        sym
+    }
+
+    fn new_resource(&self, symbol: &str, ty: ResourceType, name: &str, rg: &str) -> Resource {
+        Resource {
+            symbol: symbol.to_lower_camel_case(),
+            ty: ty.name.to_string(),
+            api_version: ty.api_version.to_string(),
+            name: name.to_string(),
+            name_expr: None,
+            resource_group: rg.to_string(),
+            subscription: None,
+            existing: false,
+            parent: None,
+            scope: None,
+            location: Some(param("location")),
+            tags: true,
+            sku: None,
+            kind: None,
+            identity: None,
+            properties: Value::Null,
+            depends_on: Vec::new(),
+            purpose: String::new(),
+        }
+    }
+
+    fn existing(&self, symbol: &str, ty: ResourceType, id: &str, purpose: &str) -> Resource {
+        let rid = catalog::parse_resource_id(id, ty).ok();
+        let (sub, rg, name) = rid.map_or_else(
+            || (None, self.s.resource_group.clone(), id.to_string()),
+            |r| (Some(r.subscription), r.resource_group, r.name),
+        );
+        Resource {
+            existing: true,
+            subscription: sub,
+            location: None,
+            tags: false,
+            purpose: purpose.to_string(),
+            ..self.new_resource(symbol, ty, &name, &rg)
+        }
+    }
+}
+
+/// Builds the plan of a scenario that passed validation.
+pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
+    let mut b = Builder {
+        s,
+        resources: Vec::new(),
+        symbols: IndexMap::new(),
+    };
+    let main_rg = s.resource_group.as_str();
+    let ws = &s.workspace;
+
+    // Networks, with one NSG each and the subnets as child resources.
+    let mut subnet_syms: IndexMap<(String, String), String> = IndexMap::new();
+    let mut vnet_syms: IndexMap<String, String> = IndexMap::new();
+    for n in &s.networks {
+        let rg = names::network_resource_group(s, n);
+        let loc = n
+            .location
+            .as_deref()
+            .map_or(param("location"), |l| json!(l));
+        if let Some(id) = &n.existing {
+            let v = b.existing(
+                &format!("vnet {}", n.name),
+                catalog::VNET,
+                id,
+                "existing virtual network",
+            );
+            let vsym = b.add(v);
+            for sn in &n.subnets {
+                let mut r = b.existing(
+                    &format!("snet {} {}", n.name, sn.name),
+                    catalog::SUBNET,
+                    id,
+                    "existing subnet",
+                );
+                r.ty = catalog::SUBNET.name.to_string();
+                r.name = sn.name.clone();
+                r.parent = Some(vsym.clone());
+                let ssym = b.add(r);
+                subnet_syms.insert((n.name.clone(), sn.name.clone()), ssym);
+            }
+            vnet_syms.insert(n.name.clone(), vsym);
+            continue;
+        }
+        let mut nsg = b.new_resource(
+            &format!("nsg {}", n.name),
+            catalog::NSG,
+            &names::nsg(&n.name),
+            rg,
+        );
+        nsg.location = Some(loc.clone());
+        nsg.properties = json!({ "securityRules": [] });
+        nsg.purpose = format!("network security group of the subnets of {}", n.name);
+        let nsg_sym = b.add(nsg);
+        let mut v = b.new_resource(&format!("vnet {}", n.name), catalog::VNET, &n.name, rg);
+        v.location = Some(loc.clone());
+        v.properties = json!({ "addressSpace": { "addressPrefixes": n.address_space } });
+        v.purpose = if n.has(Target::Workspace) {
+            "virtual network with private endpoints of the workspace".to_string()
+        } else {
+            "virtual network".to_string()
+        };
+        let vsym = b.add(v);
+        let mut prev: Option<String> = None;
+        let endpoint_subnet = n.endpoints.as_ref().map(|e| e.subnet.as_str());
+        for sn in &n.subnets {
+            let mut r = b.new_resource(
+                &format!("snet {} {}", n.name, sn.name),
+                catalog::SUBNET,
+                &sn.name,
+                rg,
+            );
+            r.location = None;
+            r.tags = false;
+            r.parent = Some(vsym.clone());
+            let holds_endpoints = endpoint_subnet == Some(sn.name.as_str());
+            r.properties = json!({
+                "addressPrefix": sn.prefix,
+                "networkSecurityGroup": { "id": r#ref(&nsg_sym) },
+                "privateEndpointNetworkPolicies": if holds_endpoints { "Disabled" } else { "Enabled" },
+            });
+            r.purpose = if holds_endpoints {
+                "subnet of the private endpoints".to_string()
+            } else {
+                "subnet".to_string()
+            };
+            // Subnets of one VNet are written one at a time: parallel writes conflict.
+            if let Some(p) = prev.take() {
+                r.depends_on.push(p);
+            }
+            let ssym = b.add(r);
+            prev = Some(ssym.clone());
+            subnet_syms.insert((n.name.clone(), sn.name.clone()), ssym);
+        }
+        vnet_syms.insert(n.name.clone(), vsym);
+    }
+
+    // The workspace's dependencies.
+    let dep = |b: &mut Builder,
+               key: &str,
+               ty: ResourceType,
+               name: Option<&String>,
+               existing: Option<&String>,
+               purpose: &str,
+               props: Value,
+               sku: Option<Value>,
+               kind: Option<&str>|
+     -> Option<String> {
+        if let Some(id) = existing {
+            let r = b.existing(key, ty, id, purpose);
+            return Some(b.add(r));
+        }
+        let name = name?;
+        let mut r = b.new_resource(key, ty, name, main_rg);
+        r.properties = props;
+        r.sku = sku;
+        r.kind = kind.map(str::to_string);
+        r.purpose = purpose.to_string();
+        Some(b.add(r))
+    };
+    let log_sym = if ws.existing.is_none()
+        && ws
+            .application_insights
+            .as_ref()
+            .is_some_and(|a| a.name.is_some())
+    {
+        let ln = ws
+            .log_analytics
+            .as_ref()
+            .and_then(|l| l.name.clone())
+            .unwrap_or_else(|| names::log_analytics(ws.name.as_deref().unwrap_or_default()));
+        dep(
+            &mut b,
+            "log analytics",
+            catalog::LOG_ANALYTICS,
+            Some(&ln),
+            ws.log_analytics.as_ref().and_then(|l| l.existing.as_ref()),
+            "Log Analytics workspace behind Application Insights",
+            json!({
+                "sku": { "name": "PerGB2018" },
+                "retentionInDays": 90,
+                "publicNetworkAccessForIngestion": "Enabled",
+                "publicNetworkAccessForQuery": "Enabled",
+            }),
+            None,
+            None,
+        )
+    } else {
+        None
+    };
+    let appi = ws.application_insights.as_ref();
+    let appi_sym = appi.and_then(|a| {
+        dep(
+            &mut b,
+            "application insights",
+            catalog::APP_INSIGHTS,
+            a.name.as_ref(),
+            a.existing.as_ref(),
+            "Application Insights of the workspace",
+            json!({
+                "Application_Type": "web",
+                "WorkspaceResourceId": log_sym.as_deref().map_or(Value::Null, r#ref),
+                "DisableLocalAuth": true,
+            }),
+            None,
+            Some("web"),
+        )
+    });
+    let st = ws.storage_account.as_ref();
+    let storage_sym = st.and_then(|d| {
+        dep(
+            &mut b,
+            "storage",
+            catalog::STORAGE,
+            d.name.as_ref(),
+            d.existing.as_ref(),
+            "default storage account of the workspace",
+            json!({
+                "accessTier": "Hot",
+                "allowBlobPublicAccess": false,
+                "allowSharedKeyAccess": false,
+                "allowCrossTenantReplication": false,
+                "defaultToOAuthAuthentication": true,
+                "minimumTlsVersion": "TLS1_2",
+                "supportsHttpsTrafficOnly": true,
+                "publicNetworkAccess": "Disabled",
+                "networkAcls": { "defaultAction": "Deny", "bypass": "AzureServices" },
+                "encryption": {
+                    "keySource": "Microsoft.Storage",
+                    "requireInfrastructureEncryption": true,
+                    "services": {
+                        "blob": { "enabled": true, "keyType": "Account" },
+                        "file": { "enabled": true, "keyType": "Account" },
+                    },
+                },
+            }),
+            Some(json!({ "name": "Standard_ZRS" })),
+            Some("StorageV2"),
+        )
+    });
+    let kv = ws.key_vault.as_ref();
+    let vault_sym = kv.and_then(|d| {
+        dep(
+            &mut b,
+            "key vault",
+            catalog::KEY_VAULT,
+            d.name.as_ref(),
+            d.existing.as_ref(),
+            "Key Vault of the workspace",
+            json!({
+                "tenantId": { "$tenant": true },
+                "sku": { "family": "A", "name": "standard" },
+                "enableRbacAuthorization": true,
+                "enableSoftDelete": true,
+                "softDeleteRetentionInDays": 90,
+                "enablePurgeProtection": true,
+                "publicNetworkAccess": "Disabled",
+                "networkAcls": { "defaultAction": "Deny", "bypass": "AzureServices" },
+            }),
+            None,
+            None,
+        )
+    });
+    let cr = ws.container_registry.as_ref();
+    let registry_sym = cr.and_then(|d| {
+        dep(
+            &mut b,
+            "registry",
+            catalog::REGISTRY,
+            d.name.as_ref(),
+            d.existing.as_ref(),
+            "container registry of the workspace (Premium, for private endpoints)",
+            json!({
+                "adminUserEnabled": false,
+                "anonymousPullEnabled": false,
+                "publicNetworkAccess": "Disabled",
+                "networkRuleBypassOptions": "AzureServices",
+                "dataEndpointEnabled": false,
+                "zoneRedundancy": "Disabled",
+                "policies": {
+                    "quarantinePolicy": { "status": "enabled" },
+                    "retentionPolicy": { "days": 7, "status": "enabled" },
+                    "trustPolicy": { "type": "Notary", "status": "enabled" },
+                    "exportPolicy": { "status": "disabled" },
+                },
+            }),
+            Some(json!({ "name": format!("{:?}", d.sku) })),
+            None,
+        )
+    });
+
+    // The workspace.
+    let ws_sym = match (&ws.existing, &ws.name) {
+        (Some(id), _) => {
+            let r = b.existing(
+                "workspace",
+                catalog::WORKSPACE,
+                id,
+                "existing Azure Machine Learning workspace",
+            );
+            b.add(r)
+        }
+        (None, name) => {
+            let name = name.clone().unwrap_or_default();
+            let mut r = b.new_resource("workspace", catalog::WORKSPACE, &name, main_rg);
+            r.identity = Some(json!({ "type": "SystemAssigned" }));
+            r.sku = Some(json!({ "name": "Basic", "tier": "Basic" }));
+            let mut props = serde_json::Map::new();
+            props.insert("friendlyName".into(), json!(name));
+            if !s.description.is_empty() {
+                props.insert("description".into(), json!(s.description));
+            }
+            let id_of = |sym: &Option<String>| sym.as_deref().map_or(Value::Null, r#ref);
+            props.insert("storageAccount".into(), id_of(&storage_sym));
+            props.insert("keyVault".into(), id_of(&vault_sym));
+            props.insert("applicationInsights".into(), id_of(&appi_sym));
+            if registry_sym.is_some() {
+                props.insert("containerRegistry".into(), id_of(&registry_sym));
+            }
+            props.insert("publicNetworkAccess".into(), param("publicNetworkAccess"));
+            if let Some(c) = &ws.image_build_compute {
+                props.insert("imageBuildCompute".into(), json!(c));
+            }
+            props.insert("v1LegacyMode".into(), json!(false));
+            props.insert("hbiWorkspace".into(), json!(false));
+            props.retain(|_, v| !v.is_null());
+            r.properties = Value::Object(props);
+            r.purpose = "Azure Machine Learning workspace".to_string();
+            b.add(r)
+        }
+    };
+
+    // Private endpoints.
+    let target_sym = |t: Target| -> Option<String> {
+        match t {
+            Target::Workspace => Some(ws_sym.clone()),
+            Target::StorageBlob | Target::StorageFile => storage_sym.clone(),
+            Target::KeyVault => vault_sym.clone(),
+            Target::ContainerRegistry => registry_sym.clone(),
+        }
+    };
+    let mut endpoints: Vec<Endpoint> = Vec::new();
+    for n in &s.networks {
+        let Some(e) = &n.endpoints else { continue };
+        let rg = names::network_resource_group(s, n);
+        let loc_text = n.location.clone().unwrap_or_else(|| s.location.clone());
+        let loc = n
+            .location
+            .as_deref()
+            .map_or(param("location"), |l| json!(l));
+        let subnet_sym = subnet_syms
+            .get(&(n.name.clone(), e.subnet.clone()))
+            .cloned()
+            .unwrap_or_default();
+        for t in &e.targets {
+            let facts = catalog::target(*t);
+            let Some(tsym) = target_sym(*t) else { continue };
+            let name = names::private_endpoint(&n.name, *t);
+            let mut r = b.new_resource(
+                &format!("pe {} {}", n.name, facts.short),
+                catalog::PRIVATE_ENDPOINT,
+                &name,
+                rg,
+            );
+            r.location = Some(loc.clone());
+            let connection = json!({
+                "name": name,
+                "properties": {
+                    "privateLinkServiceId": r#ref(&tsym),
+                    "groupIds": [facts.group_id],
+                },
+            });
+            let mut conn = connection;
+            let key = if e.approval == Approval::Manual {
+                conn["properties"]["requestMessage"] = json!(format!(
+                    "Private endpoint {name} in {} for {} (requested by the {} deployment)",
+                    n.name, facts.label, s.name
+                ));
+                "manualPrivateLinkServiceConnections"
+            } else {
+                "privateLinkServiceConnections"
+            };
+            r.properties = json!({
+                "subnet": { "id": r#ref(&subnet_sym) },
+                "customNetworkInterfaceName": format!("{name}-nic"),
+                key: [conn],
+            });
+            r.purpose = format!("private endpoint of the {} in {}", facts.label, n.name);
+            let sym = b.add(r);
+            endpoints.push(Endpoint {
+                symbol: sym,
+                name,
+                network: n.name.clone(),
+                network_symbol: vnet_syms.get(&n.name).cloned().unwrap_or_default(),
+                subnet: e.subnet.clone(),
+                subnet_symbol: subnet_sym.clone(),
+                resource_group: rg.to_string(),
+                location: loc_text.clone(),
+                target: *t,
+                target_label: facts.label.to_string(),
+                target_symbol: tsym,
+                group_id: facts.group_id.to_string(),
+                manual_approval: e.approval == Approval::Manual,
+                zone_group: None,
+                zones: catalog::zones(s.cloud, *t)
+                    .into_iter()
+                    .map(|z| EndpointZone {
+                        key: z.key.to_string(),
+                        zone: z.name.to_string(),
+                        zone_symbol: None,
+                        forward: z.forward.to_string(),
+                    })
+                    .collect(),
+            });
+        }
+    }
+
+    // Private DNS zones, their VNet links, and one zone group per endpoint.
+    let mut zones: IndexMap<String, Zone> = IndexMap::new();
+    let mut zone_keys: HashMap<String, String> = HashMap::new();
+    for n in &s.networks {
+        if n.dns.zones == ZoneMode::None || n.endpoints.is_none() {
+            continue;
+        }
+        let mut seen_here = Vec::new();
+        for ep in endpoints.iter_mut().filter(|e| e.network == n.name) {
+            for z in ep.zones.iter_mut() {
+                let zsym = zone_symbol(&mut b, &mut zones, &mut zone_keys, s, n, &z.zone);
+                z.zone_symbol = Some(zsym.clone());
+                if n.dns.link && !seen_here.contains(&zsym) {
+                    seen_here.push(zsym.clone());
+                    let zone = zones.get_mut(&zsym).map(|z| {
+                        z.links.push(n.name.clone());
+                        z.resource_group.clone()
+                    });
+                    let zrg = zone.unwrap_or_default();
+                    let mut link = b.new_resource(
+                        &format!("link {} {}", z.key, n.name),
+                        catalog::DNS_LINK,
+                        &names::vnet_link(&n.name),
+                        &zrg,
+                    );
+                    link.location = Some(json!("global"));
+                    link.parent = Some(zsym.clone());
+                    link.properties = json!({
+                        "registrationEnabled": false,
+                        "virtualNetwork": { "id": r#ref(vnet_syms.get(&n.name).map_or("", String::as_str)) },
+                    });
+                    link.purpose = format!("links {} to {}", z.zone, n.name);
+                    b.add(link);
+                }
+            }
+            let configs: Vec<Value> = ep
+                .zones
+                .iter()
+                .map(|z| {
+                    json!({
+                        "name": z.key,
+                        "properties": { "privateDnsZoneId": r#ref(z.zone_symbol.as_deref().unwrap_or_default()) },
+                    })
+                })
+                .collect();
+            let mut g = b.new_resource(
+                &format!("{} zone group", ep.symbol),
+                catalog::ZONE_GROUP,
+                names::ZONE_GROUP,
+                &ep.resource_group,
+            );
+            g.location = None;
+            g.tags = false;
+            g.parent = Some(ep.symbol.clone());
+            g.properties = json!({ "privateDnsZoneConfigs": configs });
+            g.purpose = format!("registers {} in its private DNS zones", ep.name);
+            ep.zone_group = Some(b.add(g));
+        }
+    }
+
+    // Computes after the workspace endpoints: nodes without public IPs reach the workspace
+    // only through them.
+    let ws_endpoints: Vec<String> = endpoints
+        .iter()
+        .filter(|e| e.target == Target::Workspace)
+        .map(|e| e.zone_group.clone().unwrap_or_else(|| e.symbol.clone()))
+        .collect();
+    for c in &s.computes {
+        let subnet = subnet_syms
+            .get(&(c.network.clone(), c.subnet.clone()))
+            .cloned()
+            .unwrap_or_default();
+        let mut r = b.new_resource(
+            &format!("compute {}", c.name),
+            catalog::COMPUTE,
+            &c.name,
+            main_rg,
+        );
+        r.parent = Some(ws_sym.clone());
+        r.location = Some(
+            c.location
+                .as_deref()
+                .map_or(param("location"), |l| json!(l)),
+        );
+        r.identity = Some(json!({ "type": "SystemAssigned" }));
+        r.properties = match c.kind {
+            ComputeKind::Cluster => json!({
+                "computeType": "AmlCompute",
+                "disableLocalAuth": true,
+                "properties": {
+                    "vmSize": c.vm_size,
+                    "vmPriority": "Dedicated",
+                    "osType": "Linux",
+                    "enableNodePublicIp": false,
+                    "remoteLoginPortPublicAccess": "Disabled",
+                    "isolatedNetwork": false,
+                    "subnet": { "id": r#ref(&subnet) },
+                    "scaleSettings": {
+                        "minNodeCount": c.min_nodes,
+                        "maxNodeCount": c.max_nodes,
+                        "nodeIdleTimeBeforeScaleDown": "PT120S",
+                    },
+                },
+            }),
+            ComputeKind::Instance => json!({
+                "computeType": "ComputeInstance",
+                "disableLocalAuth": true,
+                "properties": {
+                    "vmSize": c.vm_size,
+                    "enableNodePublicIp": false,
+                    "subnet": { "id": r#ref(&subnet) },
+                    "applicationSharingPolicy": "Personal",
+                    "sshSettings": { "sshPublicAccess": "Disabled" },
+                },
+            }),
+        };
+        r.depends_on = ws_endpoints.clone();
+        r.purpose = match c.kind {
+            ComputeKind::Cluster if ws.image_build_compute.as_deref() == Some(c.name.as_str()) => {
+                "compute cluster without public IPs; builds the workspace's images".to_string()
+            }
+            ComputeKind::Cluster => "compute cluster without public IPs".to_string(),
+            ComputeKind::Instance => "compute instance without a public IP".to_string(),
+        };
+        b.add(r);
+    }
+
+    // AKS clusters, the Azure ML extension, and the attach.
+    let service_cidr = service_cidr(s);
+    for k in &s.kubernetes {
+        let subnet = subnet_syms
+            .get(&(k.network.clone(), k.subnet.clone()))
+            .cloned()
+            .unwrap_or_default();
+        let net_rg = s
+            .network(&k.network)
+            .map_or(main_rg, |(_, n)| names::network_resource_group(s, n));
+        let mut aks = b.new_resource(&format!("aks {}", k.name), catalog::AKS, &k.name, net_rg);
+        aks.location = Some(
+            k.location
+                .as_deref()
+                .map_or(param("location"), |l| json!(l)),
+        );
+        aks.identity = Some(json!({ "type": "SystemAssigned" }));
+        aks.sku = Some(json!({ "name": "Base", "tier": "Standard" }));
+        aks.properties = json!({
+            "dnsPrefix": k.name,
+            "enableRBAC": true,
+            "disableLocalAccounts": true,
+            "aadProfile": { "managed": true, "enableAzureRBAC": true },
+            "apiServerAccessProfile": { "enablePrivateCluster": true },
+            "autoUpgradeProfile": { "upgradeChannel": "stable" },
+            "networkProfile": {
+                "networkPlugin": "azure",
+                "networkPolicy": "azure",
+                "loadBalancerSku": "standard",
+                "serviceCidr": service_cidr.map(|c| c.to_string()),
+                "dnsServiceIP": service_cidr.map(dns_service_ip),
+            },
+            "agentPoolProfiles": [{
+                "name": "system",
+                "mode": "System",
+                "count": k.node_count,
+                "vmSize": k.vm_size,
+                "osType": "Linux",
+                "osDiskType": "Ephemeral",
+                "type": "VirtualMachineScaleSets",
+                "vnetSubnetID": r#ref(&subnet),
+                "maxPods": 50,
+                "enableEncryptionAtHost": true,
+            }],
+            "addonProfiles": {
+                "azurepolicy": { "enabled": true },
+                "azureKeyvaultSecretsProvider": {
+                    "enabled": true,
+                    "config": { "enableSecretRotation": "true" },
+                },
+            },
+        });
+        aks.purpose = "AKS cluster for inference, in its own VNet".to_string();
+        let aks_sym = b.add(aks);
+        let attach_deps = match k.attach_as {
+            AttachKind::Kubernetes => {
+                let mut ext = b.new_resource(
+                    &format!("aks {} azureml", k.name),
+                    catalog::K8S_EXTENSION,
+                    "azureml",
+                    net_rg,
+                );
+                ext.location = None;
+                ext.tags = false;
+                ext.scope = Some(aks_sym.clone());
+                ext.identity = Some(json!({ "type": "SystemAssigned" }));
+                ext.properties = json!({
+                    "extensionType": catalog::AML_EXTENSION_TYPE,
+                    "releaseTrain": catalog::AML_EXTENSION_TRAIN,
+                    "autoUpgradeMinorVersion": true,
+                    "scope": { "cluster": { "releaseNamespace": "azureml" } },
+                    "configurationSettings": {
+                        "enableTraining": "False",
+                        "enableInference": "True",
+                        "inferenceRouterServiceType": "loadBalancer",
+                        "internalLoadBalancerProvider": "azure",
+                        "inferenceRouterHA": "True",
+                        "allowInsecureConnections": "True",
+                    },
+                });
+                ext.purpose =
+                    "Azure ML extension: inference behind an internal load balancer".to_string();
+                vec![b.add(ext)]
+            }
+            AttachKind::Aks => Vec::new(),
+        };
+        let cname = names::attached_compute(k).to_string();
+        let mut attach = b.new_resource(
+            &format!("compute {cname}"),
+            catalog::COMPUTE,
+            &cname,
+            main_rg,
+        );
+        attach.parent = Some(ws_sym.clone());
+        attach.location = Some(
+            k.location
+                .as_deref()
+                .map_or(param("location"), |l| json!(l)),
+        );
+        attach.properties = match k.attach_as {
+            AttachKind::Kubernetes => json!({
+                "computeType": "Kubernetes",
+                "resourceId": r#ref(&aks_sym),
+                "disableLocalAuth": true,
+                "properties": { "namespace": "azureml", "defaultInstanceType": "defaultinstancetype" },
+            }),
+            AttachKind::Aks => json!({
+                "computeType": "AKS",
+                "resourceId": r#ref(&aks_sym),
+                "disableLocalAuth": true,
+                "properties": {
+                    "clusterPurpose": "FastProd",
+                    "loadBalancerType": "InternalLoadBalancer",
+                    "loadBalancerSubnet": k.subnet,
+                },
+            }),
+        };
+        attach.depends_on = attach_deps;
+        attach.depends_on.extend(ws_endpoints.iter().cloned());
+        attach.purpose = match k.attach_as {
+            AttachKind::Kubernetes => {
+                format!("attaches {} to the workspace as Kubernetes compute", k.name)
+            }
+            AttachKind::Aks => format!("attaches {} as the legacy AKS compute type", k.name),
+        };
+        b.add(attach);
+    }
+
+    let resources = b.resources;
+    let zones: Vec<Zone> = zones.into_values().collect();
+
+    // Groups: every group that holds a resource amlpe creates.
+    let mut groups: IndexMap<String, ResourceGroupPlan> = IndexMap::new();
+    groups.insert(
+        main_rg.to_lowercase(),
+        ResourceGroupPlan {
+            name: main_rg.to_string(),
+            location: s.location.clone(),
+            create: ws.existing.is_none(),
+        },
+    );
+    for r in resources.iter().filter(|r| !r.existing) {
+        let g = groups
+            .entry(r.resource_group.to_lowercase())
+            .or_insert_with(|| ResourceGroupPlan {
+                name: r.resource_group.clone(),
+                location: s.location.clone(),
+                create: true,
+            });
+        g.create = true;
+    }
+    let scope = if groups
+        .values()
+        .any(|g| g.create && !g.name.eq_ignore_ascii_case(main_rg))
+    {
+        Scope::Subscription
+    } else {
+        Scope::ResourceGroup
+    };
+
+    let mut steps = Vec::new();
+    for g in groups.values().filter(|g| g.create) {
+        steps.push(Step {
+            n: steps.len() + 1,
+            title: format!("resource group {}", g.name),
+            kind: "resource-group",
+            target: g.name.clone(),
+        });
+    }
+    for r in resources.iter().filter(|r| !r.existing) {
+        steps.push(Step {
+            n: steps.len() + 1,
+            title: step_title(r, &resources),
+            kind: "resource",
+            target: r.symbol.clone(),
+        });
+    }
+
+    let mut outputs = vec![Output {
+        name: "workspaceId".into(),
+        description: "Resource id of the workspace".into(),
+        value: r#ref(&ws_sym),
+    }];
+    for e in &endpoints {
+        outputs.push(Output {
+            name: format!("{}Id", e.symbol),
+            description: format!("Resource id of private endpoint {}", e.name),
+            value: r#ref(&e.symbol),
+        });
+    }
+    for z in &zones {
+        outputs.push(Output {
+            name: format!("{}Id", z.symbol),
+            description: format!("Resource id of private DNS zone {}", z.name),
+            value: r#ref(&z.symbol),
+        });
+    }
+
+    let parameters = vec![
+        Parameter {
+            name: "location".into(),
+            ty: "string".into(),
+            description: "Region of the workspace, its dependencies and computes".into(),
+            default: json!(s.location),
+            allowed: Vec::new(),
+        },
+        Parameter {
+            name: "publicNetworkAccess".into(),
+            ty: "string".into(),
+            description: "Whether the workspace also accepts traffic on its public endpoint".into(),
+            default: json!(ws.public_network_access.as_str()),
+            allowed: vec!["Enabled".into(), "Disabled".into()],
+        },
+        Parameter {
+            name: "tags".into(),
+            ty: "object".into(),
+            description: "Tags applied to every resource this deployment creates".into(),
+            default: serde_json::to_value(&s.tags).unwrap_or_default(),
+            allowed: Vec::new(),
+        },
+    ];
+
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .map(|d| Finding {
+            rule: format!("{} {}", d.rule.id(), d.rule.slug()),
+            field: d.path.to_string(),
+            message: d.message.clone(),
+            hint: d.hint.clone(),
+        })
+        .collect();
+
+    Plan {
+        scenario: s.name.clone(),
+        description: s.description.clone(),
+        cloud: catalog::cloud_name(s.cloud).to_string(),
+        location: s.location.clone(),
+        resource_group: s.resource_group.clone(),
+        scope,
+        workspace: resources
+            .iter()
+            .find(|r| r.symbol == ws_sym)
+            .map(|r| r.name.clone())
+            .unwrap_or_default(),
+        workspace_existing: ws.existing.is_some(),
+        public_network_access: ws.public_network_access.as_str().to_string(),
+        resource_groups: groups.into_values().collect(),
+        parameters,
+        tags: s.tags.clone(),
+        resources,
+        endpoints,
+        zones,
+        steps,
+        outputs,
+        warnings,
+        legacy: s.legacy.clone(),
+    }
+}
+
+/// The zone resource for `zone` as seen from VNet `n`: created in its DNS group, or the
+/// existing one named by id. Zones shared by several VNets are planned once.
+fn zone_symbol(
+    b: &mut Builder,
+    zones: &mut IndexMap<String, Zone>,
+    by_key: &mut HashMap<String, String>,
+    s: &Scenario,
+    n: &Network,
+    zone: &str,
+) -> String {
+    let facts = Target::ALL
+        .iter()
+        .flat_map(|t| catalog::zones(s.cloud, *t))
+        .find(|z| z.name == zone);
+    let short = facts.map_or("zone", |z| z.key);
+    let existing_id = (n.dns.zones == ZoneMode::Existing).then(|| {
+        n.dns
+            .zone_ids
+            .iter()
+            .find(|id| {
+                id.rsplit('/')
+                    .next()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(zone))
+            })
+            .cloned()
+            .unwrap_or_default()
+    });
+    let rg = names::dns_resource_group(s, n).to_string();
+    let key = match &existing_id {
+        Some(id) => format!("id:{}", id.to_lowercase()),
+        None => format!("rg:{}/{zone}", rg.to_lowercase()),
+    };
+    if let Some(sym) = by_key.get(&key) {
+        return sym.clone();
+    }
+    let r = match &existing_id {
+        Some(id) => b.existing(
+            &format!("zone {short} {}", n.name),
+            catalog::DNS_ZONE,
+            id,
+            "existing private DNS zone",
+        ),
+        None => {
+            let shared = s
+                .networks
+                .iter()
+                .filter(|m| {
+                    m.dns.zones == ZoneMode::Create
+                        && names::dns_resource_group(s, m).eq_ignore_ascii_case(&rg)
+                })
+                .count()
+                > 1;
+            let label = if shared || s.networks.len() == 1 {
+                format!("zone {short}")
+            } else {
+                format!("zone {short} {}", n.name)
+            };
+            let mut r = b.new_resource(&label, catalog::DNS_ZONE, zone, &rg);
+            r.location = Some(json!("global"));
+            r.properties = json!({});
+            if let Some(ZoneSpelling::EnvSuffix { prefix, suffix }) = facts.map(|f| f.spelling) {
+                r.name_expr = Some(json!({ "$env": suffix, "$prefix": prefix }));
+            }
+            r.purpose = format!("private DNS zone for {}", n.name);
+            r
+        }
+    };
+    let zone_rg = r.resource_group.clone();
+    let existing = r.existing;
+    let sym = b.add(r);
+    by_key.insert(key, sym.clone());
+    zones.insert(
+        sym.clone(),
+        Zone {
+            symbol: sym.clone(),
+            name: zone.to_string(),
+            resource_group: zone_rg,
+            existing,
+            links: Vec::new(),
+        },
+    );
+    sym
+}
+
+fn step_title(r: &Resource, all: &[Resource]) -> String {
+    let parent = r
+        .parent
+        .as_ref()
+        .and_then(|p| all.iter().find(|x| &x.symbol == p))
+        .map(|p| p.name.as_str());
+    let what = match r.ty.as_str() {
+        t if t == catalog::NSG.name => "network security group",
+        t if t == catalog::VNET.name => "virtual network",
+        t if t == catalog::SUBNET.name => "subnet",
+        t if t == catalog::PRIVATE_ENDPOINT.name => "private endpoint",
+        t if t == catalog::ZONE_GROUP.name => "DNS zone group",
+        t if t == catalog::DNS_ZONE.name => "private DNS zone",
+        t if t == catalog::DNS_LINK.name => "DNS zone link",
+        t if t == catalog::STORAGE.name => "storage account",
+        t if t == catalog::KEY_VAULT.name => "key vault",
+        t if t == catalog::REGISTRY.name => "container registry",
+        t if t == catalog::APP_INSIGHTS.name => "Application Insights",
+        t if t == catalog::LOG_ANALYTICS.name => "Log Analytics workspace",
+        t if t == catalog::WORKSPACE.name => "workspace",
+        t if t == catalog::COMPUTE.name => "compute",
+        t if t == catalog::AKS.name => "AKS cluster",
+        t if t == catalog::K8S_EXTENSION.name => "Azure ML extension",
+        _ => "resource",
+    };
+    match parent {
+        Some(p) => format!("{what} {} of {p}", r.name),
+        None => format!("{what} {}", r.name),
+    }
+}
+
+/// A Kubernetes service range that overlaps no VNet of the scenario (AKS's default,
+/// 10.0.0.0/16, collides with the most common VNet range).
+fn service_cidr(s: &Scenario) -> Option<Ipv4Net> {
+    let used: Vec<Ipv4Net> = s
+        .networks
+        .iter()
+        .flat_map(|n| n.address_space.iter().filter_map(|a| a.parse().ok()))
+        .collect();
+    [
+        "10.240.0.0/16",
+        "172.20.0.0/16",
+        "192.168.128.0/20",
+        "100.64.0.0/16",
+    ]
+    .iter()
+    .filter_map(|c| c.parse::<Ipv4Net>().ok())
+    .find(|c| {
+        !used
+            .iter()
+            .any(|u| u.contains(&c.network()) || c.contains(&u.network()))
+    })
+}
+
+fn dns_service_ip(c: Ipv4Net) -> String {
+    let base = u32::from(c.network());
+    std::net::Ipv4Addr::from(base + 10).to_string()
+}

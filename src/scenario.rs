@@ -1,0 +1,465 @@
+//! The scenario file: what a private-link Azure ML deployment should look like.
+//!
+//! The same model reads YAML and JSON. Unknown fields are errors, so a misspelt key never
+//! silently drops a setting. Doc comments here become the descriptions of the JSON Schema
+//! that editors use for completion.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::diag::{Diagnostic, Rule};
+use crate::source::{self, FieldPath, Seg, SourceFile, SpanIndex};
+
+/// A private-link Azure Machine Learning deployment.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Editors' schema hint; ignored by amlpe.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Output folder name: lowercase letters, digits and hyphens.
+    pub name: String,
+    /// One or two sentences on what this topology is for.
+    #[serde(default)]
+    pub description: String,
+    /// The Azure cloud; it decides the private DNS zone names.
+    #[serde(default)]
+    pub cloud: Cloud,
+    /// Region of the workspace. Computes and AKS clusters must be in this region.
+    pub location: String,
+    /// Resource group of the workspace and its dependencies.
+    pub resource_group: String,
+    /// Tags applied to every resource amlpe creates.
+    #[serde(default)]
+    pub tags: IndexMap<String, String>,
+    pub workspace: Workspace,
+    /// Virtual networks, with the private endpoints and DNS zones of each.
+    pub networks: Vec<Network>,
+    /// Compute clusters and instances, each in a subnet, without public IPs.
+    #[serde(default)]
+    pub computes: Vec<Compute>,
+    /// AKS clusters attached to the workspace for inference.
+    #[serde(default)]
+    pub kubernetes: Vec<Kubernetes>,
+    /// Past-end-of-support dialects to generate as well (opt-in).
+    #[serde(default)]
+    pub legacy: Vec<Legacy>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+pub enum Cloud {
+    #[default]
+    AzureCloud,
+    AzureUSGovernment,
+    AzureChinaCloud,
+}
+
+/// The workspace: new (by `name`) or existing (by `existing` resource id).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Workspace {
+    /// Name of a workspace to create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Resource id of a workspace that exists: amlpe adds endpoints to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing: Option<String>,
+    /// Whether the workspace also answers on its public endpoint.
+    #[serde(default)]
+    pub public_network_access: PublicNetworkAccess,
+    /// Compute cluster that builds Docker images (a private registry cannot use ACR tasks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_build_compute: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_account: Option<Dependency>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_vault: Option<Dependency>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_registry: Option<Registry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_insights: Option<Dependency>,
+    /// Log Analytics workspace behind Application Insights (default: derived from its name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_analytics: Option<Dependency>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum PublicNetworkAccess {
+    Enabled,
+    #[default]
+    Disabled,
+}
+
+impl PublicNetworkAccess {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "Enabled",
+            Self::Disabled => "Disabled",
+        }
+    }
+}
+
+/// A dependency of the workspace: new by `name`, or existing by resource id.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dependency {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing: Option<String>,
+}
+
+/// The container registry: like any dependency, plus its SKU (Premium for private endpoints).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Registry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing: Option<String>,
+    #[serde(default)]
+    pub sku: RegistrySku,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum RegistrySku {
+    Basic,
+    Standard,
+    #[default]
+    Premium,
+}
+
+/// A virtual network: new (address space and subnets) or existing (resource id).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    pub name: String,
+    /// Resource id of a VNet that exists; its subnets are listed by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing: Option<String>,
+    /// Resource group of the VNet and its endpoints (default: the scenario's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    /// Region of the VNet (default: the scenario's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub address_space: Vec<String>,
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<Endpoints>,
+    /// Private DNS for this VNet's endpoints (default: create zones in the VNet's group).
+    #[serde(default)]
+    pub dns: Dns,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subnet {
+    pub name: String,
+    /// IPv4 prefix in CIDR form; required for subnets of a new VNet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+}
+
+/// The private endpoints to place in a VNet.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoints {
+    /// Subnet that holds the endpoints.
+    pub subnet: String,
+    pub targets: Vec<Target>,
+    #[serde(default)]
+    pub approval: Approval,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    Workspace,
+    StorageBlob,
+    StorageFile,
+    KeyVault,
+    ContainerRegistry,
+}
+
+impl Target {
+    pub const ALL: [Target; 5] = [
+        Target::Workspace,
+        Target::StorageBlob,
+        Target::StorageFile,
+        Target::KeyVault,
+        Target::ContainerRegistry,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Workspace => "workspace",
+            Target::StorageBlob => "storage-blob",
+            Target::StorageFile => "storage-file",
+            Target::KeyVault => "key-vault",
+            Target::ContainerRegistry => "container-registry",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Approval {
+    #[default]
+    Auto,
+    Manual,
+}
+
+/// How the endpoints of a VNet get their DNS records.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dns {
+    #[serde(default)]
+    pub zones: ZoneMode,
+    /// Resource group of the created zones (default: the VNet's). With several isolated VNets
+    /// give each its own: zone names are unique per resource group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    /// With `zones: existing`: the resource ids of the zones to use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zone_ids: Vec<String>,
+    /// Link the zones to this VNet (default true). Turn off when a hub resolver serves the VNet.
+    #[serde(default = "yes")]
+    pub link: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ZoneMode {
+    /// amlpe creates the zones, links them and adds a zone group to every endpoint.
+    #[default]
+    Create,
+    /// Zones exist (`zone_ids`); amlpe links them and adds zone groups.
+    Existing,
+    /// No zone groups: DNS records are managed elsewhere (for example by Azure Policy).
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Compute {
+    pub name: String,
+    pub kind: ComputeKind,
+    pub vm_size: String,
+    pub network: String,
+    pub subnet: String,
+    /// Region (default: the VNet's). Must be the workspace's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Clusters only: node count bounds.
+    #[serde(default)]
+    pub min_nodes: u32,
+    #[serde(default = "default_max_nodes")]
+    pub max_nodes: u32,
+}
+
+fn default_max_nodes() -> u32 {
+    4
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ComputeKind {
+    Cluster,
+    Instance,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Kubernetes {
+    pub name: String,
+    pub network: String,
+    pub subnet: String,
+    /// Region (default: the VNet's). Must be the workspace's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(default = "default_node_count")]
+    pub node_count: u32,
+    pub vm_size: String,
+    /// Name of the compute target in the workspace (default: the cluster's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute_name: Option<String>,
+    /// `kubernetes` (the Azure ML extension) or the legacy `aks` compute type.
+    #[serde(default)]
+    pub attach_as: AttachKind,
+}
+
+fn default_node_count() -> u32 {
+    3
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttachKind {
+    #[default]
+    Kubernetes,
+    Aks,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Legacy {
+    CliV1,
+    SdkV1,
+}
+
+/// A scenario with the file it came from.
+#[derive(Debug)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub source: SourceFile,
+    pub spans: SpanIndex,
+}
+
+/// Reads a scenario file: syntax, types and unknown fields, all reported with locations.
+pub fn load(path: &Path) -> Result<Loaded, Box<(SourceFile, Diagnostic)>> {
+    let doc = source::read(path)?;
+    let located = |d: Diagnostic| d.locate(&doc.spans);
+    match serde_path_to_error::deserialize::<_, Scenario>(&doc.value) {
+        Ok(scenario) => Ok(Loaded {
+            scenario,
+            source: doc.source,
+            spans: doc.spans,
+        }),
+        Err(e) => {
+            let mut path = FieldPath(
+                e.path()
+                    .iter()
+                    .filter_map(|s| match s {
+                        serde_path_to_error::Segment::Seq { index } => Some(Seg::Index(*index)),
+                        serde_path_to_error::Segment::Map { key } => Some(Seg::Key(key.clone())),
+                        serde_path_to_error::Segment::Enum { variant } => {
+                            Some(Seg::Key(variant.clone()))
+                        }
+                        serde_path_to_error::Segment::Unknown => None,
+                    })
+                    .collect(),
+            );
+            let raw = e.inner().to_string();
+            let (message, hint, on_key) = explain_serde_error(&raw, &mut path, &doc.spans);
+            let mut d = Diagnostic::error(Rule::Schema, path, message);
+            if on_key {
+                d = d.on_key();
+            }
+            if let Some(h) = hint {
+                d = d.hint(h);
+            }
+            Err(Box::new((doc.source, located(d))))
+        }
+    }
+}
+
+/// Turns serde's messages into ours: unknown fields point at the key, missing fields name
+/// the mapping that lacks them, and every message says how to fix it.
+fn explain_serde_error(
+    raw: &str,
+    path: &mut FieldPath,
+    spans: &SpanIndex,
+) -> (String, Option<String>, bool) {
+    if let Some(rest) = raw.strip_prefix("unknown field `") {
+        let field = rest.split('`').next().unwrap_or_default().to_string();
+        let expected = rest
+            .split_once("expected ")
+            .map(|(_, e)| e.to_string())
+            .unwrap_or_default();
+        let full = path.key(&field);
+        if spans.contains(&full) {
+            *path = full;
+        }
+        return (
+            format!("unknown field `{field}`"),
+            Some(format!("expected {expected}")),
+            true,
+        );
+    }
+    if let Some(rest) = raw.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or_default();
+        let place = if path.0.is_empty() {
+            "the scenario".to_string()
+        } else {
+            format!("`{path}`")
+        };
+        return (
+            format!("missing field `{field}` in {place}"),
+            Some(format!(
+                "add `{field}:`; see the scenario format in the README"
+            )),
+            false,
+        );
+    }
+    if let Some(rest) = raw.strip_prefix("unknown variant `") {
+        let got = rest.split('`').next().unwrap_or_default();
+        let expected = rest
+            .split_once("expected ")
+            .map(|(_, e)| e.to_string())
+            .unwrap_or_default();
+        return (
+            format!("`{got}` is not allowed here"),
+            Some(format!("expected {expected}")),
+            false,
+        );
+    }
+    if raw.starts_with("invalid type") {
+        return (
+            raw.to_string(),
+            Some("check the value's type against the scenario format in the README".into()),
+            false,
+        );
+    }
+    (raw.to_string(), None, false)
+}
+
+impl Scenario {
+    pub fn network(&self, name: &str) -> Option<(usize, &Network)> {
+        self.networks
+            .iter()
+            .enumerate()
+            .find(|(_, n)| n.name == name)
+    }
+    pub fn compute(&self, name: &str) -> Option<(usize, &Compute)> {
+        self.computes
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name == name)
+    }
+}
+
+impl Network {
+    pub fn subnet(&self, name: &str) -> Option<(usize, &Subnet)> {
+        self.subnets
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.name == name)
+    }
+    pub fn targets(&self) -> &[Target] {
+        self.endpoints
+            .as_ref()
+            .map_or(&[], |e| e.targets.as_slice())
+    }
+    pub fn has(&self, t: Target) -> bool {
+        self.targets().contains(&t)
+    }
+}
+
+/// The JSON Schema (draft-07) of scenario files, for editors' completion.
+pub fn json_schema() -> serde_json::Value {
+    let settings = schemars::generate::SchemaSettings::draft07();
+    let gen = settings.into_generator();
+    let schema = gen.into_root_schema_for::<Scenario>();
+    serde_json::to_value(schema).unwrap_or_default()
+}

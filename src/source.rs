@@ -1,0 +1,680 @@
+//! Reading scenario files into a JSON value while remembering where every value came from.
+//!
+//! The model is deserialized from a `serde_json::Value`, so YAML and JSON share one code path;
+//! the [`SpanIndex`] maps each field path back to its line and column so that every diagnostic,
+//! from a syntax error to a topology rule, points into the file the user wrote.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Number, Value};
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use crate::diag::{Diagnostic, Rule};
+
+/// Scenario files larger than this are refused before parsing.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+/// Deeper nesting than this is refused: no scenario needs more than a handful of levels.
+pub const MAX_DEPTH: usize = 64;
+/// Upper bound on values after alias expansion, so an alias bomb is refused, not expanded.
+pub const MAX_NODES: usize = 200_000;
+
+/// A place in a source file: 1-based line and column, and a length in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub line: usize,
+    pub col: usize,
+    pub len: usize,
+}
+
+/// One step of a field path: a key of a mapping or an index of a sequence.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// The path of a value inside a scenario, such as `networks[1].endpoints.subnet`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct FieldPath(pub Vec<Seg>);
+
+impl FieldPath {
+    pub fn root() -> Self {
+        Self(Vec::new())
+    }
+    pub fn key(&self, k: &str) -> Self {
+        let mut v = self.0.clone();
+        v.push(Seg::Key(k.to_string()));
+        Self(v)
+    }
+    pub fn index(&self, i: usize) -> Self {
+        let mut v = self.0.clone();
+        v.push(Seg::Index(i));
+        Self(v)
+    }
+    /// Parses the dotted form used in rule code (`networks[1].dns.zones`).
+    pub fn parse(s: &str) -> Self {
+        let mut out = Vec::new();
+        for part in s.split('.').filter(|p| !p.is_empty()) {
+            let (key, rest) = match part.find('[') {
+                Some(i) => (&part[..i], &part[i..]),
+                None => (part, ""),
+            };
+            if !key.is_empty() {
+                out.push(Seg::Key(key.to_string()));
+            }
+            for idx in rest.split('[').filter(|x| !x.is_empty()) {
+                if let Ok(n) = idx.trim_end_matches(']').parse() {
+                    out.push(Seg::Index(n));
+                }
+            }
+        }
+        Self(out)
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("(document)");
+        }
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                Seg::Key(k) if i == 0 => write!(f, "{k}")?,
+                Seg::Key(k) => write!(f, ".{k}")?,
+                Seg::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a value and, for mapping entries, its key were written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Located {
+    pub key: Option<Span>,
+    pub value: Span,
+}
+
+/// Field path to source location, for every value in the document.
+#[derive(Debug, Default, Clone)]
+pub struct SpanIndex {
+    map: HashMap<FieldPath, Located>,
+}
+
+impl SpanIndex {
+    /// The span of the value at `path`, or of its nearest ancestor that exists in the file
+    /// (a missing field is reported at the mapping that lacks it).
+    pub fn value_span(&self, path: &FieldPath) -> Span {
+        self.find(path).map(|l| l.value).unwrap_or_default()
+    }
+    /// The span of the key at `path` when it is a mapping entry, else of the value.
+    pub fn key_span(&self, path: &FieldPath) -> Span {
+        self.find(path)
+            .map(|l| l.key.unwrap_or(l.value))
+            .unwrap_or_default()
+    }
+    fn find(&self, path: &FieldPath) -> Option<Located> {
+        let mut p = path.0.clone();
+        loop {
+            if let Some(l) = self.map.get(&FieldPath(p.clone())) {
+                return Some(*l);
+            }
+            p.pop()?;
+        }
+    }
+    pub fn contains(&self, path: &FieldPath) -> bool {
+        self.map.contains_key(path)
+    }
+}
+
+/// A scenario file's text, kept for diagnostics.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn line(&self, n: usize) -> &str {
+        self.text.lines().nth(n.saturating_sub(1)).unwrap_or("")
+    }
+    pub fn display_path(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// A document read into a value, with its span index.
+#[derive(Debug)]
+pub struct Document {
+    pub source: SourceFile,
+    pub value: Value,
+    pub spans: SpanIndex,
+}
+
+/// Reads and parses one scenario file; every failure is a located diagnostic.
+pub fn read(path: &Path) -> Result<Document, Box<(SourceFile, Diagnostic)>> {
+    let empty = |text: String| SourceFile {
+        path: path.to_path_buf(),
+        text,
+    };
+    let fail = |src: SourceFile, d: Diagnostic| Err(Box::new((src, d)));
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            return fail(
+                empty(String::new()),
+                Diagnostic::error(
+                    Rule::Io,
+                    FieldPath::root(),
+                    format!("cannot read file: {e}"),
+                ),
+            )
+        }
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return fail(
+            empty(String::new()),
+            Diagnostic::error(
+                Rule::Syntax,
+                FieldPath::root(),
+                format!(
+                    "file is {} bytes; scenario files are limited to {} bytes",
+                    meta.len(),
+                    MAX_FILE_BYTES
+                ),
+            )
+            .hint("split the estate into several scenario files"),
+        );
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return fail(
+                empty(String::new()),
+                Diagnostic::error(
+                    Rule::Io,
+                    FieldPath::root(),
+                    format!("cannot read file: {e}"),
+                ),
+            )
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let prefix = String::from_utf8_lossy(valid).to_string();
+            let line = prefix.matches('\n').count() + 1;
+            let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            return fail(
+                empty(prefix),
+                Diagnostic::error(Rule::Syntax, FieldPath::root(), "file is not valid UTF-8")
+                    .at(Span { line, col, len: 1 })
+                    .hint("save the scenario as UTF-8 text"),
+            );
+        }
+    };
+    let source = SourceFile {
+        path: path.to_path_buf(),
+        text,
+    };
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    match parse_text(&source.text, is_json) {
+        Ok((value, spans)) => Ok(Document {
+            source,
+            value,
+            spans,
+        }),
+        Err(d) => fail(source, *d),
+    }
+}
+
+/// Parses YAML (or JSON, which is checked by a JSON parser first so its errors read as JSON's).
+pub fn parse_text(text: &str, is_json: bool) -> Result<(Value, SpanIndex), Box<Diagnostic>> {
+    if let Some(pos) = text.find(|c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        let (line, col) = line_col(text, pos);
+        return Err(Box::new(
+            Diagnostic::error(
+                Rule::Syntax,
+                FieldPath::root(),
+                format!(
+                    "control character U+{:04X} in the file",
+                    text[pos..].chars().next().map_or(0, |c| c as u32)
+                ),
+            )
+            .at(Span { line, col, len: 1 })
+            .hint("remove it; scenario files are plain text"),
+        ));
+    }
+    if text.trim().is_empty() {
+        return Err(Box::new(
+            Diagnostic::error(Rule::Syntax, FieldPath::root(), "the file is empty")
+                .at(Span {
+                    line: 1,
+                    col: 1,
+                    len: 1,
+                })
+                .hint("start from one of the files in scenarios/"),
+        ));
+    }
+    if is_json {
+        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            return Err(Box::new(
+                Diagnostic::error(
+                    Rule::Syntax,
+                    FieldPath::root(),
+                    format!("invalid JSON: {msg}"),
+                )
+                .at(Span {
+                    line: e.line().max(1),
+                    col: e.column().max(1),
+                    len: 1,
+                }),
+            ));
+        }
+    }
+    let mut builder = Builder::default();
+    let mut parser = Parser::new_from_str(text);
+    if let Err(e) = parser.load(&mut builder, false) {
+        let m = e.marker();
+        let (line, col) = marker_line_col(text, m);
+        let what = if is_json { "JSON" } else { "YAML" };
+        let d = if e.info().contains("recursion limit") {
+            Diagnostic::error(
+                Rule::Syntax,
+                FieldPath::root(),
+                format!("nesting deeper than the {what} parser allows"),
+            )
+            .hint("scenario files need only a few levels of nesting")
+        } else {
+            Diagnostic::error(
+                Rule::Syntax,
+                FieldPath::root(),
+                format!("invalid {what}: {}", e.info()),
+            )
+        };
+        return Err(Box::new(d.at(Span { line, col, len: 1 })));
+    }
+    if let Some((mark, msg, hint)) = builder.error {
+        let (line, col) = marker_line_col(text, &mark);
+        return Err(Box::new(
+            Diagnostic::error(Rule::Syntax, FieldPath::root(), msg)
+                .at(Span { line, col, len: 1 })
+                .hint(hint),
+        ));
+    }
+    let root = match builder.root {
+        Some(r) => r,
+        None => {
+            return Err(Box::new(Diagnostic::error(
+                Rule::Syntax,
+                FieldPath::root(),
+                "the file holds no document",
+            )))
+        }
+    };
+    let mut spans = SpanIndex::default();
+    let mut dups = Vec::new();
+    let value = to_value(&root, &FieldPath::root(), None, &mut spans, &mut dups, text);
+    if let Some((path, span)) = dups.into_iter().next() {
+        // A duplicate key would silently replace the first value: refuse it.
+        return Err(Box::new(
+            Diagnostic::error(
+                Rule::Syntax,
+                path.clone(),
+                format!("duplicate key `{path}`"),
+            )
+            .at(span)
+            .hint("each key may appear once in a mapping; merge the two entries"),
+        ));
+    }
+    Ok((value, spans))
+}
+
+fn line_col(text: &str, byte: usize) -> (usize, usize) {
+    let before = &text[..byte];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn marker_line_col(text: &str, m: &Marker) -> (usize, usize) {
+    // yaml-rust2 counts the index in characters; convert through the text for exact columns.
+    let byte = text
+        .char_indices()
+        .nth(m.index())
+        .map_or(text.len(), |(b, _)| b);
+    line_col(text, byte)
+}
+
+#[derive(Debug, Clone)]
+enum NodeKind {
+    Scalar(String, TScalarStyle),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    kind: NodeKind,
+    mark: Marker,
+}
+
+enum Frame {
+    Seq(Vec<Node>, Marker, usize),
+    Map(Vec<(Node, Node)>, Option<Node>, Marker, usize),
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    root: Option<Node>,
+    error: Option<(Marker, String, &'static str)>,
+    nodes: usize,
+}
+
+impl Builder {
+    fn fail(&mut self, mark: Marker, msg: &str, hint: &'static str) {
+        if self.error.is_none() {
+            self.error = Some((mark, msg.to_string(), hint));
+        }
+    }
+
+    fn push_node(&mut self, node: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq(items, _, _)) => items.push(node),
+            Some(Frame::Map(entries, pending, _, _)) => match pending.take() {
+                None => *pending = Some(node),
+                Some(k) => entries.push((k, node)),
+            },
+        }
+    }
+
+    fn count(&mut self, n: usize, mark: Marker) -> bool {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            self.fail(
+                mark,
+                &format!("the document expands to more than {MAX_NODES} values"),
+                "remove the aliases that repeat large parts of the file",
+            );
+            return false;
+        }
+        true
+    }
+}
+
+fn size(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Scalar(..) => 1,
+        NodeKind::Seq(v) => 1 + v.iter().map(size).sum::<usize>(),
+        NodeKind::Map(v) => 1 + v.iter().map(|(k, x)| size(k) + size(x)).sum::<usize>(),
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.error.is_some() {
+            return;
+        }
+        match ev {
+            Event::Scalar(v, style, anchor, _) if self.count(1, mark) => {
+                self.push_node(
+                    Node {
+                        kind: NodeKind::Scalar(v, style),
+                        mark,
+                    },
+                    anchor,
+                );
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    self.fail(
+                        mark,
+                        &format!("nesting deeper than {MAX_DEPTH} levels"),
+                        "scenario files need only a few levels of nesting",
+                    );
+                    return;
+                }
+                if !self.count(1, mark) {
+                    return;
+                }
+                if matches!(ev, Event::SequenceStart(..)) {
+                    self.stack.push(Frame::Seq(Vec::new(), mark, anchor));
+                } else {
+                    self.stack.push(Frame::Map(Vec::new(), None, mark, anchor));
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
+                Some(Frame::Seq(items, m, anchor)) => self.push_node(
+                    Node {
+                        kind: NodeKind::Seq(items),
+                        mark: m,
+                    },
+                    anchor,
+                ),
+                Some(Frame::Map(entries, _, m, anchor)) => self.push_node(
+                    Node {
+                        kind: NodeKind::Map(entries),
+                        mark: m,
+                    },
+                    anchor,
+                ),
+                None => {}
+            },
+            Event::Alias(id) => match self.anchors.get(&id).cloned() {
+                Some(node) => {
+                    if self.count(size(&node), mark) {
+                        self.push_node(node, 0);
+                    }
+                }
+                None => self.fail(
+                    mark,
+                    "alias to an unknown anchor",
+                    "define the anchor first",
+                ),
+            },
+            Event::DocumentStart if self.root.is_some() => {
+                self.fail(
+                    mark,
+                    "more than one YAML document in the file",
+                    "keep one scenario per file",
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+fn to_value(
+    node: &Node,
+    path: &FieldPath,
+    key_span: Option<Span>,
+    spans: &mut SpanIndex,
+    dups: &mut Vec<(FieldPath, Span)>,
+    text: &str,
+) -> Value {
+    let (line, col) = marker_line_col(text, &node.mark);
+    let here = |len: usize| Span { line, col, len };
+    match &node.kind {
+        NodeKind::Scalar(s, style) => {
+            let v = scalar_value(s, *style);
+            let len = match style {
+                TScalarStyle::Plain => s.chars().count(),
+                TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => s.chars().count() + 2,
+                _ => 1,
+            };
+            spans.map.insert(
+                path.clone(),
+                Located {
+                    key: key_span,
+                    value: here(len.max(1)),
+                },
+            );
+            v
+        }
+        NodeKind::Seq(items) => {
+            spans.map.insert(
+                path.clone(),
+                Located {
+                    key: key_span,
+                    value: here(1),
+                },
+            );
+            Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| to_value(n, &path.index(i), None, spans, dups, text))
+                    .collect(),
+            )
+        }
+        NodeKind::Map(entries) => {
+            spans.map.insert(
+                path.clone(),
+                Located {
+                    key: key_span,
+                    value: here(1),
+                },
+            );
+            let mut map = Map::new();
+            for (k, v) in entries {
+                let key = match &k.kind {
+                    NodeKind::Scalar(s, _) => s.clone(),
+                    _ => String::from("<complex key>"),
+                };
+                let (kl, kc) = marker_line_col(text, &k.mark);
+                let kspan = Span {
+                    line: kl,
+                    col: kc,
+                    len: key.chars().count().max(1),
+                };
+                let child = path.key(&key);
+                if map.contains_key(&key) {
+                    dups.push((child, kspan));
+                    continue;
+                }
+                let value = to_value(v, &child, Some(kspan), spans, dups, text);
+                map.insert(key, value);
+            }
+            Value::Object(map)
+        }
+    }
+}
+
+fn scalar_value(s: &str, style: TScalarStyle) -> Value {
+    if style != TScalarStyle::Plain {
+        return Value::String(s.to_string());
+    }
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    let looks_numeric = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == '.');
+    if looks_numeric {
+        if let Ok(i) = s.parse::<i64>() {
+            return Value::Number(i.into());
+        }
+        if s.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c)) {
+            if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
+                return Value::Number(n);
+            }
+        }
+    }
+    Value::String(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_point_at_keys_and_values() {
+        let text = "name: demo\nnetworks:\n  - name: vnet-a\n    subnets: [ { name: s1 } ]\n";
+        let (v, spans) = parse_text(text, false).expect("parses");
+        assert_eq!(v["networks"][0]["name"], "vnet-a");
+        let p = FieldPath::parse("networks[0].name");
+        assert_eq!(spans.value_span(&p).line, 3);
+        assert_eq!(spans.value_span(&p).col, 11);
+        assert_eq!(spans.key_span(&p).col, 5);
+        let s = FieldPath::parse("networks[0].subnets[0].name");
+        assert_eq!(spans.value_span(&s).line, 4);
+        assert_eq!(spans.value_span(&s).col, 24);
+        let (_, spans) = parse_text("x: [é, z]\n", false).expect("parses");
+        assert_eq!(spans.value_span(&FieldPath::parse("x[1]")).col, 8);
+    }
+
+    #[test]
+    fn yaml_core_schema_scalars() {
+        let (v, _) = parse_text(
+            "a: 3\nb: 'x'\nc: 10.0.0.0/16\nd: true\ne: ~\nf: yes\n",
+            false,
+        )
+        .expect("parses");
+        assert_eq!(v["a"], 3);
+        assert_eq!(v["b"], "x");
+        assert_eq!(v["c"], "10.0.0.0/16");
+        assert_eq!(v["d"], true);
+        assert!(v["e"].is_null());
+        assert_eq!(v["f"], "yes");
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_with_their_place() {
+        let text = "a:\n  b: 1\n  b: 2\n";
+        let err = parse_text(text, false).expect_err("refused");
+        assert_eq!(err.message, "duplicate key `a.b`");
+        assert_eq!(err.span.map(|s| (s.line, s.col)), Some((3, 3)));
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let err = parse_text(&text, false).expect_err("refused");
+        assert!(
+            err.message.contains("expands to more than"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let err = parse_text(&text, false).expect_err("refused");
+        assert!(err.message.starts_with("nesting deeper"), "{}", err.message);
+        let text = format!("{}x{}", "- ".repeat(MAX_DEPTH + 1), "");
+        let err = parse_text(&text, false).expect_err("refused");
+        assert!(err.message.starts_with("nesting deeper"), "{}", err.message);
+    }
+
+    #[test]
+    fn json_syntax_errors_carry_line_and_column() {
+        let err = parse_text("{\n  \"name\": \"x\",\n}\n", true).expect_err("refused");
+        assert!(err.message.starts_with("invalid JSON"), "{}", err.message);
+        assert_eq!(err.span.map(|s| s.line), Some(3));
+    }
+}

@@ -1,0 +1,1249 @@
+//! The rules a scenario must follow before anything is planned. Each function enforces one
+//! rule, cites its spec section through [`Rule::spec`], and reports at a field path.
+
+use std::collections::HashMap;
+
+use ipnet::Ipv4Net;
+
+use crate::catalog::{self, NameRule};
+use crate::diag::{Diagnostic, Rule};
+use crate::plan::names;
+use crate::scenario::{
+    AttachKind, ComputeKind, Network, PublicNetworkAccess, RegistrySku, Scenario, Target, ZoneMode,
+};
+use crate::source::FieldPath;
+
+/// Free text (descriptions, tag values) is bounded; it is escaped per output language later.
+pub const MAX_TEXT: usize = 512;
+
+fn p(s: &str) -> FieldPath {
+    FieldPath::parse(s)
+}
+
+/// Runs every rule. The result is in rule order; the caller sorts by location.
+pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let rules: &[fn(&Scenario, &mut Vec<Diagnostic>)] = &[
+        naming,
+        free_text,
+        duplicates,
+        shapes,
+        references,
+        regions,
+        dependencies_per_vnet,
+        dns_zones,
+        image_build_compute,
+        registry_sku,
+        addresses,
+        public_access,
+        legacy,
+        compute_reach,
+        approval,
+    ];
+    for rule in rules {
+        rule(s, &mut out);
+    }
+    out
+}
+
+fn name(out: &mut Vec<Diagnostic>, rule: &NameRule, value: &str, path: FieldPath) {
+    if let Err(msg) = catalog::check_name(rule, value) {
+        out.push(Diagnostic::new(Rule::Naming, path, msg).hint(format!(
+            "{} names: {}",
+            rule.kind,
+            describe(rule)
+        )));
+    }
+}
+
+fn describe(rule: &NameRule) -> String {
+    format!(
+        "{}-{} characters, {}, starting with {}",
+        rule.min, rule.max, rule.chars, rule.first_desc
+    )
+}
+
+fn naming(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    use catalog::*;
+    name(out, &NAME_SCENARIO, &s.name, p("name"));
+    name(
+        out,
+        &NAME_RESOURCE_GROUP,
+        &s.resource_group,
+        p("resource_group"),
+    );
+    name(out, &NAME_REGION, &s.location, p("location"));
+    let ws = &s.workspace;
+    if let Some(n) = &ws.name {
+        name(out, &NAME_WORKSPACE, n, p("workspace.name"));
+        if ws.log_analytics.as_ref().is_none_or(|l| l.name.is_none()) {
+            let derived = names::log_analytics(n);
+            if let Err(msg) = check_name(&NAME_LOG_ANALYTICS, &derived) {
+                out.push(
+                    Diagnostic::new(Rule::Naming, p("workspace.name"), msg)
+                        .hint("set workspace.log_analytics.name explicitly"),
+                );
+            }
+        }
+    }
+    let deps: [(&NameRule, Option<&String>, &str); 4] = [
+        (
+            &NAME_STORAGE,
+            ws.storage_account.as_ref().and_then(|d| d.name.as_ref()),
+            "workspace.storage_account.name",
+        ),
+        (
+            &NAME_KEY_VAULT,
+            ws.key_vault.as_ref().and_then(|d| d.name.as_ref()),
+            "workspace.key_vault.name",
+        ),
+        (
+            &NAME_APP_INSIGHTS,
+            ws.application_insights
+                .as_ref()
+                .and_then(|d| d.name.as_ref()),
+            "workspace.application_insights.name",
+        ),
+        (
+            &NAME_LOG_ANALYTICS,
+            ws.log_analytics.as_ref().and_then(|d| d.name.as_ref()),
+            "workspace.log_analytics.name",
+        ),
+    ];
+    for (rule, value, path) in deps {
+        if let Some(v) = value {
+            name(out, rule, v, p(path));
+        }
+    }
+    if let Some(n) = ws.container_registry.as_ref().and_then(|d| d.name.as_ref()) {
+        name(
+            out,
+            &NAME_REGISTRY,
+            n,
+            p("workspace.container_registry.name"),
+        );
+    }
+    for (key, _) in &s.tags {
+        name(out, &NAME_TAG_KEY, key, p("tags").key(key));
+    }
+    for (i, n) in s.networks.iter().enumerate() {
+        let np = p("networks").index(i);
+        name(out, &NAME_VNET, &n.name, np.key("name"));
+        if let Some(rg) = &n.resource_group {
+            name(out, &NAME_RESOURCE_GROUP, rg, np.key("resource_group"));
+        }
+        if let Some(rg) = &n.dns.resource_group {
+            name(
+                out,
+                &NAME_RESOURCE_GROUP,
+                rg,
+                np.key("dns").key("resource_group"),
+            );
+        }
+        if let Some(l) = &n.location {
+            name(out, &NAME_REGION, l, np.key("location"));
+        }
+        for (j, sn) in n.subnets.iter().enumerate() {
+            name(
+                out,
+                &NAME_SUBNET,
+                &sn.name,
+                np.key("subnets").index(j).key("name"),
+            );
+        }
+        if catalog::check_name(&NAME_VNET, &n.name).is_ok() {
+            for t in n.targets() {
+                let pe = names::private_endpoint(&n.name, *t);
+                if let Err(msg) = check_name(&NAME_PRIVATE_ENDPOINT, &pe) {
+                    out.push(
+                        Diagnostic::new(
+                            Rule::Naming,
+                            np.key("name"),
+                            format!(
+                                "the endpoint name derived from this network is invalid: {msg}"
+                            ),
+                        )
+                        .hint("shorten the network name"),
+                    );
+                    break;
+                }
+            }
+        }
+    }
+    for (i, c) in s.computes.iter().enumerate() {
+        let cp = p("computes").index(i);
+        let rule = match c.kind {
+            ComputeKind::Cluster => &NAME_CLUSTER,
+            ComputeKind::Instance => &NAME_INSTANCE,
+        };
+        name(out, rule, &c.name, cp.key("name"));
+        name(out, &NAME_VM_SIZE, &c.vm_size, cp.key("vm_size"));
+        if let Some(l) = &c.location {
+            name(out, &NAME_REGION, l, cp.key("location"));
+        }
+    }
+    for (i, k) in s.kubernetes.iter().enumerate() {
+        let kp = p("kubernetes").index(i);
+        name(out, &NAME_AKS, &k.name, kp.key("name"));
+        name(out, &NAME_VM_SIZE, &k.vm_size, kp.key("vm_size"));
+        let (cn, cpath) = match &k.compute_name {
+            Some(c) => (c.as_str(), kp.key("compute_name")),
+            None => (k.name.as_str(), kp.key("name")),
+        };
+        if let Err(msg) = check_name(&NAME_ATTACHED_COMPUTE, cn) {
+            out.push(
+                Diagnostic::new(Rule::Naming, cpath, msg)
+                    .hint("set compute_name to a name of 2-16 letters, digits and hyphens"),
+            );
+        }
+        if let Some(l) = &k.location {
+            name(out, &NAME_REGION, l, kp.key("location"));
+        }
+        if k.node_count == 0 || k.node_count > 100 {
+            out.push(
+                Diagnostic::new(
+                    Rule::Conflict,
+                    kp.key("node_count"),
+                    format!("node_count {} is outside 1-100", k.node_count),
+                )
+                .hint("Azure ML inference needs at least one node; 3 is the default"),
+            );
+        }
+    }
+}
+
+fn free_text(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let mut check = |text: &str, path: FieldPath| {
+        if text.chars().count() > MAX_TEXT {
+            out.push(
+                Diagnostic::new(
+                    Rule::Conflict,
+                    path,
+                    format!(
+                        "text has {} characters; at most {MAX_TEXT} are allowed",
+                        text.chars().count()
+                    ),
+                )
+                .hint("shorten it"),
+            );
+        } else if let Some(c) = text.chars().find(|c| c.is_control() || is_invisible(*c)) {
+            out.push(
+                Diagnostic::new(
+                    Rule::Conflict,
+                    path,
+                    format!("text contains the invisible character U+{:04X}", c as u32),
+                )
+                .hint("remove control and invisible formatting characters"),
+            );
+        }
+    };
+    check(&s.description, p("description"));
+    for (k, v) in &s.tags {
+        check(v, p("tags").key(k));
+    }
+}
+
+/// Bidirectional overrides and zero-width characters make text read differently than it runs.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+fn duplicates(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, n) in s.networks.iter().enumerate() {
+        if let Some(first) = seen.insert(&n.name, i) {
+            out.push(
+                Diagnostic::new(
+                    Rule::DuplicateName,
+                    p("networks").index(i).key("name"),
+                    format!("network `{}` is declared twice", n.name),
+                )
+                .hint(format!("the first is networks[{first}]; rename one")),
+            );
+        }
+        let mut subnets: HashMap<&str, usize> = HashMap::new();
+        for (j, sn) in n.subnets.iter().enumerate() {
+            if subnets.insert(&sn.name, j).is_some() {
+                out.push(
+                    Diagnostic::new(
+                        Rule::DuplicateName,
+                        p("networks").index(i).key("subnets").index(j).key("name"),
+                        format!("subnet `{}` is declared twice in `{}`", sn.name, n.name),
+                    )
+                    .hint("rename one"),
+                );
+            }
+        }
+        let mut targets = Vec::new();
+        for (j, t) in n.targets().iter().enumerate() {
+            if targets.contains(t) {
+                out.push(
+                    Diagnostic::new(
+                        Rule::DuplicateTarget,
+                        p("networks")
+                            .index(i)
+                            .key("endpoints")
+                            .key("targets")
+                            .index(j),
+                        format!("target `{}` is listed twice for `{}`", t.as_str(), n.name),
+                    )
+                    .hint("one endpoint per target and VNet is enough"),
+                );
+            }
+            targets.push(*t);
+        }
+    }
+    // Computes and attached clusters share the workspace's compute namespace.
+    let mut computes: HashMap<String, String> = HashMap::new();
+    for (i, c) in s.computes.iter().enumerate() {
+        let path = p("computes").index(i).key("name");
+        if let Some(first) = computes.insert(c.name.to_lowercase(), path.to_string()) {
+            out.push(
+                Diagnostic::new(
+                    Rule::DuplicateName,
+                    path,
+                    format!("compute `{}` is declared twice", c.name),
+                )
+                .hint(format!(
+                    "compute names are unique per workspace; see {first}"
+                )),
+            );
+        }
+    }
+    let mut clusters: HashMap<&str, usize> = HashMap::new();
+    for (i, k) in s.kubernetes.iter().enumerate() {
+        let cn = names::attached_compute(k);
+        let path = if k.compute_name.is_some() {
+            p("kubernetes").index(i).key("compute_name")
+        } else {
+            p("kubernetes").index(i).key("name")
+        };
+        if let Some(first) = computes.insert(cn.to_lowercase(), path.to_string()) {
+            out.push(
+                Diagnostic::new(
+                    Rule::DuplicateName,
+                    path.clone(),
+                    format!("compute `{cn}` is declared twice"),
+                )
+                .hint(format!(
+                    "compute names are unique per workspace; see {first}, or set compute_name"
+                )),
+            );
+        }
+        if clusters.insert(&k.name, i).is_some() {
+            out.push(
+                Diagnostic::new(
+                    Rule::DuplicateName,
+                    p("kubernetes").index(i).key("name"),
+                    format!("AKS cluster `{}` is declared twice", k.name),
+                )
+                .hint("rename one"),
+            );
+        }
+    }
+}
+
+/// Which fields go together: new or existing, one of the two, and what an existing workspace
+/// implies for its dependencies.
+fn shapes(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    use catalog::*;
+    let ws = &s.workspace;
+    match (&ws.name, &ws.existing) {
+        (Some(_), Some(_)) | (None, None) => out.push(
+            Diagnostic::new(
+                Rule::Conflict,
+                p("workspace"),
+                "the workspace needs exactly one of `name` (create it) or `existing` (its resource id)",
+            )
+            .on_key()
+            .hint("keep one of the two"),
+        ),
+        _ => {}
+    }
+    if let Some(id) = &ws.existing {
+        id_check(out, id, WORKSPACE, p("workspace.existing"));
+    }
+    let existing_ws = ws.existing.is_some();
+    let deps: [DepFields; 5] = [
+        (
+            "storage_account",
+            ws.storage_account.as_ref().map(|d| (&d.name, &d.existing)),
+            STORAGE,
+            true,
+        ),
+        (
+            "key_vault",
+            ws.key_vault.as_ref().map(|d| (&d.name, &d.existing)),
+            KEY_VAULT,
+            true,
+        ),
+        (
+            "container_registry",
+            ws.container_registry
+                .as_ref()
+                .map(|d| (&d.name, &d.existing)),
+            REGISTRY,
+            false,
+        ),
+        (
+            "application_insights",
+            ws.application_insights
+                .as_ref()
+                .map(|d| (&d.name, &d.existing)),
+            APP_INSIGHTS,
+            true,
+        ),
+        (
+            "log_analytics",
+            ws.log_analytics.as_ref().map(|d| (&d.name, &d.existing)),
+            LOG_ANALYTICS,
+            false,
+        ),
+    ];
+    for (field, dep, ty, required) in deps {
+        let path = p("workspace").key(field);
+        match dep {
+            None if required && !existing_ws => out.push(
+                Diagnostic::new(
+                    Rule::MissingDependency,
+                    p("workspace"),
+                    format!("a new workspace needs `{field}`"),
+                )
+                .on_key()
+                .hint(format!(
+                    "add `{field}: {{ name: ... }}` or `{{ existing: <resource id> }}`"
+                )),
+            ),
+            None => {}
+            Some((name, existing)) => {
+                match (name, existing) {
+                    (Some(_), Some(_)) | (None, None) => out.push(
+                        Diagnostic::new(
+                            Rule::Conflict,
+                            path.clone(),
+                            format!("`{field}` needs exactly one of `name` or `existing`"),
+                        )
+                        .hint("keep one of the two"),
+                    ),
+                    _ => {}
+                }
+                if let Some(id) = existing {
+                    id_check(out, id, ty, path.key("existing"));
+                }
+                if existing_ws && name.is_some() && field != "log_analytics" {
+                    out.push(
+                        Diagnostic::new(
+                            Rule::Conflict,
+                            path.key("name"),
+                            format!("an existing workspace keeps its {field}; amlpe cannot create a new one for it"),
+                        )
+                        .hint("give the resource id: `existing: /subscriptions/...`"),
+                    );
+                }
+            }
+        }
+    }
+    for (i, n) in s.networks.iter().enumerate() {
+        let np = p("networks").index(i);
+        if let Some(id) = &n.existing {
+            if let Some(rid) = id_check(out, id, VNET, np.key("existing")) {
+                if rid.name != n.name {
+                    out.push(
+                        Diagnostic::new(
+                            Rule::Conflict,
+                            np.key("name"),
+                            format!(
+                                "network `{}` names an existing VNet called `{}`",
+                                n.name, rid.name
+                            ),
+                        )
+                        .hint(format!("set name: {}", rid.name)),
+                    );
+                }
+            }
+            if n.resource_group.is_some() {
+                out.push(
+                    Diagnostic::new(
+                        Rule::Conflict,
+                        np.key("resource_group"),
+                        "an existing VNet's resource group comes from its id",
+                    )
+                    .hint("remove resource_group"),
+                );
+            }
+        } else if n.address_space.is_empty() {
+            out.push(
+                Diagnostic::new(
+                    Rule::Cidr,
+                    np.key("name"),
+                    format!("new network `{}` has no address_space", n.name),
+                )
+                .hint("add `address_space: [10.0.0.0/16]`, or `existing:` with the VNet's id"),
+            );
+        } else {
+            for (j, sn) in n.subnets.iter().enumerate() {
+                if sn.prefix.is_none() {
+                    out.push(
+                        Diagnostic::new(
+                            Rule::Cidr,
+                            np.key("subnets").index(j).key("name"),
+                            format!("subnet `{}` of a new VNet has no prefix", sn.name),
+                        )
+                        .hint("add `prefix: 10.0.1.0/24` inside the VNet's address space"),
+                    );
+                }
+            }
+        }
+        let dp = np.key("dns");
+        match n.dns.zones {
+            ZoneMode::Existing => {
+                if n.dns.zone_ids.is_empty() {
+                    out.push(
+                        Diagnostic::new(
+                            Rule::ExistingZones,
+                            dp.key("zones"),
+                            "`zones: existing` needs `zone_ids`",
+                        )
+                        .hint("list the resource ids of the private DNS zones"),
+                    );
+                }
+                if n.dns.resource_group.is_some() {
+                    out.push(
+                        Diagnostic::new(
+                            Rule::Conflict,
+                            dp.key("resource_group"),
+                            "existing zones take their resource group from their ids",
+                        )
+                        .hint("remove resource_group"),
+                    );
+                }
+            }
+            ZoneMode::Create | ZoneMode::None => {
+                if !n.dns.zone_ids.is_empty() {
+                    out.push(
+                        Diagnostic::new(
+                            Rule::Conflict,
+                            dp.key("zone_ids"),
+                            "zone_ids are used only with `zones: existing`",
+                        )
+                        .hint("set `zones: existing` or remove zone_ids"),
+                    );
+                }
+                if n.dns.zones == ZoneMode::None && n.dns.resource_group.is_some() {
+                    out.push(
+                        Diagnostic::new(
+                            Rule::Conflict,
+                            dp.key("resource_group"),
+                            "`zones: none` creates no zones, so it takes no resource_group",
+                        )
+                        .hint("remove resource_group"),
+                    );
+                }
+            }
+        }
+        for (j, id) in n.dns.zone_ids.iter().enumerate() {
+            let _ = id_check(out, id, DNS_ZONE, dp.key("zone_ids").index(j));
+        }
+    }
+}
+
+/// A dependency's field name, its `name`/`existing` pair, its type, and whether a new
+/// workspace requires it.
+type DepFields<'a> = (
+    &'static str,
+    Option<(&'a Option<String>, &'a Option<String>)>,
+    catalog::ResourceType,
+    bool,
+);
+
+fn id_check(
+    out: &mut Vec<Diagnostic>,
+    id: &str,
+    ty: catalog::ResourceType,
+    path: FieldPath,
+) -> Option<catalog::ResourceId> {
+    catalog::parse_resource_id(id, ty)
+        .map_err(|msg| {
+            out.push(
+                Diagnostic::new(Rule::ResourceId, path, msg).hint(
+                    "copy the id from `az resource show --query id` or the portal's JSON view",
+                ),
+            );
+        })
+        .ok()
+}
+
+fn references(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let names_of = |xs: Vec<&str>| xs.join(", ");
+    let net_names = || names_of(s.networks.iter().map(|n| n.name.as_str()).collect());
+    let mut subnet_ref = |net: &str, subnet: &str, base: FieldPath| match s.network(net) {
+        None => out.push(
+            Diagnostic::new(
+                Rule::DanglingReference,
+                base.key("network"),
+                format!("unknown network `{}`", catalog::shorten(net)),
+            )
+            .hint(format!("declared networks: {}", net_names())),
+        ),
+        Some((_, n)) => {
+            if n.subnet(subnet).is_none() {
+                out.push(
+                    Diagnostic::new(
+                        Rule::DanglingReference,
+                        base.key("subnet"),
+                        format!(
+                            "network `{}` has no subnet `{}`",
+                            n.name,
+                            catalog::shorten(subnet)
+                        ),
+                    )
+                    .hint(format!(
+                        "its subnets: {}",
+                        names_of(n.subnets.iter().map(|x| x.name.as_str()).collect())
+                    )),
+                );
+            }
+        }
+    };
+    for (i, c) in s.computes.iter().enumerate() {
+        subnet_ref(&c.network, &c.subnet, p("computes").index(i));
+    }
+    for (i, k) in s.kubernetes.iter().enumerate() {
+        subnet_ref(&k.network, &k.subnet, p("kubernetes").index(i));
+    }
+    for (i, n) in s.networks.iter().enumerate() {
+        let Some(e) = &n.endpoints else { continue };
+        let ep = p("networks").index(i).key("endpoints");
+        if n.subnet(&e.subnet).is_none() {
+            out.push(
+                Diagnostic::new(
+                    Rule::DanglingReference,
+                    ep.key("subnet"),
+                    format!(
+                        "network `{}` has no subnet `{}`",
+                        n.name,
+                        catalog::shorten(&e.subnet)
+                    ),
+                )
+                .hint(format!(
+                    "its subnets: {}",
+                    names_of(n.subnets.iter().map(|x| x.name.as_str()).collect())
+                )),
+            );
+        }
+        for (j, t) in e.targets.iter().enumerate() {
+            let ws = &s.workspace;
+            let (present, field) = match t {
+                Target::Workspace => (true, "workspace"),
+                Target::StorageBlob | Target::StorageFile => {
+                    (ws.storage_account.is_some(), "workspace.storage_account")
+                }
+                Target::KeyVault => (ws.key_vault.is_some(), "workspace.key_vault"),
+                Target::ContainerRegistry => (
+                    ws.container_registry.is_some(),
+                    "workspace.container_registry",
+                ),
+            };
+            if !present {
+                out.push(
+                    Diagnostic::new(
+                        Rule::MissingDependency,
+                        ep.key("targets").index(j),
+                        format!(
+                            "target `{}` needs `{field}`, which the scenario does not declare",
+                            t.as_str()
+                        ),
+                    )
+                    .hint(format!("declare `{field}` or remove the target")),
+                );
+            }
+        }
+    }
+}
+
+/// The region of a compute or cluster: its own, else its VNet's, else the scenario's.
+fn effective_location<'a>(s: &'a Scenario, own: &'a Option<String>, net: &str) -> &'a str {
+    own.as_deref()
+        .or_else(|| s.network(net).and_then(|(_, n)| n.location.as_deref()))
+        .unwrap_or(&s.location)
+}
+
+fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let known = catalog::regions(s.cloud);
+    let mut warn_unknown = |loc: &str, path: FieldPath| {
+        if catalog::check_name(&catalog::NAME_REGION, loc).is_ok() && !known.contains(&loc) {
+            out.push(
+                Diagnostic::new(
+                    Rule::UnknownRegion,
+                    path,
+                    format!(
+                        "`{loc}` is not a known {} region for Azure Machine Learning",
+                        catalog::cloud_name(s.cloud)
+                    ),
+                )
+                .hint(format!("known regions: {}", known.join(", "))),
+            );
+        }
+    };
+    warn_unknown(&s.location, p("location"));
+    for (i, n) in s.networks.iter().enumerate() {
+        if let Some(l) = &n.location {
+            warn_unknown(l, p("networks").index(i).key("location"));
+        }
+    }
+    let mut check = |own: &Option<String>, net: &str, base: FieldPath, rule: Rule, what: &str| {
+        let loc = effective_location(s, own, net);
+        let path = if own.is_some() {
+            base.key("location")
+        } else {
+            match s.network(net) {
+                Some((i, n)) if n.location.is_some() => p("networks").index(i).key("location"),
+                _ => base.key("name"),
+            }
+        };
+        if loc != s.location {
+            out.push(
+                Diagnostic::new(
+                    rule,
+                    path.clone(),
+                    format!(
+                        "{what} is in `{loc}` but the workspace is in `{}`",
+                        s.location
+                    ),
+                )
+                .hint(format!(
+                    "with a private endpoint, {what}s must be in the workspace's region: use `{}`",
+                    s.location
+                )),
+            );
+        }
+        if let (Some(own), Some((_, n))) = (own, s.network(net)) {
+            let net_loc = n.location.as_deref().unwrap_or(&s.location);
+            if own != net_loc && loc == s.location {
+                out.push(
+                    Diagnostic::new(
+                        Rule::ComputeVnetRegion,
+                        base.key("location"),
+                        format!(
+                            "{what} is in `{own}` but its network `{}` is in `{net_loc}`",
+                            n.name
+                        ),
+                    )
+                    .hint("a compute must be in the region of its VNet"),
+                );
+            }
+        }
+    };
+    for (i, c) in s.computes.iter().enumerate() {
+        let what = match c.kind {
+            ComputeKind::Cluster => "compute cluster",
+            ComputeKind::Instance => "compute instance",
+        };
+        check(
+            &c.location,
+            &c.network,
+            p("computes").index(i),
+            Rule::ComputeRegion,
+            what,
+        );
+    }
+    for (i, k) in s.kubernetes.iter().enumerate() {
+        check(
+            &k.location,
+            &k.network,
+            p("kubernetes").index(i),
+            Rule::AksRegion,
+            "AKS cluster",
+        );
+    }
+}
+
+/// The dependency targets a VNet with a workspace endpoint must reach, given the scenario.
+pub fn dependency_targets(s: &Scenario) -> Vec<Target> {
+    let mut v = Vec::new();
+    if s.workspace.storage_account.is_some() {
+        v.extend([Target::StorageBlob, Target::StorageFile]);
+    }
+    if s.workspace.key_vault.is_some() {
+        v.push(Target::KeyVault);
+    }
+    if s.workspace.container_registry.is_some() {
+        v.push(Target::ContainerRegistry);
+    }
+    v
+}
+
+fn dependencies_per_vnet(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let deps = dependency_targets(s);
+    let ws_vnets: Vec<(usize, &Network)> = s
+        .networks
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.has(Target::Workspace))
+        .collect();
+    if ws_vnets.is_empty() {
+        out.push(
+            Diagnostic::new(
+                Rule::NoWorkspaceEndpoint,
+                p("networks"),
+                "no network has a private endpoint for the workspace",
+            )
+            .on_key()
+            .hint(
+                "add `workspace` to the endpoint targets of the VNet your clients or computes use",
+            ),
+        );
+        return;
+    }
+    let list = |ts: &[Target]| ts.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ");
+    if ws_vnets.len() > 1 && !ws_vnets.iter().any(|(_, n)| deps.iter().all(|t| n.has(*t))) {
+        let (i, _) = ws_vnets[0];
+        out.push(
+            Diagnostic::new(
+                Rule::DependencyVnet,
+                p("networks").index(i).key("endpoints").key("targets"),
+                format!(
+                    "the workspace has {} private endpoints, and none is in a VNet that also holds the endpoints of its dependencies ({})",
+                    ws_vnets.len(),
+                    list(&deps)
+                ),
+            )
+            .hint("one VNet (the 'services' VNet) must hold the workspace endpoint and the storage, Key Vault and registry endpoints"),
+        );
+    }
+    for (i, n) in &ws_vnets {
+        let missing: Vec<Target> = deps.iter().copied().filter(|t| !n.has(*t)).collect();
+        if !missing.is_empty() {
+            out.push(
+                Diagnostic::new(
+                    Rule::WorkspaceVnetReach,
+                    p("networks").index(*i).key("endpoints").key("targets"),
+                    format!(
+                        "`{}` has a workspace endpoint but cannot reach {}",
+                        n.name,
+                        list(&missing)
+                    ),
+                )
+                .hint(format!(
+                    "every VNet with a workspace endpoint needs endpoints for the storage account (blob and file), Key Vault and registry: add {}",
+                    list(&missing)
+                )),
+            );
+        }
+    }
+}
+
+/// Where a VNet's records for a target land: one key per zone, so two endpoints of the same
+/// target sharing a key overwrite each other's A record.
+fn dns_zones(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let mut owners: HashMap<(String, Target), usize> = HashMap::new();
+    for (i, n) in s.networks.iter().enumerate() {
+        let dp = p("networks").index(i).key("dns");
+        if n.dns.zones == ZoneMode::Existing && !n.dns.zone_ids.is_empty() {
+            existing_zone_coverage(s, i, n, out);
+        }
+        if n.dns.zones == ZoneMode::None {
+            continue;
+        }
+        for t in n.targets() {
+            for z in catalog::zones(s.cloud, *t) {
+                let key = match n.dns.zones {
+                    ZoneMode::Create => format!(
+                        "rg:{}/{}",
+                        names::dns_resource_group(s, n).to_lowercase(),
+                        z.name
+                    ),
+                    _ => match n.dns.zone_ids.iter().find(|id| {
+                        id.rsplit('/')
+                            .next()
+                            .is_some_and(|x| x.eq_ignore_ascii_case(z.name))
+                    }) {
+                        Some(id) => format!("id:{}", id.to_lowercase()),
+                        None => continue,
+                    },
+                };
+                if let Some(first) = owners.insert((key, *t), i) {
+                    if first != i {
+                        let other = &s.networks[first].name;
+                        let place = match n.dns.zones {
+                            ZoneMode::Create => {
+                                format!("resource group `{}`", names::dns_resource_group(s, n))
+                            }
+                            _ => "the same existing zone".to_string(),
+                        };
+                        out.push(
+                            Diagnostic::new(
+                                Rule::DnsZoneCollision,
+                                if n.dns.resource_group.is_some() {
+                                    dp.key("resource_group")
+                                } else {
+                                    dp.clone()
+                                },
+                                format!(
+                                    "the {} endpoints of `{other}` and `{}` would both register in zone `{}` in {place}; each overwrites the other's A record",
+                                    t.as_str(),
+                                    n.name,
+                                    z.name
+                                ),
+                            )
+                            .hint(format!(
+                                "give `{}` its own zone set: `dns: {{ zones: create, resource_group: <another group> }}`",
+                                n.name
+                            )),
+                        );
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn existing_zone_coverage(s: &Scenario, i: usize, n: &Network, out: &mut Vec<Diagnostic>) {
+    let dp = p("networks").index(i).key("dns");
+    let needed: Vec<&str> = n
+        .targets()
+        .iter()
+        .flat_map(|t| catalog::zones(s.cloud, *t))
+        .map(|z| z.name)
+        .collect();
+    let all_known: Vec<&str> = Target::ALL
+        .iter()
+        .flat_map(|t| catalog::zones(s.cloud, *t))
+        .map(|z| z.name)
+        .collect();
+    for (j, id) in n.dns.zone_ids.iter().enumerate() {
+        let zname = id.rsplit('/').next().unwrap_or_default();
+        if !all_known.iter().any(|k| k.eq_ignore_ascii_case(zname)) {
+            out.push(
+                Diagnostic::new(
+                    Rule::ExistingZones,
+                    dp.key("zone_ids").index(j),
+                    format!(
+                        "`{}` is not a private-link zone amlpe uses in {}",
+                        catalog::shorten(zname),
+                        catalog::cloud_name(s.cloud)
+                    ),
+                )
+                .hint(format!(
+                    "the zones for this cloud: {}",
+                    all_known.join(", ")
+                )),
+            );
+        }
+    }
+    let missing: Vec<&str> = needed
+        .iter()
+        .copied()
+        .filter(|z| {
+            !n.dns.zone_ids.iter().any(|id| {
+                id.rsplit('/')
+                    .next()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(z))
+            })
+        })
+        .collect();
+    if !missing.is_empty() {
+        out.push(
+            Diagnostic::new(
+                Rule::ExistingZones,
+                dp.key("zone_ids"),
+                format!(
+                    "the endpoints of `{}` need zones that zone_ids does not list: {}",
+                    n.name,
+                    missing.join(", ")
+                ),
+            )
+            .hint(
+                "add their resource ids (the workspace needs both the api and the notebooks zone)",
+            ),
+        );
+    }
+}
+
+fn image_build_compute(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let ws = &s.workspace;
+    match &ws.image_build_compute {
+        None => {
+            if ws.existing.is_none() && ws.container_registry.is_some() {
+                out.push(
+                    Diagnostic::new(
+                        Rule::ImageBuildCompute,
+                        p("workspace"),
+                        "the registry is private, so ACR tasks cannot build images, and `image_build_compute` is not set",
+                    )
+                    .on_key()
+                    .hint("add a compute cluster in the VNet and set `image_build_compute: <its name>` (else builds fail with ImageBuildComputeNotValid)"),
+                );
+            }
+        }
+        Some(c) => match s.compute(c) {
+            None => out.push(
+                Diagnostic::new(
+                    Rule::ImageBuildCompute,
+                    p("workspace.image_build_compute"),
+                    format!(
+                        "`image_build_compute` names `{}`, which is not a compute of the scenario",
+                        catalog::shorten(c)
+                    ),
+                )
+                .hint("declare it under computes with `kind: cluster`"),
+            ),
+            Some((_, comp)) if comp.kind != ComputeKind::Cluster => out.push(
+                Diagnostic::new(
+                    Rule::ImageBuildCompute,
+                    p("workspace.image_build_compute"),
+                    format!("`{c}` is a compute instance; images are built on a compute cluster"),
+                )
+                .hint("name a compute with `kind: cluster`"),
+            ),
+            Some(_) => {}
+        },
+    }
+}
+
+fn registry_sku(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    if let Some(r) = &s.workspace.container_registry {
+        if r.existing.is_none() && r.sku != RegistrySku::Premium {
+            out.push(
+                Diagnostic::new(
+                    Rule::RegistrySku,
+                    p("workspace.container_registry.sku"),
+                    format!(
+                        "registry SKU `{:?}` does not support private endpoints",
+                        r.sku
+                    ),
+                )
+                .hint("use `sku: Premium`"),
+            );
+        }
+    }
+}
+
+fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let parse = |text: &str, path: FieldPath, out: &mut Vec<Diagnostic>| -> Option<Ipv4Net> {
+        match text.parse::<Ipv4Net>() {
+            Err(_) => {
+                let hint = if text.contains(':') {
+                    "amlpe plans IPv4 address spaces; write a prefix like 10.0.0.0/16"
+                } else {
+                    "write an IPv4 prefix like 10.0.0.0/16"
+                };
+                out.push(
+                    Diagnostic::new(
+                        Rule::Cidr,
+                        path,
+                        format!("`{}` is not an IPv4 CIDR prefix", catalog::shorten(text)),
+                    )
+                    .hint(hint),
+                );
+                None
+            }
+            Ok(net) if net.trunc() != net => {
+                out.push(
+                    Diagnostic::new(Rule::Cidr, path, format!("`{text}` has host bits set"))
+                        .hint(format!("did you mean {}?", net.trunc())),
+                );
+                None
+            }
+            Ok(net) if net.prefix_len() > 29 => {
+                out.push(
+                    Diagnostic::new(
+                        Rule::Cidr,
+                        path,
+                        format!("`{text}` is smaller than Azure's smallest subnet (/29)"),
+                    )
+                    .hint("use /29 or larger"),
+                );
+                None
+            }
+            Ok(net) => Some(net),
+        }
+    };
+    let bridge: Ipv4Net = catalog::DOCKER_BRIDGE.parse().unwrap_or_default();
+    // (start, end, network index, path) for an overlap sweep: sorting keeps it n log n.
+    let mut spaces: Vec<(u32, u32, usize, FieldPath, Ipv4Net)> = Vec::new();
+    for (i, n) in s.networks.iter().enumerate() {
+        let np = p("networks").index(i);
+        let mut own = Vec::new();
+        for (j, a) in n.address_space.iter().enumerate() {
+            let path = np.key("address_space").index(j);
+            if let Some(net) = parse(a, path.clone(), out) {
+                if net.contains(&bridge.network()) || bridge.contains(&net.network()) {
+                    out.push(
+                        Diagnostic::new(
+                            Rule::DockerBridge,
+                            path.clone(),
+                            format!("`{net}` overlaps {}, Docker's default bridge network", catalog::DOCKER_BRIDGE),
+                        )
+                        .hint("computes in this VNet may fail to reach these addresses; pick another range"),
+                    );
+                }
+                spaces.push((
+                    u32::from(net.network()),
+                    u32::from(net.broadcast()),
+                    i,
+                    path,
+                    net,
+                ));
+                own.push(net);
+            }
+        }
+        let mut subnets: Vec<(u32, u32, FieldPath, Ipv4Net)> = Vec::new();
+        for (j, sn) in n.subnets.iter().enumerate() {
+            let Some(prefix) = &sn.prefix else { continue };
+            let path = np.key("subnets").index(j).key("prefix");
+            let Some(net) = parse(prefix, path.clone(), out) else {
+                continue;
+            };
+            if !own.is_empty() && !own.iter().any(|a| a.contains(&net)) {
+                out.push(
+                    Diagnostic::new(
+                        Rule::SubnetOutsideVnet,
+                        path.clone(),
+                        format!(
+                            "subnet `{}` ({net}) is outside the address space of `{}`",
+                            sn.name, n.name
+                        ),
+                    )
+                    .hint(format!(
+                        "choose a prefix inside {}",
+                        own.iter()
+                            .map(|a| a.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+            }
+            subnets.push((
+                u32::from(net.network()),
+                u32::from(net.broadcast()),
+                path,
+                net,
+            ));
+        }
+        subnets.sort_by_key(|x| (x.0, x.1));
+        for w in subnets.windows(2) {
+            if w[1].0 <= w[0].1 {
+                out.push(
+                    Diagnostic::new(
+                        Rule::SubnetOverlap,
+                        w[1].2.clone(),
+                        format!(
+                            "subnet prefix {} overlaps {} in `{}`",
+                            w[1].3, w[0].3, n.name
+                        ),
+                    )
+                    .hint("subnets of a VNet must not overlap"),
+                );
+            }
+        }
+    }
+    spaces.sort_by_key(|x| (x.0, x.1));
+    let mut widest: Option<&(u32, u32, usize, FieldPath, Ipv4Net)> = None;
+    for cur in &spaces {
+        if let Some(prev) = widest {
+            if cur.0 <= prev.1 && cur.2 != prev.2 {
+                out.push(
+                    Diagnostic::new(
+                        Rule::VnetOverlap,
+                        cur.3.clone(),
+                        format!(
+                            "address space {} of `{}` overlaps {} of `{}`",
+                            cur.4, s.networks[cur.2].name, prev.4, s.networks[prev.2].name
+                        ),
+                    )
+                    .hint("VNets that reach the same workspace must not overlap (peering and routing fail)"),
+                );
+            }
+        }
+        if widest.is_none_or(|w| cur.1 > w.1) {
+            widest = Some(cur);
+        }
+    }
+}
+
+fn public_access(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let has_endpoints = s.networks.iter().any(|n| n.has(Target::Workspace));
+    if s.workspace.public_network_access == PublicNetworkAccess::Enabled && has_endpoints {
+        out.push(
+            Diagnostic::new(
+                Rule::PublicAccess,
+                p("workspace.public_network_access"),
+                "the workspace answers on its public endpoint as well as its private endpoints",
+            )
+            .hint("over the public endpoint some studio features fail to access data behind the VNet (such as the storage account), and Jupyter, JupyterLab and RStudio on compute instances are not supported; the private endpoints stay in place"),
+        );
+    }
+}
+
+fn legacy(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    for (i, l) in s.legacy.iter().enumerate() {
+        let (what, date) = match l {
+            crate::scenario::Legacy::CliV1 => (
+                "Azure ML CLI v1 (`az ml` 1.x with --pe-* flags)",
+                catalog::CLI_V1_END_OF_SUPPORT,
+            ),
+            crate::scenario::Legacy::SdkV1 => (
+                "Python SDK v1 (azureml-core)",
+                catalog::SDK_V1_END_OF_SUPPORT,
+            ),
+        };
+        out.push(
+            Diagnostic::new(
+                Rule::Legacy,
+                p("legacy").index(i),
+                format!("{what} reached end of support on {date}"),
+            )
+            .hint("its files are generated under legacy/ for reference; deploy with the Bicep, ARM or CLI v2 outputs"),
+        );
+    }
+}
+
+fn compute_reach(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let mut warn = |net: &str, path: FieldPath, what: &str| {
+        if let Some((_, n)) = s.network(net) {
+            if !n.has(Target::Workspace) {
+                out.push(
+                    Diagnostic::new(
+                        Rule::ComputeOutsideEndpointVnet,
+                        path,
+                        format!("{what} is in `{}`, which has no workspace endpoint", n.name),
+                    )
+                    .hint("compute targets that are not behind a VNet with a workspace endpoint do not work; add `workspace` to that VNet's targets"),
+                );
+            }
+        }
+    };
+    for (i, c) in s.computes.iter().enumerate() {
+        warn(
+            &c.network,
+            p("computes").index(i).key("network"),
+            &format!("compute `{}`", c.name),
+        );
+    }
+    for (i, k) in s.kubernetes.iter().enumerate() {
+        let what = match k.attach_as {
+            AttachKind::Kubernetes | AttachKind::Aks => format!("AKS cluster `{}`", k.name),
+        };
+        warn(&k.network, p("kubernetes").index(i).key("network"), &what);
+    }
+}
+
+fn approval(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    for (i, n) in s.networks.iter().enumerate() {
+        if n.endpoints
+            .as_ref()
+            .is_some_and(|e| e.approval == crate::scenario::Approval::Manual)
+        {
+            out.push(
+                Diagnostic::new(
+                    Rule::ManualApproval,
+                    p("networks").index(i).key("endpoints").key("approval"),
+                    format!("the endpoints of `{}` stay Pending until the owner of each target approves them", n.name),
+                )
+                .hint("approve them under Networking > Private endpoint connections, or `az network private-endpoint-connection approve`"),
+            );
+        }
+    }
+}
