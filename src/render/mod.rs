@@ -9,6 +9,40 @@ use serde::Serialize;
 use crate::emit::{OutFile, HEADER_MARK};
 use crate::plan::Plan;
 
+pub mod arm;
+pub mod bicep;
+pub mod cli;
+pub mod escape;
+pub mod runbook;
+
+/// File names inside a scenario's folder, shared by the renderers that write them and the
+/// runbook that links to them.
+pub mod paths {
+    pub const PLAN: &str = "plan.json";
+    pub const BICEP: &str = "main.bicep";
+    pub const BICEP_PARAMS: &str = "main.bicepparam";
+    pub const ARM: &str = "azuredeploy.json";
+    pub const ARM_PARAMS: &str = "azuredeploy.parameters.json";
+    pub const WORKSPACE_YAML: &str = "workspace.yml";
+    pub const DEPLOY: &str = "deploy.sh";
+    pub const RUNBOOK: &str = "RUNBOOK.md";
+    pub const ENABLE_PUBLIC: &str = "ops/enable-public-access.sh";
+    pub const DISABLE_PUBLIC: &str = "ops/disable-public-access.sh";
+    pub const LEGACY_CLI: &str = "legacy/cli-v1.sh";
+    pub const LEGACY_SDK: &str = "legacy/sdk-v1.py";
+
+    /// The Bicep module that deploys one resource group's resources.
+    pub fn bicep_module(resource_group: &str) -> String {
+        format!("modules/{resource_group}.bicep")
+    }
+    pub fn add_endpoints(vnet: &str) -> String {
+        format!("ops/add-private-endpoints-{vnet}.sh")
+    }
+    pub fn remove_endpoints(vnet: &str) -> String {
+        format!("ops/remove-private-endpoints-{vnet}.sh")
+    }
+}
+
 /// What every renderer knows besides the plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Context {
@@ -43,19 +77,26 @@ pub enum RenderError {
 pub fn tera() -> &'static tera::Tera {
     static TERA: OnceLock<tera::Tera> = OnceLock::new();
     TERA.get_or_init(|| {
-        let mut t = tera::Tera::default();
-        t.autoescape_on(Vec::new());
         // A template that fails to parse is a bug caught by `templates_parse` in cargo test;
         // at run time an empty set makes every render report which template is missing.
-        if t.add_raw_templates(TEMPLATES.iter().copied()).is_err() {
-            return tera::Tera::default();
-        }
-        t
+        build_tera().unwrap_or_default()
     })
 }
 
-/// Embedded templates: (name, source).
-const TEMPLATES: &[(&str, &str)] = &[];
+fn build_tera() -> Result<tera::Tera, tera::Error> {
+    let mut t = tera::Tera::default();
+    t.autoescape_on(Vec::new());
+    escape::register(&mut t);
+    for set in [
+        bicep::TEMPLATES,
+        arm::TEMPLATES,
+        cli::TEMPLATES,
+        runbook::TEMPLATES,
+    ] {
+        t.add_raw_templates(set.iter().copied())?;
+    }
+    Ok(t)
+}
 
 /// Renders one template with a serializable view.
 pub fn render_template<T: Serialize>(name: &str, view: &T) -> Result<String, RenderError> {
@@ -83,16 +124,26 @@ pub fn to_json<T: Serialize>(what: &str, v: &T) -> Result<String, RenderError> {
 pub fn render_scenario(plan: &Plan, ctx: &Context) -> Result<Vec<OutFile>, RenderError> {
     let dir = PathBuf::from(&plan.scenario);
     let mut files = vec![OutFile {
-        path: dir.join("plan.json"),
+        path: dir.join(paths::PLAN),
         contents: plan_json(plan, ctx)?,
     }];
+    for render in [bicep::render, arm::render, cli::render, runbook::render] {
+        files.extend(
+            render(plan, ctx)?
+                .into_iter()
+                .map(|(p, contents)| OutFile {
+                    path: dir.join(p),
+                    contents,
+                }),
+        );
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
 /// Files that describe all scenarios together (written when a whole folder is generated).
-pub fn render_index(_plans: &[(Plan, Context)]) -> Result<Vec<OutFile>, RenderError> {
-    Ok(Vec::new())
+pub fn render_index(plans: &[(Plan, Context)]) -> Result<Vec<OutFile>, RenderError> {
+    runbook::render_index(plans)
 }
 
 fn plan_json(plan: &Plan, ctx: &Context) -> Result<String, RenderError> {
@@ -116,8 +167,6 @@ fn plan_json(plan: &Plan, ctx: &Context) -> Result<String, RenderError> {
 mod tests {
     #[test]
     fn templates_parse() {
-        let mut t = tera::Tera::default();
-        t.add_raw_templates(super::TEMPLATES.iter().copied())
-            .expect("every embedded template parses");
+        super::build_tera().expect("every embedded template parses");
     }
 }

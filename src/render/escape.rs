@@ -1,0 +1,170 @@
+//! One escaping function per output language. Every scenario value that reaches an output goes
+//! through the function of that output's language (templates use them as filters), so no value
+//! can close its quotes and become code.
+
+use std::collections::HashMap;
+
+use tera::{Result as TeraResult, Value};
+
+/// A Bicep single-quoted string literal, quotes included. `${` is escaped so a value cannot
+/// open an interpolation.
+pub fn bicep(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// An ARM template string value (unquoted; JSON serialization quotes it). A leading `[` is
+/// doubled so the value stays a literal and is never evaluated as an expression.
+pub fn arm(s: &str) -> String {
+    if s.starts_with('[') {
+        format!("[{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A POSIX shell word in single quotes: nothing inside is expanded.
+pub fn shell(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r#"'\''"#))
+}
+
+/// A YAML (and JSON, and Python) double-quoted string literal, quotes included.
+pub fn yaml(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// Markdown inline text: characters with meaning are backslash-escaped, line breaks become
+/// spaces, so a value cannot start a heading, a link, HTML or a table cell.
+pub fn markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '(' | ')' | '{'
+            | '}' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text inside a Mermaid node label written as `["..."]`: quotes and markup become entities.
+pub fn mermaid(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '#' => out.push_str("#35;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A line comment's text in any output: line breaks and control characters removed, so a
+/// value in a comment cannot end it and start code.
+pub fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn filter(f: fn(&str) -> String) -> impl tera::Filter {
+    move |v: &Value, _: &HashMap<String, Value>| -> TeraResult<Value> {
+        match v {
+            Value::String(s) => Ok(Value::String(f(s))),
+            Value::Number(n) => Ok(Value::String(f(&n.to_string()))),
+            Value::Bool(b) => Ok(Value::String(f(&b.to_string()))),
+            other => Err(tera::Error::msg(format!(
+                "escape filters take strings, numbers or booleans, not {other}"
+            ))),
+        }
+    }
+}
+
+/// Registers the escapers as Tera filters: `bicep`, `arm`, `sh`, `yaml`, `md`, `mermaid`,
+/// `comment`.
+pub fn register(t: &mut tera::Tera) {
+    t.register_filter("bicep", filter(bicep));
+    t.register_filter("arm", filter(arm));
+    t.register_filter("sh", filter(shell));
+    t.register_filter("yaml", filter(yaml));
+    t.register_filter("md", filter(markdown));
+    t.register_filter("mermaid", filter(mermaid));
+    t.register_filter("comment", filter(comment));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTILE: &[&str] = &[
+        "$(touch /tmp/pwned)",
+        "`id`",
+        "a; rm -rf /",
+        "it's \"quoted\"",
+        "line\nbreak",
+        "${subscription().id}",
+        "[concat('a','b')]",
+        "back\\slash",
+        "\u{202E}reversed",
+    ];
+
+    #[test]
+    fn shell_words_round_trip_through_a_real_shell() {
+        for h in HOSTILE {
+            let script = format!("printf '%s' {}", shell(h));
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&script)
+                .output()
+                .expect("sh runs");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), *h, "{script}");
+        }
+    }
+
+    #[test]
+    fn bicep_strings_cannot_interpolate_or_close() {
+        assert_eq!(bicep("${x}"), r"'\${x}'");
+        assert_eq!(bicep("it's"), r"'it\'s'");
+        assert_eq!(bicep("a\nb"), r"'a\nb'");
+        assert_eq!(bicep("$5"), "'$5'");
+    }
+
+    #[test]
+    fn arm_values_are_never_expressions() {
+        assert_eq!(arm("[concat('a')]"), "[[concat('a')]");
+        assert_eq!(arm("plain"), "plain");
+    }
+
+    #[test]
+    fn yaml_and_markdown_neutralise_markup() {
+        assert_eq!(yaml("a\"b\n"), r#""a\"b\n""#);
+        assert_eq!(markdown("# [x](y) <b>"), r"\# \[x\]\(y\) \<b\>");
+        assert_eq!(mermaid("a\"b<c>"), "a#quot;b#lt;c#gt;");
+        assert_eq!(comment("a\nrm -rf /"), "a rm -rf /");
+    }
+}
