@@ -133,13 +133,13 @@ impl Diagnostic {
         );
         let span = self.span.unwrap_or_default();
         let path = src.display_path();
+        let num = span.line.to_string();
+        let pad = " ".repeat(num.len());
         if span.line == 0 {
-            let _ = writeln!(out, "  --> {path}");
+            let _ = writeln!(out, "{pad}--> {path}");
         } else {
-            let _ = writeln!(out, "  --> {path}:{}:{}", span.line, span.col);
+            let _ = writeln!(out, "{pad}--> {path}:{}:{}", span.line, span.col);
             let line = src.line(span.line);
-            let num = span.line.to_string();
-            let pad = " ".repeat(num.len());
             let shown: String = line.chars().take(160).map(printable).collect();
             let caret_col = span.col.saturating_sub(1).min(shown.chars().count());
             let width = span
@@ -155,13 +155,13 @@ impl Diagnostic {
             );
         }
         if !self.path.0.is_empty() {
-            let _ = writeln!(out, "   = field: {}", self.path);
+            let _ = writeln!(out, "{pad} = field: {}", self.path);
         }
         if let Some(h) = &self.hint {
-            let _ = writeln!(out, "   = hint: {h}");
+            let _ = writeln!(out, "{pad} = hint: {h}");
         }
         if self.rule.spec() != "-" {
-            let _ = writeln!(out, "   = spec: {}", self.rule.spec());
+            let _ = writeln!(out, "{pad} = spec: {}", self.rule.spec());
         }
         out
     }
@@ -219,7 +219,7 @@ mod tests {
         let text = d.render(&src);
         assert_eq!(
             text,
-            "error[E020 compute-region]: bad region\n  --> s.yaml:2:11\n  |\n2 | location: westus\n  |           ^^^^^^\n   = field: location\n   = hint: use eastus2\n   = spec: Limitations\n"
+            "error[E020 compute-region]: bad region\n --> s.yaml:2:11\n  |\n2 | location: westus\n  |           ^^^^^^\n  = field: location\n  = hint: use eastus2\n  = spec: Limitations\n"
         );
     }
 }

@@ -415,8 +415,11 @@ fn explain_serde_error(
         );
     }
     if raw.starts_with("invalid type") {
+        let friendly = raw
+            .replace("expected u32", "expected a whole number of 0 or more")
+            .replace("expected a sequence", "expected a list");
         return (
-            raw.to_string(),
+            friendly,
             Some("check the value's type against the scenario format in the README".into()),
             false,
         );

@@ -542,11 +542,23 @@ fn to_value(
             )
         }
         NodeKind::Map(entries) => {
+            // A block mapping is best shown at its first key.
+            let at = match entries.first().map(|(k, _)| (&k.kind, k.mark)) {
+                Some((NodeKind::Scalar(k, _), mark)) => {
+                    let (l, c) = marker_line_col(text, &mark);
+                    Span {
+                        line: l,
+                        col: c,
+                        len: k.chars().count().max(1),
+                    }
+                }
+                _ => here(1),
+            };
             spans.map.insert(
                 path.clone(),
                 Located {
                     key: key_span,
-                    value: here(1),
+                    value: at,
                 },
             );
             let mut map = Map::new();

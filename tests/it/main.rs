@@ -1,3 +1,5 @@
 //! Integration tests: one binary, one module per concern.
 
 mod arm_schema;
+mod cli;
+mod diagnostics;

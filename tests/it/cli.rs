@@ -1,0 +1,254 @@
+//! The binary's behaviour: exit codes, what goes to stdout and stderr, and that nothing is
+//! written when any scenario is invalid.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn amlpe(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_amlpe"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// A temporary project with the shipped scenarios copied in.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scen = dir.path().join("scenarios");
+    std::fs::create_dir_all(&scen).expect("mkdir");
+    for e in std::fs::read_dir(root().join("scenarios"))
+        .expect("scenarios")
+        .flatten()
+    {
+        std::fs::copy(e.path(), scen.join(e.file_name())).expect("copy");
+    }
+    dir
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).expect("inside").to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn committed_out_is_current() {
+    let o = amlpe(root(), &["generate", "--check"]);
+    assert!(
+        o.status.success(),
+        "out/ is stale: run `cargo run -- generate`\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        stderr(&o)
+    );
+}
+
+#[test]
+fn generate_then_check_then_drift_and_strays() {
+    let p = project();
+    let o = amlpe(p.path(), &["generate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("wrote "), "{}", stderr(&o));
+    let o = amlpe(p.path(), &["generate", "--check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let plan = p.path().join("out/single-endpoint/plan.json");
+    let text = std::fs::read_to_string(&plan).expect("plan written");
+    std::fs::write(&plan, text.replace("eastus2", "westus")).expect("edit");
+    std::fs::write(p.path().join("out/single-endpoint/notes.txt"), "mine\n").expect("stray");
+    let o = amlpe(p.path(), &["generate", "--check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("--- a/single-endpoint/plan.json"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("+  \"location\": \"eastus2\","), "{stdout}");
+    assert!(
+        stdout.contains("stray file: single-endpoint/notes.txt"),
+        "{stdout}"
+    );
+    assert!(
+        stderr(&o).contains("1 changed, 0 missing, 1 stray"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A write mends the drift, keeps the stray and says so.
+    let o = amlpe(p.path(), &["generate"]);
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("stray file"), "{}", stderr(&o));
+    assert!(p.path().join("out/single-endpoint/notes.txt").exists());
+    assert!(std::fs::read_to_string(&plan)
+        .expect("plan")
+        .contains("eastus2"));
+}
+
+#[test]
+fn nothing_is_written_when_any_scenario_is_invalid() {
+    let p = project();
+    std::fs::write(
+        p.path().join("scenarios/zz-broken.yaml"),
+        "name: broken\nlocation: eastus2\n",
+    )
+    .expect("write");
+    let o = amlpe(p.path(), &["generate"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("missing field `resource_group`"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!p.path().join("out").exists(), "out/ must not be created");
+}
+
+#[test]
+fn dry_run_lists_and_writes_nothing() {
+    let p = project();
+    let o = amlpe(p.path(), &["generate", "--dry-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("new       out/isolated-clients/plan.json"),
+        "{stdout}"
+    );
+    assert!(!p.path().join("out").exists());
+}
+
+#[test]
+fn usage_errors_exit_2_and_missing_files_exit_1() {
+    let o = amlpe(root(), &["generate", "--no-such-flag"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = amlpe(root(), &["validate"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = amlpe(root(), &["validate", "no/such/file.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no/such/file.yaml: no such file or folder"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn unreadable_file_is_a_located_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("x.yaml");
+    std::fs::create_dir(&f).expect("a folder where a file is expected");
+    let o = amlpe(dir.path(), &["validate", "x.yaml/."]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = amlpe(dir.path(), &["validate", "x.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("holds no scenario files"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir(&f).expect("rmdir");
+    std::fs::write(&f, [0xff, 0xfe, 0x00]).expect("write");
+    let o = amlpe(dir.path(), &["validate", "x.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("error[E002 syntax]: file is not valid UTF-8"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn two_scenarios_with_one_name_are_refused() {
+    let p = project();
+    std::fs::copy(
+        p.path().join("scenarios/single-endpoint.yaml"),
+        p.path().join("scenarios/single-endpoint-copy.yaml"),
+    )
+    .expect("copy");
+    let o = amlpe(p.path(), &["generate"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("both name the scenario `single-endpoint`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!p.path().join("out").exists());
+}
+
+#[test]
+fn json_and_yaml_scenarios_plan_the_same_deployment() {
+    let p = project();
+    let yaml = p.path().join("scenarios/single-endpoint.yaml");
+    // The loader's own YAML reader turns the file into JSON text for the comparison.
+    let text = std::fs::read_to_string(&yaml).expect("read");
+    let (value, _) = amlpe::source::parse_text(&text, false).expect("parses");
+    let json_dir = p.path().join("json");
+    std::fs::create_dir_all(&json_dir).expect("mkdir");
+    std::fs::write(
+        json_dir.join("single-endpoint.json"),
+        serde_json::to_string_pretty(&value).expect("json"),
+    )
+    .expect("write");
+    let a = amlpe(
+        p.path(),
+        &["generate", "scenarios/single-endpoint.yaml", "--out", "a"],
+    );
+    let b = amlpe(
+        p.path(),
+        &["generate", "json/single-endpoint.json", "--out", "b"],
+    );
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}{}",
+        stderr(&a),
+        stderr(&b)
+    );
+    let files_a = files_under(&p.path().join("a"));
+    assert_eq!(files_a, files_under(&p.path().join("b")));
+    for f in files_a {
+        let read = |d: &str| std::fs::read_to_string(p.path().join(d).join(&f)).expect("read");
+        let strip = |s: String| {
+            s.replace("json/single-endpoint.json", "X")
+                .replace("scenarios/single-endpoint.yaml", "X")
+        };
+        assert_eq!(strip(read("a")), strip(read("b")), "{}", f.display());
+    }
+}
+
+#[test]
+fn schema_command_matches_the_committed_schema() {
+    let o = amlpe(root(), &["schema"]);
+    assert!(o.status.success());
+    let committed = std::fs::read_to_string(root().join("schema/scenario.schema.json"))
+        .expect("schema/scenario.schema.json is committed");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        committed,
+        "schema/scenario.schema.json is stale: run `cargo run -- schema > schema/scenario.schema.json`"
+    );
+    let v: serde_json::Value = serde_json::from_str(&committed).expect("valid JSON");
+    assert_eq!(v["$schema"], "http://json-schema.org/draft-07/schema#");
+    assert_eq!(v["additionalProperties"], false);
+}
+
+#[test]
+fn completions_are_printed() {
+    let o = amlpe(root(), &["completions", "bash"]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("_amlpe()"));
+}
