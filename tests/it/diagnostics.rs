@@ -130,3 +130,14 @@ fn deny_warnings_turns_warnings_into_errors() {
         "{stderr}"
     );
 }
+
+#[test]
+fn readme_documents_every_rule() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let missing: Vec<_> = Rule::ALL
+        .iter()
+        .filter(|r| !readme.contains(&format!("| {} | {} |", r.id(), r.slug())))
+        .map(|r| r.id())
+        .collect();
+    assert!(missing.is_empty(), "README's rule table lacks {missing:?}");
+}
