@@ -73,6 +73,10 @@ pub struct ResourceGroupPlan {
     pub location: String,
     /// Holds resources amlpe creates (so scripts and subscription templates create it).
     pub create: bool,
+    /// Holds a resource the scenario names by id, so it is there already: templates deploy
+    /// into it without declaring it (a template that re-creates a group resets its tags, and
+    /// fails when the location differs).
+    pub exists: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -317,6 +321,8 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
                 id,
                 "existing virtual network",
             );
+            // A subnet lives where its VNet does (the id names the VNet, not the subnet).
+            let home = (v.subscription.clone(), v.resource_group.clone());
             let vsym = b.add(v);
             for sn in &n.subnets {
                 let mut r = b.existing(
@@ -327,6 +333,7 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
                 );
                 r.ty = catalog::SUBNET.name.to_string();
                 r.name = sn.name.clone();
+                (r.subscription, r.resource_group) = home.clone();
                 r.parent = Some(vsym.clone());
                 let ssym = b.add(r);
                 subnet_syms.insert((n.name.clone(), sn.name.clone()), ssym);
@@ -933,6 +940,7 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
             name: main_rg.to_string(),
             location: s.location.clone(),
             create: ws.existing.is_none(),
+            exists: false,
         },
     );
     for r in resources.iter().filter(|r| !r.existing) {
@@ -942,8 +950,14 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
                 name: r.resource_group.clone(),
                 location: s.location.clone(),
                 create: true,
+                exists: false,
             });
         g.create = true;
+    }
+    for r in resources.iter().filter(|r| r.existing) {
+        if let Some(g) = groups.get_mut(&r.resource_group.to_lowercase()) {
+            g.exists = true;
+        }
     }
     let scope = if groups
         .values()
@@ -955,7 +969,9 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
     };
 
     let mut steps = Vec::new();
-    for g in groups.values().filter(|g| g.create) {
+    // A group that holds an existing resource exists: no step creates it again (that fails
+    // when its region differs from ours).
+    for g in groups.values().filter(|g| g.create && !g.exists) {
         steps.push(Step {
             n: steps.len() + 1,
             title: format!("resource group {}", g.name),

@@ -3,3 +3,4 @@
 mod arm_schema;
 mod cli;
 mod diagnostics;
+mod plan;
