@@ -9,7 +9,7 @@ use crate::catalog::{self, NameRule};
 use crate::diag::{Diagnostic, Rule};
 use crate::plan::names;
 use crate::scenario::{
-    AttachKind, ComputeKind, Network, PublicNetworkAccess, RegistrySku, Scenario, Target, ZoneMode,
+    ComputeKind, Network, PublicNetworkAccess, RegistrySku, Scenario, Target, ZoneMode,
 };
 use crate::source::FieldPath;
 
@@ -1223,10 +1223,11 @@ fn compute_reach(s: &Scenario, out: &mut Vec<Diagnostic>) {
         );
     }
     for (i, k) in s.kubernetes.iter().enumerate() {
-        let what = match k.attach_as {
-            AttachKind::Kubernetes | AttachKind::Aks => format!("AKS cluster `{}`", k.name),
-        };
-        warn(&k.network, p("kubernetes").index(i).key("network"), &what);
+        warn(
+            &k.network,
+            p("kubernetes").index(i).key("network"),
+            &format!("AKS cluster `{}`", k.name),
+        );
     }
 }
 
