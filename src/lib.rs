@@ -13,6 +13,7 @@ pub mod plan;
 pub mod render;
 pub mod scenario;
 pub mod source;
+pub mod synth;
 pub mod validate;
 
 use std::path::{Path, PathBuf};

@@ -104,6 +104,8 @@ pub struct Resource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name_expr: Option<Value>,
     pub resource_group: String,
+    /// The subscription the scenario names for it (existing resources, and links created
+    /// under an existing zone); none: the deploying subscription.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription: Option<String>,
     /// Referenced, not deployed.
@@ -172,6 +174,30 @@ pub struct Zone {
     pub links: Vec<String>,
 }
 
+/// A VNet as the scenario describes it. Existing VNets are only referenced by resources, so
+/// this is the one place their address ranges survive; the runbook quotes them in its checks.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkInfo {
+    pub name: String,
+    pub symbol: String,
+    pub resource_group: String,
+    pub location: String,
+    pub existing: bool,
+    pub address_space: Vec<String>,
+    pub subnets: Vec<SubnetInfo>,
+    /// The subnet that holds the VNet's private endpoints.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_subnet: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubnetInfo {
+    pub name: String,
+    pub symbol: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+}
+
 /// One numbered step of the deployment, in the order a script runs it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
@@ -220,11 +246,25 @@ pub struct Plan {
     pub outputs: Vec<Output>,
     pub warnings: Vec<Finding>,
     pub legacy: Vec<crate::scenario::Legacy>,
+    pub networks: Vec<NetworkInfo>,
+    /// Symbol → index into `resources`, so that references resolve in O(1) (renderers look
+    /// up every reference of every resource). Not serialized: plan.json stays as it was.
+    #[serde(skip)]
+    by_symbol: HashMap<String, usize>,
 }
 
 impl Plan {
+    /// The resource with this symbol. Symbols are unique (the builder numbers repeats).
     pub fn resource(&self, symbol: &str) -> Option<&Resource> {
-        self.resources.iter().find(|r| r.symbol == symbol)
+        match self
+            .by_symbol
+            .get(symbol)
+            .and_then(|&i| self.resources.get(i))
+        {
+            Some(r) if r.symbol == symbol => Some(r),
+            // Resources changed after planning (only tests do): the index may be stale.
+            _ => self.resources.iter().find(|r| r.symbol == symbol),
+        }
     }
 }
 
@@ -239,15 +279,26 @@ struct Builder<'a> {
     s: &'a Scenario,
     resources: Vec<Resource>,
     symbols: IndexMap<String, usize>,
+    /// Per base symbol, the number its next repeat tries first: symbols are only ever added,
+    /// so the numbers below it are taken, and many repeats of one base stay linear.
+    next_suffix: HashMap<String, usize>,
+    /// Per resource group (ASCII-lowercased), how many VNets create their zones there.
+    zone_sharers: HashMap<String, usize>,
 }
 
 impl Builder<'_> {
     fn add(&mut self, mut r: Resource) -> String {
-        let base = r.symbol.clone();
-        let mut n = 2;
-        while self.symbols.contains_key(&r.symbol) {
-            r.symbol = format!("{base}{n}");
-            n += 1;
+        if self.symbols.contains_key(&r.symbol) {
+            let base = r.symbol.clone();
+            let mut n = self.next_suffix.get(&base).copied().unwrap_or(2);
+            loop {
+                r.symbol = format!("{base}{n}");
+                n += 1;
+                if !self.symbols.contains_key(&r.symbol) {
+                    break;
+                }
+            }
+            self.next_suffix.insert(base, n);
         }
         let sym = r.symbol.clone();
         self.symbols.insert(sym.clone(), self.resources.len());
@@ -301,7 +352,21 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
         s,
         resources: Vec::new(),
         symbols: IndexMap::new(),
+        next_suffix: HashMap::new(),
+        zone_sharers: HashMap::new(),
     };
+    for m in &s.networks {
+        if m.dns.zones == ZoneMode::Create {
+            *b.zone_sharers
+                .entry(names::dns_resource_group(s, m).to_ascii_lowercase())
+                .or_default() += 1;
+        }
+    }
+    // Networks by name (the first of a name, like `Scenario::network`).
+    let mut networks_by_name: HashMap<&str, &Network> = HashMap::new();
+    for n in &s.networks {
+        networks_by_name.entry(n.name.as_str()).or_insert(n);
+    }
     let main_rg = s.resource_group.as_str();
     let ws = &s.workspace;
 
@@ -535,7 +600,8 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
                 "publicNetworkAccess": "Disabled",
                 "networkRuleBypassOptions": "AzureServices",
                 "dataEndpointEnabled": false,
-                "zoneRedundancy": "Disabled",
+                // Like the storage account's ZRS: both need a region with availability zones.
+                "zoneRedundancy": "Enabled",
                 "policies": {
                     "quarantinePolicy": { "status": "enabled" },
                     "retentionPolicy": { "days": 7, "status": "enabled" },
@@ -598,6 +664,8 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
             Target::ContainerRegistry => registry_sym.clone(),
         }
     };
+    // Children of the workspace live in its group, which for an existing one is in its id.
+    let ws_rg = b.resources[b.symbols[&ws_sym]].resource_group.clone();
     let mut endpoints: Vec<Endpoint> = Vec::new();
     for n in &s.networks {
         let Some(e) = &n.endpoints else { continue };
@@ -677,12 +745,21 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
     // Private DNS zones, their VNet links, and one zone group per endpoint.
     let mut zones: IndexMap<String, Zone> = IndexMap::new();
     let mut zone_keys: HashMap<String, String> = HashMap::new();
+    // Each network's endpoints, in plan order.
+    let mut endpoints_of: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, e) in endpoints.iter().enumerate() {
+        endpoints_of.entry(e.network.clone()).or_default().push(i);
+    }
     for n in &s.networks {
         if n.dns.zones == ZoneMode::None || n.endpoints.is_none() {
             continue;
         }
         let mut seen_here = Vec::new();
-        for ep in endpoints.iter_mut().filter(|e| e.network == n.name) {
+        let here = endpoints_of
+            .get(n.name.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        for &ei in here {
+            let ep = &mut endpoints[ei];
             for z in ep.zones.iter_mut() {
                 let zsym = zone_symbol(&mut b, &mut zones, &mut zone_keys, s, n, &z.zone);
                 z.zone_symbol = Some(zsym.clone());
@@ -700,6 +777,12 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
                         &zrg,
                     );
                     link.location = Some(json!("global"));
+                    // A child lives where its parent does: an existing hub zone's links are
+                    // created in the hub's subscription.
+                    link.subscription = b
+                        .symbols
+                        .get(&zsym)
+                        .and_then(|&i| b.resources[i].subscription.clone());
                     link.parent = Some(zsym.clone());
                     link.properties = json!({
                         "registrationEnabled": false,
@@ -750,7 +833,7 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
             &format!("compute {}", c.name),
             catalog::COMPUTE,
             &c.name,
-            main_rg,
+            &ws_rg,
         );
         r.parent = Some(ws_sym.clone());
         r.location = Some(
@@ -808,9 +891,9 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
             .get(&(k.network.clone(), k.subnet.clone()))
             .cloned()
             .unwrap_or_default();
-        let net_rg = s
-            .network(&k.network)
-            .map_or(main_rg, |(_, n)| names::network_resource_group(s, n));
+        let net_rg = networks_by_name
+            .get(k.network.as_str())
+            .map_or(main_rg, |n| names::network_resource_group(s, n));
         let mut aks = b.new_resource(&format!("aks {}", k.name), catalog::AKS, &k.name, net_rg);
         aks.location = Some(
             k.location
@@ -853,6 +936,13 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
                 },
             },
         });
+        // Container insights into the workspace's Log Analytics, with Entra ID auth.
+        if let Some(log) = &log_sym {
+            aks.properties["addonProfiles"]["omsagent"] = json!({
+                "enabled": true,
+                "config": { "logAnalyticsWorkspaceResourceID": r#ref(log), "useAADAuth": "true" },
+            });
+        }
         aks.purpose = "AKS cluster for inference, in its own VNet".to_string();
         let aks_sym = b.add(aks);
         let attach_deps = match k.attach_as {
@@ -892,7 +982,7 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
             &format!("compute {cname}"),
             catalog::COMPUTE,
             &cname,
-            main_rg,
+            &ws_rg,
         );
         attach.parent = Some(ws_sym.clone());
         attach.location = Some(
@@ -930,6 +1020,7 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
     }
 
     let resources = b.resources;
+    let by_symbol: HashMap<String, usize> = b.symbols.into_iter().collect();
     let zones: Vec<Zone> = zones.into_values().collect();
 
     // Groups: every group that holds a resource amlpe creates.
@@ -982,7 +1073,7 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
     for r in resources.iter().filter(|r| !r.existing) {
         steps.push(Step {
             n: steps.len() + 1,
-            title: step_title(r, &resources),
+            title: step_title(r, &resources, &by_symbol),
             kind: "resource",
             target: r.symbol.clone(),
         });
@@ -1032,6 +1123,32 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
         },
     ];
 
+    let networks = s
+        .networks
+        .iter()
+        .map(|n| NetworkInfo {
+            name: n.name.clone(),
+            symbol: vnet_syms.get(&n.name).cloned().unwrap_or_default(),
+            resource_group: names::network_resource_group(s, n).to_string(),
+            location: n.location.clone().unwrap_or_else(|| s.location.clone()),
+            existing: n.existing.is_some(),
+            address_space: n.address_space.clone(),
+            subnets: n
+                .subnets
+                .iter()
+                .map(|sn| SubnetInfo {
+                    name: sn.name.clone(),
+                    symbol: subnet_syms
+                        .get(&(n.name.clone(), sn.name.clone()))
+                        .cloned()
+                        .unwrap_or_default(),
+                    prefix: sn.prefix.clone(),
+                })
+                .collect(),
+            endpoint_subnet: n.endpoints.as_ref().map(|e| e.subnet.clone()),
+        })
+        .collect();
+
     let warnings = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Warning)
@@ -1050,10 +1167,9 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
         location: s.location.clone(),
         resource_group: s.resource_group.clone(),
         scope,
-        workspace: resources
-            .iter()
-            .find(|r| r.symbol == ws_sym)
-            .map(|r| r.name.clone())
+        workspace: by_symbol
+            .get(&ws_sym)
+            .map(|&i| resources[i].name.clone())
             .unwrap_or_default(),
         workspace_existing: ws.existing.is_some(),
         public_network_access: ws.public_network_access.as_str().to_string(),
@@ -1067,6 +1183,8 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
         outputs,
         warnings,
         legacy: s.legacy.clone(),
+        networks,
+        by_symbol,
     }
 }
 
@@ -1105,7 +1223,7 @@ fn zone_symbol(
     if let Some(sym) = by_key.get(&key) {
         return sym.clone();
     }
-    let r = match &existing_id {
+    let mut r = match &existing_id {
         Some(id) => b.existing(
             &format!("zone {short} {}", n.name),
             catalog::DNS_ZONE,
@@ -1113,15 +1231,10 @@ fn zone_symbol(
             "existing private DNS zone",
         ),
         None => {
-            let shared = s
-                .networks
-                .iter()
-                .filter(|m| {
-                    m.dns.zones == ZoneMode::Create
-                        && names::dns_resource_group(s, m).eq_ignore_ascii_case(&rg)
-                })
-                .count()
-                > 1;
+            let shared = b
+                .zone_sharers
+                .get(&rg.to_ascii_lowercase())
+                .is_some_and(|&c| c > 1);
             let label = if shared || s.networks.len() == 1 {
                 format!("zone {short}")
             } else {
@@ -1130,13 +1243,14 @@ fn zone_symbol(
             let mut r = b.new_resource(&label, catalog::DNS_ZONE, zone, &rg);
             r.location = Some(json!("global"));
             r.properties = json!({});
-            if let Some(ZoneSpelling::EnvSuffix { prefix, suffix }) = facts.map(|f| f.spelling) {
-                r.name_expr = Some(json!({ "$env": suffix, "$prefix": prefix }));
-            }
             r.purpose = format!("private DNS zone for {}", n.name);
             r
         }
     };
+    // Existing zones too: templates refer to them by name, and spell no cloud host.
+    if let Some(ZoneSpelling::EnvSuffix { prefix, suffix }) = facts.map(|f| f.spelling) {
+        r.name_expr = Some(json!({ "$env": suffix, "$prefix": prefix }));
+    }
     let zone_rg = r.resource_group.clone();
     let existing = r.existing;
     let sym = b.add(r);
@@ -1154,11 +1268,11 @@ fn zone_symbol(
     sym
 }
 
-fn step_title(r: &Resource, all: &[Resource]) -> String {
+fn step_title(r: &Resource, all: &[Resource], by_symbol: &HashMap<String, usize>) -> String {
     let parent = r
         .parent
         .as_ref()
-        .and_then(|p| all.iter().find(|x| &x.symbol == p))
+        .and_then(|p| by_symbol.get(p).map(|&i| &all[i]))
         .map(|p| p.name.as_str());
     let what = match r.ty.as_str() {
         t if t == catalog::NSG.name => "network security group",

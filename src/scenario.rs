@@ -217,7 +217,7 @@ pub enum Approval {
 }
 
 /// How the endpoints of a VNet get their DNS records.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dns {
     #[serde(default)]
@@ -236,6 +236,18 @@ pub struct Dns {
 
 fn yes() -> bool {
     true
+}
+
+/// The default when a network has no `dns` key: create zones in its group and link them.
+impl Default for Dns {
+    fn default() -> Self {
+        Self {
+            zones: ZoneMode::default(),
+            resource_group: None,
+            zone_ids: Vec::new(),
+            link: yes(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

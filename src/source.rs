@@ -138,8 +138,43 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// Line `n` (1-based) without its line break; "" past the end.
+    ///
+    /// Whole blocks of the text are skipped by counting their line breaks, which the compiler
+    /// vectorises: a file with tens of thousands of diagnostics calls this once for each.
     pub fn line(&self, n: usize) -> &str {
-        self.text.lines().nth(n.saturating_sub(1)).unwrap_or("")
+        let bytes = self.text.as_bytes();
+        let mut skip = n.saturating_sub(1);
+        let mut at = 0;
+        while skip > 0 && at < bytes.len() {
+            let end = (at + 4096).min(bytes.len());
+            let block = &bytes[at..end];
+            // Counted in u8 lanes (at most 255 per chunk): ten times faster than a filter.
+            let breaks: usize = block
+                .chunks(255)
+                .map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
+                .sum();
+            if breaks < skip {
+                skip -= breaks;
+                at = end;
+                continue;
+            }
+            for (i, &b) in block.iter().enumerate() {
+                if b == b'\n' {
+                    skip -= 1;
+                    if skip == 0 {
+                        at += i + 1;
+                        break;
+                    }
+                }
+            }
+        }
+        if skip > 0 {
+            return "";
+        }
+        // `at` follows a line break (or is 0), so it is a character boundary.
+        let line = self.text[at..].split('\n').next().unwrap_or("");
+        line.strip_suffix('\r').unwrap_or(line)
     }
     pub fn display_path(&self) -> String {
         self.path.display().to_string()
@@ -175,22 +210,13 @@ pub fn read(path: &Path) -> Result<Document, Box<(SourceFile, Diagnostic)>> {
         }
     };
     if meta.len() > MAX_FILE_BYTES {
-        return fail(
-            empty(String::new()),
-            Diagnostic::error(
-                Rule::Syntax,
-                FieldPath::root(),
-                format!(
-                    "file is {} bytes; scenario files are limited to {} bytes",
-                    meta.len(),
-                    MAX_FILE_BYTES
-                ),
-            )
-            .hint("split the estate into several scenario files"),
-        );
+        return fail(empty(String::new()), too_large(Some(meta.len())));
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    // The limit is enforced on the bytes read, not only on the size the file system reports:
+    // a FIFO, `/dev/zero` or a file that grows while it is read reports a small size.
+    let bytes = match read_at_most(path, MAX_FILE_BYTES) {
+        Ok(Some(b)) => b,
+        Ok(None) => return fail(empty(String::new()), too_large(None)),
         Err(e) => {
             return fail(
                 empty(String::new()),
@@ -225,6 +251,28 @@ pub fn read(path: &Path) -> Result<Document, Box<(SourceFile, Diagnostic)>> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     match parse_text(&source.text, is_json) {
+        Ok((value, spans)) if !value.is_object() => {
+            // serde would read a list as the scenario's fields in order, and report a type
+            // error about the first element rather than about the document.
+            let what = match value {
+                Value::Array(_) => "a list",
+                Value::String(_) => "a single text",
+                Value::Number(_) => "a number",
+                Value::Bool(_) => "a boolean",
+                _ => "empty",
+            };
+            let span = spans.value_span(&FieldPath::root());
+            fail(
+                source,
+                Diagnostic::error(
+                    Rule::Schema,
+                    FieldPath::root(),
+                    format!("the document is {what}; a scenario is a mapping of fields"),
+                )
+                .at(span)
+                .hint("start from one of the files in scenarios/: `name:`, `location:`, `networks:` ..."),
+            )
+        }
         Ok((value, spans)) => Ok(Document {
             source,
             value,
@@ -232,6 +280,29 @@ pub fn read(path: &Path) -> Result<Document, Box<(SourceFile, Diagnostic)>> {
         }),
         Err(d) => fail(source, *d),
     }
+}
+
+fn too_large(len: Option<u64>) -> Diagnostic {
+    let size = match len {
+        Some(n) => format!("file is {n} bytes"),
+        None => format!("file holds more than {MAX_FILE_BYTES} bytes"),
+    };
+    Diagnostic::error(
+        Rule::Syntax,
+        FieldPath::root(),
+        format!("{size}; scenario files are limited to {MAX_FILE_BYTES} bytes"),
+    )
+    .hint("split the estate into several scenario files")
+}
+
+/// Reads at most `limit` bytes; `None` when the file holds more.
+fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// Parses YAML (or JSON, which is checked by a JSON parser first so its errors read as JSON's).
@@ -274,7 +345,7 @@ pub fn parse_text(text: &str, is_json: bool) -> Result<(Value, SpanIndex), Box<D
                 )
                 .at(Span {
                     line: e.line().max(1),
-                    col: e.column().max(1),
+                    col: json_col(text, e.line(), e.column()),
                     len: 1,
                 }),
             ));
@@ -282,9 +353,9 @@ pub fn parse_text(text: &str, is_json: bool) -> Result<(Value, SpanIndex), Box<D
     }
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    if let Err(e) = parser.load(&mut builder, false) {
-        let m = e.marker();
-        let (line, col) = marker_line_col(text, m);
+    // Every document is read, so that a second one is refused rather than silently ignored.
+    if let Err(e) = parser.load(&mut builder, true) {
+        let (line, col) = Lines::new(text).at(e.marker());
         let what = if is_json { "JSON" } else { "YAML" };
         let d = if e.info().contains("recursion limit") {
             Diagnostic::error(
@@ -303,7 +374,7 @@ pub fn parse_text(text: &str, is_json: bool) -> Result<(Value, SpanIndex), Box<D
         return Err(Box::new(d.at(Span { line, col, len: 1 })));
     }
     if let Some((mark, msg, hint)) = builder.error {
-        let (line, col) = marker_line_col(text, &mark);
+        let (line, col) = Lines::new(text).at(&mark);
         return Err(Box::new(
             Diagnostic::error(Rule::Syntax, FieldPath::root(), msg)
                 .at(Span { line, col, len: 1 })
@@ -313,16 +384,32 @@ pub fn parse_text(text: &str, is_json: bool) -> Result<(Value, SpanIndex), Box<D
     let root = match builder.root {
         Some(r) => r,
         None => {
-            return Err(Box::new(Diagnostic::error(
-                Rule::Syntax,
-                FieldPath::root(),
-                "the file holds no document",
-            )))
+            return Err(Box::new(
+                Diagnostic::error(
+                    Rule::Syntax,
+                    FieldPath::root(),
+                    "the file holds no document",
+                )
+                .at(Span {
+                    line: 1,
+                    col: 1,
+                    len: 1,
+                })
+                .hint("start from one of the files in scenarios/"),
+            ))
         }
     };
     let mut spans = SpanIndex::default();
     let mut dups = Vec::new();
-    let value = to_value(&root, &FieldPath::root(), None, &mut spans, &mut dups, text);
+    let lines = Lines::new(text);
+    let value = to_value(
+        &root,
+        &FieldPath::root(),
+        None,
+        &mut spans,
+        &mut dups,
+        &lines,
+    );
     if let Some((path, span)) = dups.into_iter().next() {
         // A duplicate key would silently replace the first value: refuse it.
         return Err(Box::new(
@@ -338,6 +425,16 @@ pub fn parse_text(text: &str, is_json: bool) -> Result<(Value, SpanIndex), Box<D
     Ok((value, spans))
 }
 
+/// serde_json counts columns in bytes; diagnostics count characters.
+fn json_col(text: &str, line: usize, byte_col: usize) -> usize {
+    let l = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let mut end = byte_col.min(l.len());
+    while !l.is_char_boundary(end) {
+        end += 1;
+    }
+    l[..end].chars().count().max(1)
+}
+
 fn line_col(text: &str, byte: usize) -> (usize, usize) {
     let before = &text[..byte];
     let line = before.matches('\n').count() + 1;
@@ -345,13 +442,32 @@ fn line_col(text: &str, byte: usize) -> (usize, usize) {
     (line, col)
 }
 
-fn marker_line_col(text: &str, m: &Marker) -> (usize, usize) {
-    // yaml-rust2 counts the index in characters; convert through the text for exact columns.
-    let byte = text
-        .char_indices()
-        .nth(m.index())
-        .map_or(text.len(), |(b, _)| b);
-    line_col(text, byte)
+/// Line starts of a text, counted in characters, so that a parser marker (a character index)
+/// becomes a line and column in O(log n). Walking the text once per value made a large file
+/// of many small values take minutes.
+struct Lines {
+    starts: Vec<usize>,
+    chars: usize,
+}
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        let mut chars = 0;
+        for (i, c) in text.chars().enumerate() {
+            if c == '\n' {
+                starts.push(i + 1);
+            }
+            chars = i + 1;
+        }
+        Self { starts, chars }
+    }
+
+    fn at(&self, m: &Marker) -> (usize, usize) {
+        let idx = m.index().min(self.chars);
+        let line = self.starts.partition_point(|&s| s <= idx);
+        (line, idx - self.starts[line - 1] + 1)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -504,9 +620,9 @@ fn to_value(
     key_span: Option<Span>,
     spans: &mut SpanIndex,
     dups: &mut Vec<(FieldPath, Span)>,
-    text: &str,
+    lines: &Lines,
 ) -> Value {
-    let (line, col) = marker_line_col(text, &node.mark);
+    let (line, col) = lines.at(&node.mark);
     let here = |len: usize| Span { line, col, len };
     match &node.kind {
         NodeKind::Scalar(s, style) => {
@@ -537,7 +653,7 @@ fn to_value(
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, n)| to_value(n, &path.index(i), None, spans, dups, text))
+                    .map(|(i, n)| to_value(n, &path.index(i), None, spans, dups, lines))
                     .collect(),
             )
         }
@@ -545,7 +661,7 @@ fn to_value(
             // A block mapping is best shown at its first key.
             let at = match entries.first().map(|(k, _)| (&k.kind, k.mark)) {
                 Some((NodeKind::Scalar(k, _), mark)) => {
-                    let (l, c) = marker_line_col(text, &mark);
+                    let (l, c) = lines.at(&mark);
                     Span {
                         line: l,
                         col: c,
@@ -567,7 +683,7 @@ fn to_value(
                     NodeKind::Scalar(s, _) => s.clone(),
                     _ => String::from("<complex key>"),
                 };
-                let (kl, kc) = marker_line_col(text, &k.mark);
+                let (kl, kc) = lines.at(&k.mark);
                 let kspan = Span {
                     line: kl,
                     col: kc,
@@ -578,7 +694,7 @@ fn to_value(
                     dups.push((child, kspan));
                     continue;
                 }
-                let value = to_value(v, &child, Some(kspan), spans, dups, text);
+                let value = to_value(v, &child, Some(kspan), spans, dups, lines);
                 map.insert(key, value);
             }
             Value::Object(map)
@@ -688,5 +804,67 @@ mod tests {
         let err = parse_text("{\n  \"name\": \"x\",\n}\n", true).expect_err("refused");
         assert!(err.message.starts_with("invalid JSON"), "{}", err.message);
         assert_eq!(err.span.map(|s| s.line), Some(3));
+    }
+
+    #[test]
+    fn a_second_document_is_refused_not_ignored() {
+        let err = parse_text("name: a\n---\nname: b\n", false).expect_err("refused");
+        assert_eq!(err.message, "more than one YAML document in the file");
+        assert_eq!(err.span.map(|s| s.line), Some(2));
+        let err = parse_text("name: a\n---\n{ broken\n", false).expect_err("refused");
+        assert!(err.message.starts_with("invalid YAML"), "{}", err.message);
+    }
+
+    #[test]
+    fn comment_only_files_are_located() {
+        let err = parse_text("# nothing\n", false).expect_err("refused");
+        assert_eq!(err.message, "the file holds no document");
+        assert!(err.span.is_some());
+    }
+
+    #[test]
+    fn json_columns_count_characters() {
+        let err = parse_text("{\"é\": 1,}", true).expect_err("refused");
+        // The `}` is the 9th character and the 10th byte.
+        assert_eq!(err.span.map(|s| (s.line, s.col)), Some((1, 9)));
+    }
+
+    #[test]
+    fn reading_stops_at_the_limit_whatever_the_size_reported() {
+        // /dev/zero reports size 0 and never ends.
+        let path = Path::new("/dev/zero");
+        if path.exists() {
+            let (_, d) = *read(path).expect_err("refused");
+            assert!(d.message.contains("more than"), "{}", d.message);
+        }
+    }
+
+    #[test]
+    fn lines_are_found_like_str_lines() {
+        let long = "x".repeat(5000);
+        let texts = [
+            String::new(),
+            "a".into(),
+            "a\n".into(),
+            "a\r\nb\r\n\nc".into(),
+            format!("{long}\n{long}\r\nend\n"),
+            "é\nü\n".repeat(3000),
+        ];
+        for text in texts {
+            let src = SourceFile {
+                path: "x".into(),
+                text: text.clone(),
+            };
+            let n = text.lines().count();
+            for i in 0..n + 3 {
+                let want = text.lines().nth(i.saturating_sub(1)).unwrap_or("");
+                assert_eq!(
+                    src.line(i),
+                    want,
+                    "line {i} of {:?}",
+                    &text[..text.len().min(20)]
+                );
+            }
+        }
     }
 }

@@ -15,9 +15,28 @@ use crate::source::FieldPath;
 
 /// Free text (descriptions, tag values) is bounded; it is escaped per output language later.
 pub const MAX_TEXT: usize = 512;
+/// Azure refuses longer tag values.
+pub const MAX_TAG_VALUE: usize = 256;
 
 fn p(s: &str) -> FieldPath {
     FieldPath::parse(s)
+}
+
+/// Networks by name, resolved like `Scenario::network` (the first of a name wins) but in
+/// O(1): rules look one up for every compute and cluster.
+struct Networks<'a>(HashMap<&'a str, (usize, &'a Network)>);
+
+impl<'a> Networks<'a> {
+    fn of(s: &'a Scenario) -> Self {
+        let mut m = HashMap::with_capacity(s.networks.len());
+        for (i, n) in s.networks.iter().enumerate() {
+            m.entry(n.name.as_str()).or_insert((i, n));
+        }
+        Self(m)
+    }
+    fn get(&self, name: &str) -> Option<(usize, &'a Network)> {
+        self.0.get(name).copied()
+    }
 }
 
 /// Runs every rule. The result is in rule order; the caller sorts by location.
@@ -212,40 +231,80 @@ fn naming(s: &Scenario, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Descriptions and tags are text, not names: quotes, `$(...)`, `${`, `[`, backticks and any
+/// script are allowed (every output escapes them), but line breaks, control characters and
+/// characters that make text display other than it reads are not.
 fn free_text(s: &Scenario, out: &mut Vec<Diagnostic>) {
-    let mut check = |text: &str, path: FieldPath| {
-        if text.chars().count() > MAX_TEXT {
+    let mut check = |text: &str, path: FieldPath, max: usize, what: &str| {
+        let n = text.chars().count();
+        let bad = text
+            .chars()
+            .find(|c| c.is_control() || is_invisible(*c) || matches!(c, '\u{2028}' | '\u{2029}'));
+        let d = if n > max {
+            Diagnostic::new(
+                Rule::Conflict,
+                path,
+                format!("{what} has {n} characters; at most {max} are allowed"),
+            )
+            .hint("shorten it")
+        } else if let Some(c @ ('\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')) = bad {
+            Diagnostic::new(
+                Rule::Conflict,
+                path,
+                format!("{what} contains a line break (U+{:04X})", c as u32),
+            )
+            .hint("write it on one line; in YAML, `>-` folds lines into one")
+        } else if let Some(c) = bad {
+            Diagnostic::new(
+                Rule::Conflict,
+                path,
+                format!("{what} contains the invisible character U+{:04X}", c as u32),
+            )
+            .hint("remove control and invisible formatting characters")
+        } else {
+            return;
+        };
+        out.push(d);
+    };
+    check(
+        &s.description,
+        p("description"),
+        MAX_TEXT,
+        "the description",
+    );
+    for (k, v) in &s.tags {
+        check(v, p("tags").key(k), MAX_TAG_VALUE, "the tag value");
+    }
+    // Tag names pass the naming rule with any printable character; invisible ones are text
+    // that reads differently than it is, here as in values.
+    for (k, _) in &s.tags {
+        if let Some(c) = k.chars().find(|c| is_invisible(*c)) {
             out.push(
                 Diagnostic::new(
                     Rule::Conflict,
-                    path,
+                    p("tags").key(k),
                     format!(
-                        "text has {} characters; at most {MAX_TEXT} are allowed",
-                        text.chars().count()
+                        "the tag name `{}` contains the invisible character U+{:04X}",
+                        catalog::shorten(k),
+                        c as u32
                     ),
                 )
-                .hint("shorten it"),
-            );
-        } else if let Some(c) = text.chars().find(|c| c.is_control() || is_invisible(*c)) {
-            out.push(
-                Diagnostic::new(
-                    Rule::Conflict,
-                    path,
-                    format!("text contains the invisible character U+{:04X}", c as u32),
-                )
+                .on_key()
                 .hint("remove control and invisible formatting characters"),
             );
         }
-    };
-    check(&s.description, p("description"));
-    for (k, v) in &s.tags {
-        check(v, p("tags").key(k));
     }
 }
 
-/// Bidirectional overrides and zero-width characters make text read differently than it runs.
+/// Bidirectional overrides and isolates, zero-width and other invisible formatting
+/// characters (including the Unicode tag characters that can smuggle hidden ASCII) make text
+/// display differently than it reads.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}')
 }
 
 fn duplicates(s: &Scenario, out: &mut Vec<Diagnostic>) {
@@ -576,7 +635,8 @@ fn id_check(
 fn references(s: &Scenario, out: &mut Vec<Diagnostic>) {
     let names_of = |xs: Vec<&str>| xs.join(", ");
     let net_names = || names_of(s.networks.iter().map(|n| n.name.as_str()).collect());
-    let mut subnet_ref = |net: &str, subnet: &str, base: FieldPath| match s.network(net) {
+    let networks = Networks::of(s);
+    let mut subnet_ref = |net: &str, subnet: &str, base: FieldPath| match networks.get(net) {
         None => out.push(
             Diagnostic::new(
                 Rule::DanglingReference,
@@ -662,9 +722,14 @@ fn references(s: &Scenario, out: &mut Vec<Diagnostic>) {
 }
 
 /// The region of a compute or cluster: its own, else its VNet's, else the scenario's.
-fn effective_location<'a>(s: &'a Scenario, own: &'a Option<String>, net: &str) -> &'a str {
+fn effective_location<'a>(
+    s: &'a Scenario,
+    networks: &Networks<'a>,
+    own: &'a Option<String>,
+    net: &str,
+) -> &'a str {
     own.as_deref()
-        .or_else(|| s.network(net).and_then(|(_, n)| n.location.as_deref()))
+        .or_else(|| networks.get(net).and_then(|(_, n)| n.location.as_deref()))
         .unwrap_or(&s.location)
 }
 
@@ -691,12 +756,13 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
             warn_unknown(l, p("networks").index(i).key("location"));
         }
     }
+    let networks = Networks::of(s);
     let mut check = |own: &Option<String>, net: &str, base: FieldPath, rule: Rule, what: &str| {
-        let loc = effective_location(s, own, net);
+        let loc = effective_location(s, &networks, own, net);
         let path = if own.is_some() {
             base.key("location")
         } else {
-            match s.network(net) {
+            match networks.get(net) {
                 Some((i, n)) if n.location.is_some() => p("networks").index(i).key("location"),
                 _ => base.key("name"),
             }
@@ -717,7 +783,7 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
                 )),
             );
         }
-        if let (Some(own), Some((_, n))) = (own, s.network(net)) {
+        if let (Some(own), Some((_, n))) = (own, networks.get(net)) {
             let net_loc = n.location.as_deref().unwrap_or(&s.location);
             if own != net_loc && loc == s.location {
                 out.push(
@@ -1201,8 +1267,9 @@ fn legacy(s: &Scenario, out: &mut Vec<Diagnostic>) {
 }
 
 fn compute_reach(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let networks = Networks::of(s);
     let mut warn = |net: &str, path: FieldPath, what: &str| {
-        if let Some((_, n)) = s.network(net) {
+        if let Some((_, n)) = networks.get(net) {
             if !n.has(Target::Workspace) {
                 out.push(
                     Diagnostic::new(

@@ -1,12 +1,2322 @@
-//! The cli renderer (being written).
+//! The Azure CLI renderer: `deploy.sh` (the whole deployment, in the plan's step order), the
+//! day-2 scripts under `ops/`, the `az ml workspace` YAML, and the legacy CLI v1 / SDK v1
+//! references when the scenario asks for them.
+//!
+//! Scripts are spelled by the templates under `templates/cli/`; this module only builds their
+//! views. The scenario's values (names, groups, regions, prefixes, sizes, ids of existing
+//! resources) become settings at the top of a script, each overridable from the environment;
+//! resource ids are derived from them once the subscription is known; commands reference both
+//! as `"$NAME"`. Every other plan value (flags, tags, titles) is quoted where it is used. Either
+//! way, text from the plan reaches a script only through the `sh` filter. Each script gets its
+//! own [`Vars`], which registers exactly the variables its views reference: nothing unused is
+//! emitted.
 
-use super::{Context, RenderError};
-use crate::plan::Plan;
+use std::collections::HashMap;
+
+use heck::ToShoutySnakeCase;
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::{paths, render_template, Context, RenderError};
+use crate::catalog;
+use crate::plan::{Endpoint, Plan, Resource};
+use crate::scenario::{Legacy, Target};
+
+/// The subscription written where the real one is only known at run time: in the committed
+/// `workspace.yml` and in `--dry-run` when `AZURE_SUBSCRIPTION_ID` is unset.
+pub const PLACEHOLDER_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
 
 /// Embedded templates: (name, source).
-pub const TEMPLATES: &[(&str, &str)] = &[];
+pub const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "cli/prelude.sh",
+        include_str!("../../templates/cli/prelude.sh"),
+    ),
+    (
+        "cli/settings.sh",
+        include_str!("../../templates/cli/settings.sh"),
+    ),
+    (
+        "cli/actions.sh",
+        include_str!("../../templates/cli/actions.sh"),
+    ),
+    (
+        "cli/script.sh",
+        include_str!("../../templates/cli/script.sh"),
+    ),
+    (
+        "cli/workspace.yml",
+        include_str!("../../templates/cli/workspace.yml"),
+    ),
+    (
+        "cli/legacy-cli-v1.sh",
+        include_str!("../../templates/cli/legacy-cli-v1.sh"),
+    ),
+    (
+        "cli/legacy-sdk-v1.py",
+        include_str!("../../templates/cli/legacy-sdk-v1.py"),
+    ),
+];
+
+/// The spec's warnings, printed by the day-2 scripts before they act.
+mod warnings {
+    pub const ADD: &[&str] = &[
+        "Existing compute targets of this workspace that are not behind the same virtual network as the new private endpoint will not work (spec: Add a private endpoint to a workspace).",
+    ];
+    pub const REMOVE: &[&str] = &[
+        "Removing a private endpoint removes the workspace from the virtual network it was in: the workspace may no longer reach resources in that VNet, and resources in that VNet may no longer reach the workspace (spec: Remove a private endpoint).",
+        "Removing the private endpoints of a workspace does not make it publicly accessible; run ops/enable-public-access.sh for that.",
+    ];
+    pub const ENABLE_PUBLIC: &[&str] = &[
+        "Enabling public access does not remove any private endpoint: traffic between the components behind the VNet stays private; public access is added to the workspace only.",
+        "Over the public endpoint, some studio features (such as the designer) fail to access data stored on services secured behind the VNet, such as the storage account.",
+        "Over the public endpoint, Jupyter, JupyterLab and RStudio on a compute instance, including running notebooks, are not supported.",
+    ];
+    pub const DISABLE_PUBLIC: &[&str] = &[
+        "After this, clients reach the workspace only through its private endpoints: make sure every client resolves the workspace's private DNS zones.",
+    ];
+}
 
 /// The files of this kind for one scenario: (path inside the scenario folder, contents).
-pub fn render(_plan: &Plan, _ctx: &Context) -> Result<Vec<(String, String)>, RenderError> {
-    Ok(Vec::new())
+pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, RenderError> {
+    let mut files = vec![(
+        paths::WORKSPACE_YAML.to_string(),
+        render_template("cli/workspace.yml", &workspace_yaml(plan, ctx)?)?,
+    )];
+    let mut scripts = vec![deploy(plan, ctx)?];
+    for net in endpoint_networks(plan) {
+        scripts.push(add_endpoints(plan, ctx, &net)?);
+        scripts.push(remove_endpoints(plan, ctx, &net)?);
+    }
+    scripts.push(public_access(plan, ctx, true)?);
+    scripts.push(public_access(plan, ctx, false)?);
+    for s in scripts {
+        files.push((
+            s.path.clone(),
+            single_blank_lines(&render_template("cli/script.sh", &s)?),
+        ));
+    }
+    if plan.legacy.contains(&Legacy::CliV1) {
+        files.push((
+            paths::LEGACY_CLI.to_string(),
+            single_blank_lines(&render_template(
+                "cli/legacy-cli-v1.sh",
+                &legacy_cli(plan, ctx)?,
+            )?),
+        ));
+    }
+    if plan.legacy.contains(&Legacy::SdkV1) {
+        files.push((
+            paths::LEGACY_SDK.to_string(),
+            render_template("cli/legacy-sdk-v1.py", &legacy_sdk(plan, ctx)?)?,
+        ));
+    }
+    Ok(files)
+}
+
+/// Optional template blocks leave runs of blank lines; scripts keep one at most.
+fn single_blank_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if line == "\n" && (out.ends_with("\n\n") || out.is_empty()) {
+            continue;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+fn error(what: impl Into<String>) -> RenderError {
+    RenderError::Template {
+        name: "cli".to_string(),
+        source: tera::Error::msg(what.into()),
+    }
+}
+
+/// VNets with private endpoints, in plan order: one add and one remove script each.
+fn endpoint_networks(plan: &Plan) -> Vec<String> {
+    let mut nets: Vec<String> = Vec::new();
+    for e in &plan.endpoints {
+        if !nets.contains(&e.network) {
+            nets.push(e.network.clone());
+        }
+    }
+    nets
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shell variables
+
+/// An overridable setting: `NAME=${NAME:-'value'}`.
+#[derive(Debug, Serialize)]
+struct Setting {
+    name: String,
+    value: String,
+    note: String,
+}
+
+/// A variable computed after the subscription is known.
+#[derive(Debug, Serialize)]
+#[serde(tag = "form", rename_all = "kebab-case")]
+enum Derived {
+    /// `/subscriptions/$sub/resourceGroups/$rg/providers/<provider>/$name`
+    Id {
+        var: String,
+        sub: String,
+        rg: String,
+        provider: String,
+        name: String,
+    },
+    /// `$parent/<segment>/$name`
+    ChildId {
+        var: String,
+        parent: String,
+        segment: String,
+        name: String,
+    },
+    /// The last segment of the id in `id`.
+    NameOf { var: String, id: String },
+    /// Segment `index` of the id in `id` (2 = subscription, 4 = resource group).
+    PartOf {
+        var: String,
+        id: String,
+        index: usize,
+    },
+}
+
+/// The variables of one script, registered as its views ask for them.
+struct Vars<'p> {
+    plan: &'p Plan,
+    settings: IndexMap<String, Setting>,
+    derived: IndexMap<String, Derived>,
+    /// Variable name by what it holds (`name:<symbol>`, `rg:<group>` ...).
+    by_key: HashMap<String, String>,
+    subscription: bool,
+    /// Which tag arrays the script's commands use.
+    tags: bool,
+    tags_shorthand: bool,
+}
+
+const SUBSCRIPTION: &str = "SUBSCRIPTION_ID";
+const LOCATION: &str = "LOCATION";
+/// Variables the templates define themselves.
+const RESERVED: &[&str] = &[
+    SUBSCRIPTION,
+    "AZURE_SUBSCRIPTION_ID",
+    "TAGS",
+    "TAGS_SHORTHAND",
+    "SCRIPT",
+    "DRY_RUN",
+    "STEP",
+    "STEPS",
+    "OPERATION",
+    "WORKSPACE_YAML",
+    "WORKSPACE_FILE",
+    "TMP_DIR",
+    "CONNECTION",
+];
+
+impl<'p> Vars<'p> {
+    fn new(plan: &'p Plan) -> Self {
+        Self {
+            plan,
+            settings: IndexMap::new(),
+            derived: IndexMap::new(),
+            by_key: HashMap::new(),
+            subscription: false,
+            tags: false,
+            tags_shorthand: false,
+        }
+    }
+
+    /// A free variable name based on `base` (names from different keys never collide, nor
+    /// with the names the templates use).
+    fn fresh(&self, base: &str) -> String {
+        let taken = |n: &str| {
+            RESERVED.contains(&n) || self.settings.contains_key(n) || self.derived.contains_key(n)
+        };
+        if !taken(base) {
+            return base.to_string();
+        }
+        (2..)
+            .map(|i| format!("{base}_{i}"))
+            .find(|n| !taken(n))
+            .unwrap_or_default()
+    }
+
+    fn setting(&mut self, key: &str, base: &str, value: &str, note: &str) -> String {
+        if let Some(v) = self.by_key.get(key) {
+            return v.clone();
+        }
+        let name = self.fresh(base);
+        self.settings.insert(
+            name.clone(),
+            Setting {
+                name: name.clone(),
+                value: value.to_string(),
+                note: note.to_string(),
+            },
+        );
+        self.by_key.insert(key.to_string(), name.clone());
+        name
+    }
+
+    fn derive(&mut self, key: &str, base: &str, make: impl FnOnce(String) -> Derived) -> String {
+        if let Some(v) = self.by_key.get(key) {
+            return v.clone();
+        }
+        let name = self.fresh(base);
+        self.derived.insert(name.clone(), make(name.clone()));
+        self.by_key.insert(key.to_string(), name.clone());
+        name
+    }
+
+    fn subscription(&mut self) -> String {
+        self.subscription = true;
+        SUBSCRIPTION.to_string()
+    }
+
+    fn location(&mut self) -> String {
+        let loc = self.plan.location.clone();
+        self.setting(
+            "location",
+            LOCATION,
+            &loc,
+            "region of the workspace, its dependencies and computes",
+        )
+    }
+
+    /// A plan location value: the `location` parameter or a region of its own.
+    fn location_of(&mut self, r: &Resource) -> Result<String, RenderError> {
+        match &r.location {
+            Some(v) if v.get("$param").and_then(Value::as_str) == Some("location") => {
+                Ok(self.location())
+            }
+            Some(Value::String(region)) => Ok(self.setting(
+                &format!("location:{}", r.symbol),
+                &format!("{}_LOCATION", var_base(&r.symbol)),
+                region,
+                &format!("region of {}", r.name),
+            )),
+            _ => Err(error(format!("{} has no location", r.symbol))),
+        }
+    }
+
+    fn group(&mut self, name: &str) -> String {
+        let main = name.eq_ignore_ascii_case(&self.plan.resource_group);
+        let base = if main {
+            "RESOURCE_GROUP".to_string()
+        } else {
+            let short = name
+                .strip_prefix("rg-")
+                .or_else(|| name.strip_prefix("rg_"))
+                .unwrap_or(name);
+            format!("RG_{}", var_base(short))
+        };
+        let note = if main {
+            "the scenario's resource group".to_string()
+        } else {
+            "resource group".to_string()
+        };
+        self.setting(&format!("rg:{}", name.to_lowercase()), &base, name, &note)
+    }
+
+    fn resource(&self, symbol: &str) -> Result<&'p Resource, RenderError> {
+        self.plan
+            .resource(symbol)
+            .ok_or_else(|| error(format!("the plan has no resource {symbol}")))
+    }
+
+    /// Variable holding the resource id.
+    fn id(&mut self, symbol: &str) -> Result<String, RenderError> {
+        let r = self.resource(symbol)?;
+        let key = format!("id:{symbol}");
+        if let Some(v) = self.by_key.get(&key) {
+            return Ok(v.clone());
+        }
+        let base = format!("{}_ID", var_base(symbol));
+        if let Some(parent) = &r.parent {
+            let parent_id = self.id(parent)?;
+            let name = self.name(symbol)?;
+            let segment = r.ty.rsplit('/').next().unwrap_or_default().to_string();
+            return Ok(self.derive(&key, &base, |var| Derived::ChildId {
+                var,
+                parent: parent_id,
+                segment,
+                name,
+            }));
+        }
+        if r.scope.is_some() {
+            return Err(error(format!(
+                "{symbol} is an extension resource; scripts never need its id"
+            )));
+        }
+        if r.existing {
+            let id = format!(
+                "/subscriptions/{}/resourceGroups/{}/providers/{}/{}",
+                r.subscription
+                    .as_deref()
+                    .unwrap_or(PLACEHOLDER_SUBSCRIPTION),
+                r.resource_group,
+                r.ty,
+                r.name
+            );
+            return Ok(self.setting(&key, &base, &id, &r.purpose));
+        }
+        let sub = self.subscription();
+        let rg = self.group(&r.resource_group);
+        let name = self.name(symbol)?;
+        let provider = r.ty.clone();
+        Ok(self.derive(&key, &base, |var| Derived::Id {
+            var,
+            sub,
+            rg,
+            provider,
+            name,
+        }))
+    }
+
+    /// Variable holding the resource's own name.
+    fn name(&mut self, symbol: &str) -> Result<String, RenderError> {
+        let r = self.resource(symbol)?;
+        let key = format!("name:{symbol}");
+        if let Some(v) = self.by_key.get(&key) {
+            return Ok(v.clone());
+        }
+        let base = format!("{}_NAME", var_base(symbol));
+        if r.existing && r.parent.is_none() {
+            let id = self.id(symbol)?;
+            return Ok(self.derive(&key, &base, |var| Derived::NameOf { var, id }));
+        }
+        Ok(self.setting(&key, &base, &r.name, &r.purpose))
+    }
+
+    /// Variable holding the resource group the resource lives in.
+    fn rg(&mut self, symbol: &str) -> Result<String, RenderError> {
+        let r = self.resource(symbol)?;
+        if let Some(p) = r.parent.as_ref().or(r.scope.as_ref()) {
+            return self.rg(p);
+        }
+        if r.existing {
+            let id = self.id(symbol)?;
+            let base = format!("{}_RESOURCE_GROUP", var_base(symbol));
+            return Ok(
+                self.derive(&format!("rg-of:{symbol}"), &base, |var| Derived::PartOf {
+                    var,
+                    id,
+                    index: 4,
+                }),
+            );
+        }
+        Ok(self.group(&r.resource_group))
+    }
+
+    /// Variable holding the subscription the resource lives in.
+    fn sub(&mut self, symbol: &str) -> Result<String, RenderError> {
+        let r = self.resource(symbol)?;
+        if let Some(p) = r.parent.as_ref().or(r.scope.as_ref()) {
+            return self.sub(p);
+        }
+        if r.existing {
+            let id = self.id(symbol)?;
+            let base = format!("{}_SUBSCRIPTION", var_base(symbol));
+            return Ok(
+                self.derive(&format!("sub-of:{symbol}"), &base, |var| Derived::PartOf {
+                    var,
+                    id,
+                    index: 2,
+                }),
+            );
+        }
+        Ok(self.subscription())
+    }
+
+    /// A value of the scenario that a command passes (sizes, counts, prefixes).
+    fn value(&mut self, symbol: &str, what: &str, v: &Value, note: &str) -> String {
+        let base = format!("{}_{}", var_base(symbol), what.to_shouty_snake_case());
+        self.setting(&format!("{what}:{symbol}"), &base, &text(v), note)
+    }
+
+    /// The tag array a created resource's command passes, when it carries the scenario's tags:
+    /// `TAGS` (`key=value` words).
+    fn tags(&mut self, r: &Resource) -> Option<String> {
+        if !r.tags {
+            return None;
+        }
+        self.scenario_tags()
+    }
+
+    fn scenario_tags(&mut self) -> Option<String> {
+        if self.plan.tags.is_empty() {
+            return None;
+        }
+        self.tags = true;
+        Some("TAGS".to_string())
+    }
+
+    /// Like [`Vars::tags`], for commands whose `--tags` takes the CLI's shorthand syntax
+    /// (network, private DNS, Log Analytics): `TAGS_SHORTHAND` when some tag needs quoting there.
+    fn tags_shorthand(&mut self, r: &Resource) -> Option<String> {
+        if !r.tags || self.plan.tags.is_empty() {
+            return None;
+        }
+        if self
+            .plan
+            .tags
+            .iter()
+            .all(|(k, x)| shorthand_tag(k, x) == format!("{k}={x}"))
+        {
+            return self.tags(r);
+        }
+        self.tags_shorthand = true;
+        Some("TAGS_SHORTHAND".to_string())
+    }
+
+    /// `$ref` ids and the location parameter resolved; the JSON cut into literal text and
+    /// variables (`--properties` of `az resource create`).
+    fn json(&mut self, v: &Value) -> Result<Vec<Piece>, RenderError> {
+        const MARK: &str = "@@amlpe:";
+        let mut vars = Vec::new();
+        let marked = self.mark(v, &mut vars, MARK)?;
+        let text = serde_json::to_string(&marked)
+            .map_err(|e| RenderError::Json("properties".into(), e))?;
+        let mut pieces = Vec::new();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find(MARK) {
+            let (lit, tail) = rest.split_at(at);
+            let tail = &tail[MARK.len()..];
+            let end = tail.find('@').unwrap_or(tail.len());
+            let index: usize = tail[..end].parse().unwrap_or_default();
+            if !lit.is_empty() {
+                pieces.push(Piece::lit(lit));
+            }
+            pieces.push(Piece::var(&vars[index]));
+            rest = &tail[end..];
+            rest = rest.strip_prefix('@').unwrap_or(rest);
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::lit(rest));
+        }
+        Ok(pieces)
+    }
+
+    fn mark(
+        &mut self,
+        v: &Value,
+        vars: &mut Vec<String>,
+        mark: &str,
+    ) -> Result<Value, RenderError> {
+        let slot = |name: String, vars: &mut Vec<String>| {
+            vars.push(name);
+            Value::String(format!("{mark}{}@", vars.len() - 1))
+        };
+        Ok(match v {
+            Value::Object(m) if m.contains_key("$ref") => {
+                let sym = m["$ref"].as_str().unwrap_or_default();
+                let id = self.id(sym)?;
+                slot(id, vars)
+            }
+            Value::Object(m) if m.get("$param").and_then(Value::as_str) == Some("location") => {
+                let loc = self.location();
+                slot(loc, vars)
+            }
+            Value::Object(m) if m.keys().any(|k| k.starts_with('$')) => {
+                return Err(error(format!("cannot spell {v} in a script")));
+            }
+            Value::Object(m) => {
+                let mut out = serde_json::Map::new();
+                for (k, x) in m {
+                    out.insert(k.clone(), self.mark(x, vars, mark)?);
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(
+                a.iter()
+                    .map(|x| self.mark(x, vars, mark))
+                    .collect::<Result<_, _>>()?,
+            ),
+            other => other.clone(),
+        })
+    }
+}
+
+/// `storageAccount` → `STORAGE_ACCOUNT`; anything but letters and digits separates words.
+fn var_base(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    let v = cleaned.to_shouty_snake_case();
+    if v.is_empty() || v.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("V_{v}")
+    } else {
+        v
+    }
+}
+
+/// A tag as `--tags` takes it in the CLI's shorthand syntax: a key of other characters than
+/// letters, digits, `-` and `_` is single-quoted (a `.` would nest it), and so is a value that
+/// the syntax would read as something else (a quote, `null`, `??`); `'` is written `'/`.
+fn shorthand_tag(key: &str, value: &str) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'/"));
+    let plain_key = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let plain_value = !value.starts_with('\'') && value != "null" && value != "??";
+    format!(
+        "{}={}",
+        if plain_key {
+            key.to_string()
+        } else {
+            quote(key)
+        },
+        if plain_value {
+            value.to_string()
+        } else {
+            quote(value)
+        }
+    )
+}
+
+/// Text that shellcheck would suspect of meaning an expansion inside single quotes (SC2016);
+/// scenario values are literal on purpose, so scripts then say so.
+fn has_dollars(s: &str) -> bool {
+    s.contains('$') || s.contains('`')
+}
+
+/// A plan value as command-line text.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A piece of a shell word: literal text (quoted by the template) or a variable.
+#[derive(Debug, Serialize)]
+struct Piece {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    var: Option<String>,
+}
+
+impl Piece {
+    fn lit(s: &str) -> Self {
+        Self {
+            lit: Some(s.to_string()),
+            var: None,
+        }
+    }
+    fn var(s: &str) -> Self {
+        Self {
+            lit: None,
+            var: Some(s.to_string()),
+        }
+    }
+}
+
+/// A property of a planned resource, by JSON pointer; missing ones are a renderer bug.
+fn prop<'a>(r: &'a Resource, pointer: &str) -> Result<&'a Value, RenderError> {
+    r.properties
+        .pointer(pointer)
+        .ok_or_else(|| error(format!("{} has no property {pointer}", r.symbol)))
+}
+
+fn prop_text(r: &Resource, pointer: &str) -> Result<String, RenderError> {
+    prop(r, pointer).map(text)
+}
+
+fn prop_bool(r: &Resource, pointer: &str) -> bool {
+    r.properties.pointer(pointer).and_then(Value::as_bool) == Some(true)
+}
+
+fn prop_ref<'a>(r: &'a Resource, pointer: &str) -> Result<&'a str, RenderError> {
+    prop(r, pointer)?
+        .get("$ref")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            error(format!(
+                "{} property {pointer} is not a reference",
+                r.symbol
+            ))
+        })
+}
+
+/// `"true"` / `"false"` as the CLI's boolean flags take them.
+fn flag(b: bool) -> String {
+    b.to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions: one per planned step, spelled by `templates/cli/actions.sh`
+
+#[derive(Debug, Serialize)]
+struct Step {
+    n: usize,
+    title: String,
+    #[serde(flatten)]
+    action: Action,
+}
+
+#[derive(Debug, Serialize)]
+struct ZoneConfig {
+    key: String,
+    zone: String,
+}
+
+/// What one step does. Fields named after variables hold variable names; the template
+/// writes them as `"$NAME"`. Other strings are plan values the template quotes with `sh`.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+enum Action {
+    ResourceGroup {
+        sub: String,
+        name: String,
+        location: String,
+        tags: Option<String>,
+    },
+    Nsg {
+        sub: String,
+        rg: String,
+        name: String,
+        location: String,
+        tags: Option<String>,
+    },
+    Vnet {
+        sub: String,
+        rg: String,
+        name: String,
+        location: String,
+        prefixes: Vec<String>,
+        tags: Option<String>,
+    },
+    Subnet {
+        sub: String,
+        rg: String,
+        vnet: String,
+        name: String,
+        prefix: String,
+        nsg: Option<String>,
+        endpoint_policies: String,
+    },
+    LogAnalytics {
+        sub: String,
+        rg: String,
+        name: String,
+        location: String,
+        tags: Option<String>,
+        sku: String,
+        retention: String,
+        ingestion: String,
+        query: String,
+    },
+    /// `az resource create` with the plan's full object: types without a core command.
+    Generic {
+        id: String,
+        resource_type: String,
+        api_version: String,
+        body: Vec<Piece>,
+        /// The body's literal text holds `$` or a backtick (shellcheck SC2016 is then noise).
+        literal_dollars: bool,
+    },
+    Storage {
+        sub: String,
+        rg: String,
+        name: String,
+        location: String,
+        tags: Option<String>,
+        sku: String,
+        account_kind: String,
+        access_tier: String,
+        blob_public_access: String,
+        shared_key_access: String,
+        cross_tenant_replication: String,
+        min_tls: String,
+        https_only: String,
+        public_network_access: String,
+        default_action: String,
+        bypass: String,
+        infrastructure_encryption: String,
+        key_source: String,
+        services: Vec<String>,
+        /// `--set` assignments for properties without a create flag.
+        set: Vec<String>,
+    },
+    KeyVault {
+        sub: String,
+        rg: String,
+        name: String,
+        location: String,
+        tags: Option<String>,
+        sku: String,
+        rbac: String,
+        purge_protection: bool,
+        retention_days: String,
+        public_network_access: String,
+        default_action: String,
+        bypass: String,
+    },
+    Registry {
+        sub: String,
+        rg: String,
+        name: String,
+        location: String,
+        tags: Option<String>,
+        sku: String,
+        admin: String,
+        public_network: String,
+        trusted_services: String,
+        zone_redundancy: String,
+        data_endpoint: String,
+        exports: String,
+        anonymous_pull: String,
+        /// `--set` assignments for the registry's policies.
+        set: Vec<String>,
+    },
+    Workspace {
+        sub: String,
+        rg: String,
+        name: String,
+        yaml: Vec<YamlOverride>,
+    },
+    PrivateEndpoint {
+        sub: String,
+        rg: String,
+        name: String,
+        location: String,
+        tags: Option<String>,
+        subnet: String,
+        target: String,
+        group_id: String,
+        connection: String,
+        nic: String,
+        manual: bool,
+        message: Option<String>,
+    },
+    DnsZone {
+        sub: String,
+        rg: String,
+        name: String,
+        tags: Option<String>,
+    },
+    DnsLink {
+        sub: String,
+        rg: String,
+        zone: String,
+        name: String,
+        vnet: String,
+        registration: String,
+        tags: Option<String>,
+    },
+    ZoneGroup {
+        sub: String,
+        rg: String,
+        endpoint: String,
+        name: String,
+        first: ZoneConfig,
+        rest: Vec<ZoneConfig>,
+    },
+    Compute {
+        sub: String,
+        rg: String,
+        workspace: String,
+        name: String,
+        location: String,
+        tags: Option<String>,
+        compute_type: String,
+        size: String,
+        min: Option<String>,
+        max: Option<String>,
+        idle_seconds: Option<String>,
+        tier: Option<String>,
+        subnet: String,
+        public_ip: String,
+        ssh_public: String,
+        identity: Option<String>,
+    },
+    Aks {
+        sub: String,
+        rg: String,
+        name: String,
+        location: String,
+        tags: Option<String>,
+        dns_prefix: String,
+        tier: String,
+        managed_identity: bool,
+        rbac: bool,
+        local_accounts: bool,
+        aad: bool,
+        azure_rbac: bool,
+        private_cluster: bool,
+        upgrade_channel: Option<String>,
+        network_plugin: String,
+        network_policy: Option<String>,
+        load_balancer_sku: String,
+        service_cidr: Option<String>,
+        dns_service_ip: Option<String>,
+        pool: String,
+        node_count: String,
+        vm_size: String,
+        os_disk: String,
+        vm_set: String,
+        subnet: String,
+        max_pods: String,
+        host_encryption: bool,
+        addons: Option<String>,
+        secret_rotation: bool,
+    },
+    Extension {
+        sub: String,
+        rg: String,
+        cluster: String,
+        name: String,
+        extension_type: String,
+        scope: String,
+        namespace: String,
+        train: String,
+        auto_upgrade: String,
+        config: Vec<String>,
+    },
+    Attach {
+        sub: String,
+        rg: String,
+        workspace: String,
+        name: String,
+        aks: String,
+        namespace: String,
+        identity: Option<String>,
+    },
+    DeleteEndpoint {
+        sub: String,
+        rg: String,
+        name: String,
+    },
+    PublicAccess {
+        sub: String,
+        rg: String,
+        name: String,
+        value: String,
+        yaml: Vec<YamlOverride>,
+    },
+}
+
+/// A top-level key of workspace.yml that a script sets (from a variable or a literal) or drops
+/// before passing the file to `az ml workspace`.
+#[derive(Debug, Serialize)]
+struct YamlOverride {
+    key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    var: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lit: Option<String>,
+    drop: bool,
+}
+
+impl YamlOverride {
+    fn var(key: &str, var: String) -> Self {
+        Self {
+            key: key.to_string(),
+            var: Some(var),
+            lit: None,
+            drop: false,
+        }
+    }
+    fn lit(key: &str, lit: &str) -> Self {
+        Self {
+            key: key.to_string(),
+            var: None,
+            lit: Some(lit.to_string()),
+            drop: false,
+        }
+    }
+    fn drop(key: &str) -> Self {
+        Self {
+            key: key.to_string(),
+            var: None,
+            lit: None,
+            drop: true,
+        }
+    }
+}
+
+fn title(plan: &Plan, step: &crate::plan::Step) -> String {
+    match plan.endpoints.iter().find(|e| e.symbol == step.target) {
+        Some(e) => format!("{} in {}", step.title, e.network),
+        None => step.title.clone(),
+    }
+}
+
+/// The action that creates one planned resource.
+fn create(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+    let s = r.symbol.as_str();
+    let ty = r.ty.as_str();
+    Ok(match ty {
+        t if t == catalog::NSG.name => Action::Nsg {
+            sub: v.sub(s)?,
+            rg: v.rg(s)?,
+            name: v.name(s)?,
+            location: v.location_of(r)?,
+            tags: v.tags_shorthand(r),
+        },
+        t if t == catalog::VNET.name => {
+            let prefixes = prop(r, "/addressSpace/addressPrefixes")?
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let many = prefixes.len() > 1;
+            let prefixes = prefixes
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let what = if many {
+                        format!("address prefix {}", i + 1)
+                    } else {
+                        "address prefix".to_string()
+                    };
+                    v.value(s, &what, p, &format!("address space of {}", r.name))
+                })
+                .collect();
+            Action::Vnet {
+                sub: v.sub(s)?,
+                rg: v.rg(s)?,
+                name: v.name(s)?,
+                location: v.location_of(r)?,
+                prefixes,
+                tags: v.tags_shorthand(r),
+            }
+        }
+        t if t == catalog::SUBNET.name => {
+            let parent = r.parent.as_deref().unwrap_or_default();
+            let nsg = match r.properties.pointer("/networkSecurityGroup/id/$ref") {
+                Some(Value::String(n)) => Some(v.id(n)?),
+                _ => None,
+            };
+            Action::Subnet {
+                sub: v.sub(s)?,
+                rg: v.rg(s)?,
+                vnet: v.name(parent)?,
+                name: v.name(s)?,
+                prefix: v.value(
+                    s,
+                    "address prefix",
+                    prop(r, "/addressPrefix")?,
+                    &format!("prefix of subnet {}", r.name),
+                ),
+                nsg,
+                endpoint_policies: prop_text(r, "/privateEndpointNetworkPolicies")?,
+            }
+        }
+        t if t == catalog::LOG_ANALYTICS.name => Action::LogAnalytics {
+            sub: v.sub(s)?,
+            rg: v.rg(s)?,
+            name: v.name(s)?,
+            location: v.location_of(r)?,
+            tags: v.tags_shorthand(r),
+            sku: prop_text(r, "/sku/name")?,
+            retention: prop_text(r, "/retentionInDays")?,
+            ingestion: prop_text(r, "/publicNetworkAccessForIngestion")?,
+            query: prop_text(r, "/publicNetworkAccessForQuery")?,
+        },
+        t if t == catalog::STORAGE.name => {
+            let services = prop(r, "/encryption/services")?
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter(|(_, x)| x.get("enabled").and_then(Value::as_bool) == Some(true))
+                        .map(|(k, _)| k.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut set = Vec::new();
+            if let Some(b) = r.properties.get("defaultToOAuthAuthentication") {
+                set.push(format!("defaultToOAuthAuthentication={}", text(b)));
+            }
+            Action::Storage {
+                sub: v.sub(s)?,
+                rg: v.rg(s)?,
+                name: v.name(s)?,
+                location: v.location_of(r)?,
+                tags: v.tags(r),
+                sku: sku_name(r)?,
+                account_kind: r.kind.clone().unwrap_or_else(|| "StorageV2".into()),
+                access_tier: prop_text(r, "/accessTier")?,
+                blob_public_access: prop_text(r, "/allowBlobPublicAccess")?,
+                shared_key_access: prop_text(r, "/allowSharedKeyAccess")?,
+                cross_tenant_replication: prop_text(r, "/allowCrossTenantReplication")?,
+                min_tls: prop_text(r, "/minimumTlsVersion")?,
+                https_only: prop_text(r, "/supportsHttpsTrafficOnly")?,
+                public_network_access: prop_text(r, "/publicNetworkAccess")?,
+                default_action: prop_text(r, "/networkAcls/defaultAction")?,
+                bypass: prop_text(r, "/networkAcls/bypass")?,
+                infrastructure_encryption: prop_text(
+                    r,
+                    "/encryption/requireInfrastructureEncryption",
+                )?,
+                key_source: prop_text(r, "/encryption/keySource")?,
+                services,
+                set,
+            }
+        }
+        t if t == catalog::KEY_VAULT.name => Action::KeyVault {
+            sub: v.sub(s)?,
+            rg: v.rg(s)?,
+            name: v.name(s)?,
+            location: v.location_of(r)?,
+            tags: v.tags(r),
+            sku: prop_text(r, "/sku/name")?,
+            rbac: prop_text(r, "/enableRbacAuthorization")?,
+            purge_protection: prop_bool(r, "/enablePurgeProtection"),
+            retention_days: prop_text(r, "/softDeleteRetentionInDays")?,
+            public_network_access: prop_text(r, "/publicNetworkAccess")?,
+            default_action: prop_text(r, "/networkAcls/defaultAction")?,
+            bypass: prop_text(r, "/networkAcls/bypass")?,
+        },
+        t if t == catalog::REGISTRY.name => {
+            let mut set = Vec::new();
+            if let Some(Value::Object(policies)) = r.properties.get("policies") {
+                for (policy, fields) in policies {
+                    // Exports have a create flag of their own.
+                    if policy == "exportPolicy" {
+                        continue;
+                    }
+                    for (field, x) in fields.as_object().into_iter().flatten() {
+                        set.push(format!("policies.{policy}.{field}={}", text(x)));
+                    }
+                }
+            }
+            Action::Registry {
+                sub: v.sub(s)?,
+                rg: v.rg(s)?,
+                name: v.name(s)?,
+                location: v.location_of(r)?,
+                tags: v.tags(r),
+                sku: sku_name(r)?,
+                admin: prop_text(r, "/adminUserEnabled")?,
+                public_network: flag(prop_text(r, "/publicNetworkAccess")? == "Enabled"),
+                trusted_services: flag(
+                    prop_text(r, "/networkRuleBypassOptions")? == "AzureServices",
+                ),
+                zone_redundancy: prop_text(r, "/zoneRedundancy")?,
+                data_endpoint: prop_text(r, "/dataEndpointEnabled")?,
+                exports: flag(prop_text(r, "/policies/exportPolicy/status")? == "enabled"),
+                anonymous_pull: prop_text(r, "/anonymousPullEnabled")?,
+                set,
+            }
+        }
+        t if t == catalog::APP_INSIGHTS.name => generic(v, r)?,
+        t if t == catalog::WORKSPACE.name => Action::Workspace {
+            sub: v.sub(s)?,
+            rg: v.rg(s)?,
+            name: v.name(s)?,
+            yaml: deploy_yaml_overrides(v, r)?,
+        },
+        t if t == catalog::PRIVATE_ENDPOINT.name => endpoint(v, r)?,
+        t if t == catalog::DNS_ZONE.name => Action::DnsZone {
+            sub: v.sub(s)?,
+            rg: v.rg(s)?,
+            name: v.name(s)?,
+            tags: v.tags_shorthand(r),
+        },
+        t if t == catalog::DNS_LINK.name => {
+            let parent = r.parent.as_deref().unwrap_or_default();
+            let vnet = prop_ref(r, "/virtualNetwork/id")?;
+            Action::DnsLink {
+                sub: v.sub(s)?,
+                rg: v.rg(s)?,
+                zone: v.name(parent)?,
+                name: v.name(s)?,
+                vnet: v.id(vnet)?,
+                registration: prop_text(r, "/registrationEnabled")?,
+                tags: v.tags_shorthand(r),
+            }
+        }
+        t if t == catalog::ZONE_GROUP.name => {
+            let parent = r.parent.as_deref().unwrap_or_default();
+            let mut configs = Vec::new();
+            for c in prop(r, "/privateDnsZoneConfigs")?
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let zone = c
+                    .pointer("/properties/privateDnsZoneId/$ref")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| error(format!("{s}: zone config without a zone")))?;
+                configs.push(ZoneConfig {
+                    key: c.get("name").map(text).unwrap_or_default(),
+                    zone: v.id(zone)?,
+                });
+            }
+            if configs.is_empty() {
+                return Err(error(format!("{s}: a zone group without zones")));
+            }
+            let first = configs.remove(0);
+            Action::ZoneGroup {
+                sub: v.sub(s)?,
+                rg: v.rg(s)?,
+                endpoint: v.name(parent)?,
+                name: v.name(s)?,
+                first,
+                rest: configs,
+            }
+        }
+        t if t == catalog::COMPUTE.name => compute(v, r)?,
+        t if t == catalog::AKS.name => aks(v, r)?,
+        t if t == catalog::K8S_EXTENSION.name => {
+            let cluster = r.scope.as_deref().unwrap_or_default();
+            let config = prop(r, "/configurationSettings")?
+                .as_object()
+                .map(|m| m.iter().map(|(k, x)| format!("{k}={}", text(x))).collect())
+                .unwrap_or_default();
+            Action::Extension {
+                sub: v.sub(s)?,
+                rg: v.rg(s)?,
+                cluster: v.name(cluster)?,
+                name: v.name(s)?,
+                extension_type: prop_text(r, "/extensionType")?,
+                scope: "cluster".to_string(),
+                namespace: prop_text(r, "/scope/cluster/releaseNamespace")?,
+                train: prop_text(r, "/releaseTrain")?,
+                auto_upgrade: prop_text(r, "/autoUpgradeMinorVersion")?,
+                config,
+            }
+        }
+        other => return Err(error(format!("no Azure CLI command creates {other}"))),
+    })
+}
+
+fn sku_name(r: &Resource) -> Result<String, RenderError> {
+    r.sku
+        .as_ref()
+        .and_then(|s| s.get("name"))
+        .map(text)
+        .ok_or_else(|| error(format!("{} has no SKU", r.symbol)))
+}
+
+/// `az resource create --is-full-object`: the plan's resource as ARM sees it.
+fn generic(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+    let mut body = serde_json::Map::new();
+    if let Some(l) = &r.location {
+        body.insert("location".into(), l.clone());
+    }
+    if let Some(k) = &r.kind {
+        body.insert("kind".into(), json!(k));
+    }
+    if let Some(sku) = &r.sku {
+        body.insert("sku".into(), sku.clone());
+    }
+    if let Some(i) = &r.identity {
+        body.insert("identity".into(), i.clone());
+    }
+    if v.tags(r).is_some() {
+        body.insert("tags".into(), json!(v.plan.tags));
+    }
+    body.insert("properties".into(), r.properties.clone());
+    let body = v.json(&Value::Object(body))?;
+    Ok(Action::Generic {
+        id: v.id(&r.symbol)?,
+        resource_type: r.ty.clone(),
+        api_version: r.api_version.clone(),
+        literal_dollars: body
+            .iter()
+            .any(|p| p.lit.as_deref().is_some_and(has_dollars)),
+        body,
+    })
+}
+
+fn endpoint(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+    let s = r.symbol.as_str();
+    let (manual, conn) = match (
+        r.properties.pointer("/privateLinkServiceConnections/0"),
+        r.properties
+            .pointer("/manualPrivateLinkServiceConnections/0"),
+    ) {
+        (Some(c), _) => (false, c),
+        (None, Some(c)) => (true, c),
+        (None, None) => return Err(error(format!("{s} has no connection"))),
+    };
+    let target = conn
+        .pointer("/properties/privateLinkServiceId/$ref")
+        .and_then(Value::as_str)
+        .ok_or_else(|| error(format!("{s}: connection without a target")))?;
+    let group_id = conn
+        .pointer("/properties/groupIds/0")
+        .map(text)
+        .ok_or_else(|| error(format!("{s}: connection without a group id")))?;
+    let name = v.name(s)?;
+    let connection_name = conn.get("name").map(text).unwrap_or_default();
+    let connection = if connection_name == r.name {
+        name.clone()
+    } else {
+        v.setting(
+            &format!("connection:{s}"),
+            &format!("{}_CONNECTION", var_base(s)),
+            &connection_name,
+            "private link connection name",
+        )
+    };
+    let nic = v.value(
+        s,
+        "nic name",
+        prop(r, "/customNetworkInterfaceName")?,
+        &format!("network interface of {}", r.name),
+    );
+    Ok(Action::PrivateEndpoint {
+        sub: v.sub(s)?,
+        rg: v.rg(s)?,
+        name,
+        location: v.location_of(r)?,
+        tags: v.tags_shorthand(r),
+        subnet: v.id(prop_ref(r, "/subnet/id")?)?,
+        target: v.id(target)?,
+        group_id,
+        connection,
+        nic,
+        manual,
+        message: conn.pointer("/properties/requestMessage").map(text),
+    })
+}
+
+fn compute(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+    let s = r.symbol.as_str();
+    let ws = r.parent.as_deref().unwrap_or_default();
+    let kind = prop_text(r, "/computeType")?;
+    if kind == "AKS" {
+        // The v2 CLI attaches only Kubernetes computes: the legacy AKS type goes through ARM.
+        return generic(v, r);
+    }
+    let location = v.location_of(r)?;
+    let tags = v.tags(r);
+    if kind == "Kubernetes" {
+        let aks = prop_ref(r, "/resourceId")?;
+        return Ok(Action::Attach {
+            sub: v.sub(s)?,
+            rg: v.rg(s)?,
+            workspace: v.name(ws)?,
+            name: v.name(s)?,
+            aks: v.id(aks)?,
+            namespace: prop_text(r, "/properties/namespace")?,
+            identity: r.identity.as_ref().and_then(|i| i.get("type")).map(text),
+        });
+    }
+    let cluster = kind == "AmlCompute";
+    let scale = |p: &str| {
+        r.properties
+            .pointer(&format!("/properties/scaleSettings/{p}"))
+    };
+    let min = match scale("minNodeCount") {
+        Some(x) if cluster => Some(v.value(s, "min nodes", x, "smallest node count")),
+        _ => None,
+    };
+    let max = match scale("maxNodeCount") {
+        Some(x) if cluster => Some(v.value(s, "max nodes", x, "largest node count")),
+        _ => None,
+    };
+    let idle_seconds = scale("nodeIdleTimeBeforeScaleDown")
+        .filter(|_| cluster)
+        .and_then(Value::as_str)
+        .map(iso_seconds)
+        .transpose()?;
+    let ssh_public = if cluster {
+        flag(prop_text(r, "/properties/remoteLoginPortPublicAccess")? == "Enabled")
+    } else {
+        flag(prop_text(r, "/properties/sshSettings/sshPublicAccess")? == "Enabled")
+    };
+    Ok(Action::Compute {
+        sub: v.sub(s)?,
+        rg: v.rg(s)?,
+        workspace: v.name(ws)?,
+        name: v.name(s)?,
+        location,
+        tags,
+        compute_type: kind,
+        size: v.value(
+            s,
+            "vm size",
+            prop(r, "/properties/vmSize")?,
+            &format!("VM size of {}", r.name),
+        ),
+        min,
+        max,
+        idle_seconds,
+        tier: r
+            .properties
+            .pointer("/properties/vmPriority")
+            .map(|p| match text(p).as_str() {
+                "LowPriority" => "low_priority".to_string(),
+                other => other.to_lowercase(),
+            }),
+        subnet: v.id(prop_ref(r, "/properties/subnet/id")?)?,
+        public_ip: prop_text(r, "/properties/enableNodePublicIp")?,
+        ssh_public,
+        identity: r.identity.as_ref().and_then(|i| i.get("type")).map(text),
+    })
+}
+
+/// `PT120S` → `120` (the CLI takes the idle time in seconds).
+fn iso_seconds(d: &str) -> Result<String, RenderError> {
+    let bad = || error(format!("cannot read the duration {d}"));
+    let rest = d.strip_prefix("PT").ok_or_else(bad)?;
+    let mut total: u64 = 0;
+    let mut num = String::new();
+    for c in rest.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().map_err(|_| bad())?;
+        num.clear();
+        total += n * match c {
+            'H' => 3600,
+            'M' => 60,
+            'S' => 1,
+            _ => return Err(bad()),
+        };
+    }
+    if !num.is_empty() {
+        return Err(bad());
+    }
+    Ok(total.to_string())
+}
+
+fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+    let s = r.symbol.as_str();
+    let pool = prop(r, "/agentPoolProfiles/0")?;
+    let pool_text = |p: &str| {
+        pool.pointer(p)
+            .map(text)
+            .ok_or_else(|| error(format!("{s}: agent pool has no {p}")))
+    };
+    let addon = |name: &str| {
+        r.properties
+            .pointer(&format!("/addonProfiles/{name}/enabled"))
+            .and_then(Value::as_bool)
+            == Some(true)
+    };
+    let mut addons = Vec::new();
+    if addon("azurepolicy") {
+        addons.push("azure-policy");
+    }
+    if addon("azureKeyvaultSecretsProvider") {
+        addons.push("azure-keyvault-secrets-provider");
+    }
+    let net = |p: &str| {
+        r.properties
+            .pointer(&format!("/networkProfile/{p}"))
+            .filter(|x| !x.is_null())
+    };
+    let subnet = pool
+        .pointer("/vnetSubnetID/$ref")
+        .and_then(Value::as_str)
+        .ok_or_else(|| error(format!("{s}: agent pool without a subnet")))?;
+    let service_cidr = net("serviceCidr").map(|x| {
+        v.value(
+            s,
+            "service cidr",
+            x,
+            "Kubernetes service range (overlaps no VNet)",
+        )
+    });
+    let dns_service_ip =
+        net("dnsServiceIP").map(|x| v.value(s, "dns service ip", x, "cluster DNS address"));
+    Ok(Action::Aks {
+        sub: v.sub(s)?,
+        rg: v.rg(s)?,
+        name: v.name(s)?,
+        location: v.location_of(r)?,
+        tags: v.tags(r),
+        dns_prefix: v.value(
+            s,
+            "dns prefix",
+            prop(r, "/dnsPrefix")?,
+            "DNS prefix of the API server",
+        ),
+        tier: r
+            .sku
+            .as_ref()
+            .and_then(|k| k.get("tier"))
+            .map(text)
+            .unwrap_or_else(|| "Free".into())
+            .to_lowercase(),
+        managed_identity: r
+            .identity
+            .as_ref()
+            .and_then(|i| i.get("type"))
+            .and_then(Value::as_str)
+            == Some("SystemAssigned"),
+        rbac: prop_bool(r, "/enableRBAC"),
+        local_accounts: !prop_bool(r, "/disableLocalAccounts"),
+        aad: prop_bool(r, "/aadProfile/managed"),
+        azure_rbac: prop_bool(r, "/aadProfile/enableAzureRBAC"),
+        private_cluster: prop_bool(r, "/apiServerAccessProfile/enablePrivateCluster"),
+        upgrade_channel: r
+            .properties
+            .pointer("/autoUpgradeProfile/upgradeChannel")
+            .map(text),
+        network_plugin: net("networkPlugin")
+            .map(text)
+            .unwrap_or_else(|| "azure".into()),
+        network_policy: net("networkPolicy").map(text),
+        load_balancer_sku: net("loadBalancerSku")
+            .map(text)
+            .unwrap_or_else(|| "standard".into()),
+        service_cidr,
+        dns_service_ip,
+        pool: pool_text("/name")?,
+        node_count: v.value(
+            s,
+            "node count",
+            prop(r, "/agentPoolProfiles/0/count")?,
+            "nodes of the system pool",
+        ),
+        vm_size: v.value(
+            s,
+            "vm size",
+            prop(r, "/agentPoolProfiles/0/vmSize")?,
+            "VM size of the system pool",
+        ),
+        os_disk: pool_text("/osDiskType")?,
+        vm_set: pool_text("/type")?,
+        subnet: v.id(subnet)?,
+        max_pods: pool_text("/maxPods")?,
+        host_encryption: pool.get("enableEncryptionAtHost").and_then(Value::as_bool) == Some(true),
+        addons: (!addons.is_empty()).then(|| addons.join(",")),
+        secret_rotation: r
+            .properties
+            .pointer("/addonProfiles/azureKeyvaultSecretsProvider/config/enableSecretRotation")
+            .map(text)
+            .as_deref()
+            == Some("true"),
+    })
+}
+
+/// The keys deploy.sh sets in its copy of workspace.yml: every value an environment variable
+/// can override, so the file passed matches the resources this run created.
+fn deploy_yaml_overrides(v: &mut Vars, ws: &Resource) -> Result<Vec<YamlOverride>, RenderError> {
+    let s = ws.symbol.as_str();
+    let mut out = vec![YamlOverride::var("name", v.name(s)?)];
+    if ws.location.is_some() {
+        out.push(YamlOverride::var("location", v.location_of(ws)?));
+    }
+    if let Some(c) = ws
+        .properties
+        .get("imageBuildCompute")
+        .and_then(Value::as_str)
+    {
+        if let Some(compute) = v.plan.resources.iter().find(|r| {
+            r.ty == catalog::COMPUTE.name && r.parent.as_deref() == Some(s) && r.name == c
+        }) {
+            out.push(YamlOverride::var(
+                "image_build_compute",
+                v.name(&compute.symbol)?,
+            ));
+        }
+    }
+    out.push(YamlOverride::var(
+        "public_network_access",
+        public_access_var(v),
+    ));
+    for (key, prop) in DEPENDENCY_KEYS {
+        if let Some(Value::String(dep)) = ws.properties.pointer(&format!("/{prop}/$ref")) {
+            out.push(YamlOverride::var(key, v.id(dep)?));
+        }
+    }
+    Ok(out)
+}
+
+fn public_access_var(v: &mut Vars) -> String {
+    let value = v.plan.public_network_access.clone();
+    v.setting(
+        "public-network-access",
+        "WORKSPACE_PUBLIC_NETWORK_ACCESS",
+        &value,
+        "whether the workspace also answers on its public endpoint",
+    )
+}
+
+/// Workspace YAML keys of the dependencies, with the plan property that names each.
+const DEPENDENCY_KEYS: [(&str, &str); 4] = [
+    ("storage_account", "storageAccount"),
+    ("key_vault", "keyVault"),
+    ("application_insights", "applicationInsights"),
+    ("container_registry", "containerRegistry"),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Scripts
+
+#[derive(Debug, Serialize)]
+struct Script {
+    header: String,
+    /// Path inside the scenario folder (also the name in messages).
+    path: String,
+    /// From the script to the scenario folder: `` or `../`.
+    root: String,
+    /// What the script does, for its comment and `--help`.
+    summary: Vec<String>,
+    warnings: Vec<String>,
+    settings: Vec<Setting>,
+    tags: Vec<String>,
+    tags_shorthand: Vec<String>,
+    /// The tags or the summary hold `$` or a backtick: see [`has_dollars`].
+    literal_dollars: bool,
+    derived: Vec<Derived>,
+    subscription: bool,
+    placeholder_subscription: String,
+    workspace_yaml: bool,
+    zone_configs: bool,
+    steps: Vec<Step>,
+    done: String,
+}
+
+/// What a script is, besides its variables and steps.
+struct Meta<'a> {
+    path: String,
+    summary: Vec<String>,
+    warnings: &'a [&'a str],
+    done: String,
+}
+
+fn script(plan: &Plan, ctx: &Context, meta: Meta, v: Vars, steps: Vec<Step>) -> Script {
+    let workspace_yaml = steps.iter().any(|s| {
+        matches!(
+            s.action,
+            Action::Workspace { .. } | Action::PublicAccess { .. }
+        )
+    });
+    let zone_configs = steps
+        .iter()
+        .any(|s| matches!(&s.action, Action::ZoneGroup { rest, .. } if !rest.is_empty()));
+    let tags: Vec<String> = if v.tags {
+        plan.tags.iter().map(|(k, x)| format!("{k}={x}")).collect()
+    } else {
+        Vec::new()
+    };
+    let tags_shorthand: Vec<String> = if v.tags_shorthand {
+        plan.tags.iter().map(|(k, x)| shorthand_tag(k, x)).collect()
+    } else {
+        Vec::new()
+    };
+    let literal_dollars = tags
+        .iter()
+        .chain(&tags_shorthand)
+        .chain(&meta.summary)
+        .any(|t| has_dollars(t));
+    Script {
+        literal_dollars,
+        header: ctx.header.clone(),
+        root: "../".repeat(meta.path.matches('/').count()),
+        path: meta.path,
+        summary: meta.summary,
+        warnings: meta.warnings.iter().map(|w| (*w).to_string()).collect(),
+        settings: v.settings.into_values().collect(),
+        tags,
+        tags_shorthand,
+        derived: v.derived.into_values().collect(),
+        subscription: v.subscription,
+        placeholder_subscription: PLACEHOLDER_SUBSCRIPTION.to_string(),
+        workspace_yaml,
+        zone_configs,
+        steps,
+        done: meta.done,
+    }
+}
+
+/// Steps for the planned steps that `keep` selects, renumbered.
+fn steps_of(
+    plan: &Plan,
+    v: &mut Vars,
+    keep: impl Fn(&crate::plan::Step) -> bool,
+) -> Result<Vec<Step>, RenderError> {
+    let mut out = Vec::new();
+    for step in plan.steps.iter().filter(|s| keep(s)) {
+        let action = if step.kind == "resource-group" {
+            let g = plan
+                .resource_groups
+                .iter()
+                .find(|g| g.name == step.target)
+                .ok_or_else(|| error(format!("no resource group {}", step.target)))?;
+            let tags = v.scenario_tags();
+            let location = if g.location == plan.location {
+                v.location()
+            } else {
+                v.setting(
+                    &format!("location:rg:{}", g.name.to_lowercase()),
+                    &format!("RG_{}_LOCATION", var_base(&g.name)),
+                    &g.location,
+                    &format!("region of resource group {}", g.name),
+                )
+            };
+            Action::ResourceGroup {
+                sub: v.subscription(),
+                name: v.group(&g.name),
+                location,
+                tags,
+            }
+        } else {
+            let r = v.resource(&step.target)?;
+            create(v, r)?
+        };
+        out.push(Step {
+            n: out.len() + 1,
+            title: title(plan, step),
+            action,
+        });
+    }
+    Ok(out)
+}
+
+fn deploy(plan: &Plan, ctx: &Context) -> Result<Script, RenderError> {
+    let mut v = Vars::new(plan);
+    let steps = steps_of(plan, &mut v, |_| true)?;
+    let mut summary = vec![format!(
+        "Deploys scenario {}: {}",
+        plan.scenario, plan.description
+    )];
+    summary.push(format!(
+        "{} steps in the plan's order, each skipped when its resource exists.",
+        steps.len()
+    ));
+    let meta = Meta {
+        path: paths::DEPLOY.to_string(),
+        summary,
+        warnings: &[],
+        done: "deployment complete".to_string(),
+    };
+    Ok(script(plan, ctx, meta, v, steps))
+}
+
+/// The symbols that belong to the private endpoints of one VNet: the endpoints, their zone
+/// groups, the zones they register in and those zones' links to this VNet.
+fn endpoint_resources(plan: &Plan, net: &str) -> Vec<String> {
+    let eps: Vec<&Endpoint> = plan.endpoints.iter().filter(|e| e.network == net).collect();
+    let vnet_sym = eps
+        .first()
+        .map(|e| e.network_symbol.as_str())
+        .unwrap_or_default();
+    let mut syms: Vec<String> = Vec::new();
+    for e in &eps {
+        syms.push(e.symbol.clone());
+        syms.extend(e.zone_group.iter().cloned());
+        syms.extend(e.zones.iter().filter_map(|z| z.zone_symbol.clone()));
+    }
+    for r in &plan.resources {
+        let link_here = r.ty == catalog::DNS_LINK.name
+            && r.parent.as_ref().is_some_and(|p| syms.contains(p))
+            && r.properties
+                .pointer("/virtualNetwork/id/$ref")
+                .and_then(Value::as_str)
+                == Some(vnet_sym);
+        if link_here {
+            syms.push(r.symbol.clone());
+        }
+    }
+    syms
+}
+
+fn add_endpoints(plan: &Plan, ctx: &Context, net: &str) -> Result<Script, RenderError> {
+    let syms = endpoint_resources(plan, net);
+    let groups: Vec<String> = syms
+        .iter()
+        .filter_map(|s| plan.resource(s))
+        .filter(|r| !r.existing)
+        .map(|r| r.resource_group.to_lowercase())
+        .collect();
+    let mut v = Vars::new(plan);
+    let steps = steps_of(plan, &mut v, |s| {
+        if s.kind == "resource-group" {
+            groups.contains(&s.target.to_lowercase())
+        } else {
+            syms.contains(&s.target)
+        }
+    })?;
+    let targets: Vec<&str> = plan
+        .endpoints
+        .iter()
+        .filter(|e| e.network == net)
+        .map(|e| e.target_label.as_str())
+        .collect();
+    let summary = vec![
+        format!(
+            "Adds the private endpoints in {net} ({}) to workspace {}, which exists, with their private DNS.",
+            targets.join(", "),
+            plan.workspace
+        ),
+        "Spec: Add a private endpoint to a workspace. Safe to rerun: existing resources are skipped.".to_string(),
+    ];
+    let meta = Meta {
+        path: paths::add_endpoints(net),
+        summary,
+        warnings: warnings::ADD,
+        done: "private endpoints in place".to_string(),
+    };
+    Ok(script(plan, ctx, meta, v, steps))
+}
+
+fn remove_endpoints(plan: &Plan, ctx: &Context, net: &str) -> Result<Script, RenderError> {
+    let mut v = Vars::new(plan);
+    let eps: Vec<&Endpoint> = plan
+        .endpoints
+        .iter()
+        .filter(|e| e.network == net)
+        .rev()
+        .collect();
+    let mut steps = Vec::new();
+    for e in &eps {
+        steps.push(Step {
+            n: steps.len() + 1,
+            title: format!("remove private endpoint {} from {}", e.name, e.network),
+            action: Action::DeleteEndpoint {
+                sub: v.sub(&e.symbol)?,
+                rg: v.rg(&e.symbol)?,
+                name: v.name(&e.symbol)?,
+            },
+        });
+    }
+    let summary = vec![
+        format!(
+            "Removes the private endpoints in {net} from workspace {} and its dependencies.",
+            plan.workspace
+        ),
+        "Spec: Remove a private endpoint. DNS zones and links stay: other endpoints may use them."
+            .to_string(),
+    ];
+    let meta = Meta {
+        path: paths::remove_endpoints(net),
+        summary,
+        warnings: warnings::REMOVE,
+        done: "private endpoints removed".to_string(),
+    };
+    Ok(script(plan, ctx, meta, v, steps))
+}
+
+fn public_access(plan: &Plan, ctx: &Context, enable: bool) -> Result<Script, RenderError> {
+    let mut v = Vars::new(plan);
+    let ws = plan
+        .resources
+        .iter()
+        .find(|r| r.ty == catalog::WORKSPACE.name)
+        .ok_or_else(|| error("the plan has no workspace"))?;
+    let value = if enable { "Enabled" } else { "Disabled" };
+    let s = ws.symbol.as_str();
+    let mut yaml = vec![
+        YamlOverride::var("name", v.name(s)?),
+        YamlOverride::lit("public_network_access", value),
+    ];
+    if !ws.existing {
+        for (key, prop) in DEPENDENCY_KEYS {
+            if ws.properties.get(prop).is_some() {
+                yaml.push(YamlOverride::drop(key));
+            }
+        }
+    }
+    let steps = vec![Step {
+        n: 1,
+        title: format!("public network access of workspace {}: {value}", ws.name),
+        action: Action::PublicAccess {
+            sub: v.sub(s)?,
+            rg: v.rg(s)?,
+            name: v.name(s)?,
+            value: value.to_string(),
+            yaml,
+        },
+    }];
+    let (path, warn, summary) = if enable {
+        (
+            paths::ENABLE_PUBLIC,
+            warnings::ENABLE_PUBLIC,
+            format!(
+                "Lets clients reach workspace {} over its public endpoint as well as its private endpoints.",
+                plan.workspace
+            ),
+        )
+    } else {
+        (
+            paths::DISABLE_PUBLIC,
+            warnings::DISABLE_PUBLIC,
+            format!(
+                "Turns the public endpoint of workspace {} off again: private endpoints only.",
+                plan.workspace
+            ),
+        )
+    };
+    let summary = vec![
+        summary,
+        "Spec: Enable public access (az ml workspace update --file workspace.yml).".to_string(),
+    ];
+    let meta = Meta {
+        path: path.to_string(),
+        summary,
+        warnings: warn,
+        done: format!("public network access {value}"),
+    };
+    Ok(script(plan, ctx, meta, v, steps))
+}
+
+// ---------------------------------------------------------------------------------------------
+// workspace.yml
+
+#[derive(Debug, Serialize)]
+struct WorkspaceYaml {
+    header: String,
+    schema: String,
+    existing: bool,
+    placeholder_subscription: String,
+    entries: Vec<(String, String)>,
+    tags: Vec<(String, String)>,
+}
+
+/// The id of a planned resource as workspace.yml spells it: with the placeholder subscription
+/// when the resource is created by this deployment.
+fn static_id(plan: &Plan, symbol: &str) -> Result<String, RenderError> {
+    let r = plan
+        .resource(symbol)
+        .ok_or_else(|| error(format!("the plan has no resource {symbol}")))?;
+    Ok(format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/{}/{}",
+        r.subscription
+            .as_deref()
+            .unwrap_or(PLACEHOLDER_SUBSCRIPTION),
+        r.resource_group,
+        r.ty,
+        r.name
+    ))
+}
+
+fn workspace_yaml(plan: &Plan, ctx: &Context) -> Result<WorkspaceYaml, RenderError> {
+    let ws = plan
+        .resources
+        .iter()
+        .find(|r| r.ty == catalog::WORKSPACE.name)
+        .ok_or_else(|| error("the plan has no workspace"))?;
+    let p = |k: &str| ws.properties.get(k).and_then(Value::as_str);
+    let mut entries = vec![("name".to_string(), ws.name.clone())];
+    if !ws.existing {
+        entries.push(("location".into(), plan.location.clone()));
+        if let Some(f) = p("friendlyName") {
+            entries.push(("display_name".into(), f.to_string()));
+        }
+        if let Some(d) = p("description") {
+            entries.push(("description".into(), d.to_string()));
+        }
+    }
+    if let Some(c) = p("imageBuildCompute") {
+        entries.push(("image_build_compute".into(), c.to_string()));
+    }
+    entries.push((
+        "public_network_access".into(),
+        plan.public_network_access.clone(),
+    ));
+    for (key, prop) in DEPENDENCY_KEYS {
+        if let Some(Value::String(dep)) = ws.properties.pointer(&format!("/{prop}/$ref")) {
+            entries.push((key.to_string(), static_id(plan, dep)?));
+        }
+    }
+    let tags = if ws.existing {
+        Vec::new()
+    } else {
+        plan.tags
+            .iter()
+            .map(|(k, x)| (k.clone(), x.clone()))
+            .collect()
+    };
+    Ok(WorkspaceYaml {
+        header: ctx.header.clone(),
+        schema: catalog::WORKSPACE_YAML_SCHEMA.to_string(),
+        existing: ws.existing,
+        placeholder_subscription: PLACEHOLDER_SUBSCRIPTION.to_string(),
+        entries,
+        tags,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Legacy dialects
+
+/// A workspace private endpoint as the v1 dialects create it: by VNet and subnet name, in the
+/// VNet's resource group (the spec: "Must be the same group that contains the virtual network").
+#[derive(Debug, Serialize)]
+struct LegacyEndpoint {
+    name: String,
+    vnet: String,
+    subnet: String,
+    resource_group: String,
+    /// The VNet's subscription when it is not the deployment's.
+    subscription: Option<String>,
+    auto_approval: bool,
+}
+
+fn legacy_endpoints(plan: &Plan) -> Vec<LegacyEndpoint> {
+    plan.endpoints
+        .iter()
+        .filter(|e| e.target == Target::Workspace)
+        .map(|e| {
+            let vnet = plan.resource(&e.network_symbol);
+            LegacyEndpoint {
+                name: e.name.clone(),
+                vnet: vnet.map_or(e.network.clone(), |v| v.name.clone()),
+                subnet: e.subnet.clone(),
+                resource_group: vnet.map_or(e.resource_group.clone(), |v| v.resource_group.clone()),
+                subscription: vnet.and_then(|v| v.subscription.clone()),
+                auto_approval: !e.manual_approval,
+            }
+        })
+        .collect()
+}
+
+fn plan_workspace(plan: &Plan) -> Result<&Resource, RenderError> {
+    plan.resources
+        .iter()
+        .find(|r| r.ty == catalog::WORKSPACE.name)
+        .ok_or_else(|| error("the plan has no workspace"))
+}
+
+/// `legacy/sdk-v1.py`: plain values; the template writes them as Python literals.
+#[derive(Debug, Serialize)]
+struct SdkView {
+    header: String,
+    end_of_support: String,
+    existing: bool,
+    workspace: String,
+    resource_group: String,
+    subscription: Option<String>,
+    location: String,
+    placeholder_subscription: String,
+    /// Workspace.create keyword → resource id (placeholder subscription for created ones).
+    dependencies: Vec<(String, String)>,
+    image_build_compute: Option<String>,
+    endpoints: Vec<LegacyEndpoint>,
+    remove_warnings: Vec<String>,
+    public_warnings: Vec<String>,
+}
+
+fn legacy_sdk(plan: &Plan, ctx: &Context) -> Result<SdkView, RenderError> {
+    let ws = plan_workspace(plan)?;
+    let mut dependencies = Vec::new();
+    for (key, prop) in DEPENDENCY_KEYS {
+        if let Some(Value::String(dep)) = ws.properties.pointer(&format!("/{prop}/$ref")) {
+            let keyword = if key == "application_insights" {
+                "app_insights"
+            } else {
+                key
+            };
+            dependencies.push((keyword.to_string(), static_id(plan, dep)?));
+        }
+    }
+    Ok(SdkView {
+        header: ctx.header.clone(),
+        end_of_support: catalog::SDK_V1_END_OF_SUPPORT.to_string(),
+        existing: ws.existing,
+        workspace: ws.name.clone(),
+        resource_group: ws.resource_group.clone(),
+        subscription: ws.subscription.clone(),
+        location: plan.location.clone(),
+        placeholder_subscription: PLACEHOLDER_SUBSCRIPTION.to_string(),
+        dependencies,
+        image_build_compute: ws
+            .properties
+            .get("imageBuildCompute")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        endpoints: legacy_endpoints(plan),
+        remove_warnings: warnings::REMOVE.iter().map(|w| (*w).to_string()).collect(),
+        public_warnings: warnings::ENABLE_PUBLIC
+            .iter()
+            .map(|w| (*w).to_string())
+            .collect(),
+    })
+}
+
+/// One operation of `legacy/cli-v1.sh`, chosen by its argument.
+#[derive(Debug, Serialize)]
+struct Operation {
+    name: String,
+    summary: String,
+    warnings: Vec<String>,
+    steps: Vec<LegacyStep>,
+}
+
+#[derive(Debug, Serialize)]
+struct LegacyStep {
+    n: usize,
+    title: String,
+    #[serde(flatten)]
+    action: LegacyAction,
+}
+
+/// Variables as in [`Action`]; `ws_*` name the workspace.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+enum LegacyAction {
+    Create {
+        ws_sub: String,
+        ws_rg: String,
+        ws_name: String,
+        location: String,
+        /// (v1 flag, variable holding the id)
+        dependencies: Vec<(String, String)>,
+        pe: LegacyPe,
+    },
+    Add {
+        ws_sub: String,
+        ws_rg: String,
+        ws_name: String,
+        pe: LegacyPe,
+    },
+    Remove {
+        ws_sub: String,
+        ws_rg: String,
+        ws_name: String,
+        ws_id: String,
+        pe: LegacyPe,
+    },
+    Public {
+        ws_sub: String,
+        ws_rg: String,
+        ws_name: String,
+    },
+}
+
+/// A workspace endpoint's settings, as variables.
+#[derive(Debug, Serialize)]
+struct LegacyPe {
+    name: String,
+    rg: String,
+    vnet: String,
+    subnet: String,
+    /// The VNet's subscription, when the VNet exists (it may be in another one).
+    sub: Option<String>,
+    /// Where the endpoint is looked up: the VNet's subscription, else the workspace's.
+    show_sub: String,
+    auto_approval: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct LegacyScript {
+    header: String,
+    path: String,
+    end_of_support: String,
+    summary: Vec<String>,
+    settings: Vec<Setting>,
+    tags: Vec<String>,
+    tags_shorthand: Vec<String>,
+    literal_dollars: bool,
+    derived: Vec<Derived>,
+    subscription: bool,
+    placeholder_subscription: String,
+    workspace_yaml: bool,
+    zone_configs: bool,
+    operations: Vec<Operation>,
+}
+
+fn legacy_pe(v: &mut Vars, e: &Endpoint) -> Result<LegacyPe, RenderError> {
+    let vnet = v.resource(&e.network_symbol)?;
+    let subnet = v.resource(&e.subnet_symbol)?;
+    let sub = if vnet.existing {
+        Some(v.sub(&vnet.symbol)?)
+    } else {
+        None
+    };
+    let show_sub = match &sub {
+        Some(s) => s.clone(),
+        None => v.sub(&e.symbol)?,
+    };
+    Ok(LegacyPe {
+        name: v.name(&e.symbol)?,
+        rg: v.rg(&e.network_symbol)?,
+        vnet: v.name(&vnet.symbol)?,
+        subnet: v.name(&subnet.symbol)?,
+        sub,
+        show_sub,
+        auto_approval: !e.manual_approval,
+    })
+}
+
+fn legacy_cli(plan: &Plan, ctx: &Context) -> Result<LegacyScript, RenderError> {
+    let mut v = Vars::new(plan);
+    let ws = plan_workspace(plan)?;
+    let s = ws.symbol.as_str();
+    let eps: Vec<&Endpoint> = plan
+        .endpoints
+        .iter()
+        .filter(|e| e.target == Target::Workspace)
+        .collect();
+    let numbered = |actions: Vec<(String, LegacyAction)>| -> Vec<LegacyStep> {
+        actions
+            .into_iter()
+            .enumerate()
+            .map(|(i, (title, action))| LegacyStep {
+                n: i + 1,
+                title,
+                action,
+            })
+            .collect()
+    };
+    let mut operations = Vec::new();
+    if !ws.existing {
+        let mut actions = Vec::new();
+        if let Some((first, rest)) = eps.split_first() {
+            let mut dependencies = Vec::new();
+            for (flag, prop) in [
+                ("--storage-account", "storageAccount"),
+                ("--keyvault", "keyVault"),
+                ("--application-insights", "applicationInsights"),
+                ("--container-registry", "containerRegistry"),
+            ] {
+                if let Some(Value::String(dep)) = ws.properties.pointer(&format!("/{prop}/$ref")) {
+                    dependencies.push((flag.to_string(), v.id(dep)?));
+                }
+            }
+            actions.push((
+                format!(
+                    "workspace {} with private endpoint {} in {}",
+                    ws.name, first.name, first.network
+                ),
+                LegacyAction::Create {
+                    ws_sub: v.sub(s)?,
+                    ws_rg: v.rg(s)?,
+                    ws_name: v.name(s)?,
+                    location: v.location_of(ws)?,
+                    dependencies,
+                    pe: legacy_pe(&mut v, first)?,
+                },
+            ));
+            for e in rest {
+                actions.push((
+                    format!("private endpoint {} in {}", e.name, e.network),
+                    LegacyAction::Add {
+                        ws_sub: v.sub(s)?,
+                        ws_rg: v.rg(s)?,
+                        ws_name: v.name(s)?,
+                        pe: legacy_pe(&mut v, e)?,
+                    },
+                ));
+            }
+        }
+        operations.push(Operation {
+            name: "create".into(),
+            summary: "create the workspace with its first private endpoint, then add the others (spec: Create a workspace that uses a private endpoint)".into(),
+            warnings: Vec::new(),
+            steps: numbered(actions),
+        });
+    }
+    let mut add = Vec::new();
+    let mut remove = Vec::new();
+    for e in &eps {
+        add.push((
+            format!("private endpoint {} in {}", e.name, e.network),
+            LegacyAction::Add {
+                ws_sub: v.sub(s)?,
+                ws_rg: v.rg(s)?,
+                ws_name: v.name(s)?,
+                pe: legacy_pe(&mut v, e)?,
+            },
+        ));
+        remove.push((
+            format!("remove private endpoint {} from {}", e.name, e.network),
+            LegacyAction::Remove {
+                ws_sub: v.sub(s)?,
+                ws_rg: v.rg(s)?,
+                ws_name: v.name(s)?,
+                ws_id: v.id(s)?,
+                pe: legacy_pe(&mut v, e)?,
+            },
+        ));
+    }
+    operations.push(Operation {
+        name: "add-endpoints".into(),
+        summary: "add the workspace's private endpoints to a workspace that exists (spec: Add a private endpoint to a workspace)".into(),
+        warnings: warnings::ADD.iter().map(|w| (*w).to_string()).collect(),
+        steps: numbered(add),
+    });
+    operations.push(Operation {
+        name: "remove-endpoints".into(),
+        summary:
+            "delete the workspace's private endpoint connections (spec: Remove a private endpoint)"
+                .into(),
+        warnings: warnings::REMOVE.iter().map(|w| (*w).to_string()).collect(),
+        steps: numbered(remove),
+    });
+    operations.push(Operation {
+        name: "enable-public-access".into(),
+        summary: "let clients reach the workspace over its public endpoint too (spec: Enable public access)".into(),
+        warnings: warnings::ENABLE_PUBLIC
+            .iter()
+            .map(|w| (*w).to_string())
+            .collect(),
+        steps: numbered(vec![(
+            format!("public access of workspace {}", ws.name),
+            LegacyAction::Public {
+                ws_sub: v.sub(s)?,
+                ws_rg: v.rg(s)?,
+                ws_name: v.name(s)?,
+            },
+        )]),
+    });
+    let summary = vec![
+        format!(
+            "The spec's Azure ML CLI v1 commands for workspace {}, one operation per argument (default: {}).",
+            plan.workspace, operations[0].name
+        ),
+        "Deploy with deploy.sh (Azure CLI v2) instead; this file is a reference for teams migrating off v1. The workspace's dependencies and their private endpoints are created by deploy.sh.".to_string(),
+    ];
+    Ok(LegacyScript {
+        literal_dollars: summary.iter().any(|t| has_dollars(t)),
+        header: ctx.header.clone(),
+        path: paths::LEGACY_CLI.to_string(),
+        end_of_support: catalog::CLI_V1_END_OF_SUPPORT.to_string(),
+        summary,
+        settings: v.settings.into_values().collect(),
+        tags: Vec::new(),
+        tags_shorthand: Vec::new(),
+        derived: v.derived.into_values().collect(),
+        subscription: v.subscription,
+        placeholder_subscription: PLACEHOLDER_SUBSCRIPTION.to_string(),
+        workspace_yaml: false,
+        zone_configs: false,
+        operations,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variable_names_are_shell_identifiers() {
+        assert_eq!(
+            var_base("peVnetMlwMlwZoneGroup"),
+            "PE_VNET_MLW_MLW_ZONE_GROUP"
+        );
+        assert_eq!(var_base("mlw.prod(1)"), "MLW_PROD_1");
+        assert_eq!(var_base("2nd"), "V_2ND");
+    }
+
+    #[test]
+    fn shorthand_tags_quote_what_the_syntax_would_misread() {
+        assert_eq!(
+            shorthand_tag("environment", "production"),
+            "environment=production"
+        );
+        assert_eq!(shorthand_tag("cost center", "a b"), "'cost center'=a b");
+        assert_eq!(shorthand_tag("team.name", "x"), "'team.name'=x");
+        assert_eq!(shorthand_tag("k", "'q'"), "k=''/q'/'");
+        assert_eq!(shorthand_tag("k", "null"), "k='null'");
+    }
+
+    #[test]
+    fn runs_of_blank_lines_collapse() {
+        assert_eq!(single_blank_lines("a\n\n\n\nb\n\nc\n"), "a\n\nb\n\nc\n");
+    }
+
+    #[test]
+    fn durations_become_seconds() {
+        assert_eq!(iso_seconds("PT120S").ok().as_deref(), Some("120"));
+        assert_eq!(iso_seconds("PT1H2M3S").ok().as_deref(), Some("3723"));
+        assert!(iso_seconds("P1D").is_err());
+        assert!(iso_seconds("PT5").is_err());
+    }
 }

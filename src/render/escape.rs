@@ -38,6 +38,12 @@ pub fn arm(s: &str) -> String {
     }
 }
 
+/// A string literal inside an ARM template expression (`[...]`), quotes included: a quote is
+/// doubled, so a value cannot end the literal and become part of the expression.
+pub fn arm_expr_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
 /// A POSIX shell word in single quotes: nothing inside is expanded.
 pub fn shell(s: &str) -> String {
     format!("'{}'", s.replace('\'', r#"'\''"#))
@@ -67,12 +73,40 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
+/// Markdown inline code, backticks included: the text shows verbatim. The fence is longer
+/// than any run of backticks inside, `|` is escaped so a value cannot split a table cell, and
+/// line breaks become spaces.
+pub fn markdown_code(s: &str) -> String {
+    let text: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .replace('|', "\\|");
+    if text.trim().is_empty() {
+        return String::new();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 /// Text inside a Mermaid node label written as `["..."]`: quotes and markup become entities.
 pub fn mermaid(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '"' => out.push_str("#quot;"),
+            '`' => out.push_str("#96;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '#' => out.push_str("#35;"),
@@ -105,14 +139,15 @@ fn filter(f: fn(&str) -> String) -> impl tera::Filter {
     }
 }
 
-/// Registers the escapers as Tera filters: `bicep`, `arm`, `sh`, `yaml`, `md`, `mermaid`,
-/// `comment`.
+/// Registers the escapers as Tera filters: `bicep`, `arm`, `sh`, `yaml`, `md`, `mdcode`,
+/// `mermaid`, `comment`.
 pub fn register(t: &mut tera::Tera) {
     t.register_filter("bicep", filter(bicep));
     t.register_filter("arm", filter(arm));
     t.register_filter("sh", filter(shell));
     t.register_filter("yaml", filter(yaml));
     t.register_filter("md", filter(markdown));
+    t.register_filter("mdcode", filter(markdown_code));
     t.register_filter("mermaid", filter(mermaid));
     t.register_filter("comment", filter(comment));
 }
@@ -158,6 +193,7 @@ mod tests {
     fn arm_values_are_never_expressions() {
         assert_eq!(arm("[concat('a')]"), "[[concat('a')]");
         assert_eq!(arm("plain"), "plain");
+        assert_eq!(arm_expr_string("it's"), "'it''s'");
     }
 
     #[test]
@@ -165,6 +201,10 @@ mod tests {
         assert_eq!(yaml("a\"b\n"), r#""a\"b\n""#);
         assert_eq!(markdown("# [x](y) <b>"), r"\# \[x\]\(y\) \<b\>");
         assert_eq!(mermaid("a\"b<c>"), "a#quot;b#lt;c#gt;");
+        assert_eq!(mermaid("`x`"), "#96;x#96;");
+        assert_eq!(markdown_code("pe-x"), "`pe-x`");
+        assert_eq!(markdown_code("a`b|c"), "``a`b\\|c``");
+        assert_eq!(markdown_code("`x"), "`` `x ``");
         assert_eq!(comment("a\nrm -rf /"), "a rm -rf /");
     }
 }

@@ -13,6 +13,7 @@ pub mod arm;
 pub mod bicep;
 pub mod cli;
 pub mod escape;
+pub mod layout;
 pub mod runbook;
 
 /// File names inside a scenario's folder, shared by the renderers that write them and the
@@ -34,6 +35,15 @@ pub mod paths {
     /// The Bicep module that deploys one resource group's resources.
     pub fn bicep_module(resource_group: &str) -> String {
         format!("modules/{resource_group}.bicep")
+    }
+    /// The Bicep module of a group's `stage`-th deployment: groups that need each other both
+    /// ways are deployed in stages (see `render::layout`); stage 1 is [`bicep_module`].
+    pub fn bicep_module_stage(resource_group: &str, stage: usize) -> String {
+        if stage <= 1 {
+            bicep_module(resource_group)
+        } else {
+            format!("modules/{resource_group}.stage{stage}.bicep")
+        }
     }
     pub fn add_endpoints(vnet: &str) -> String {
         format!("ops/add-private-endpoints-{vnet}.sh")
@@ -128,14 +138,10 @@ pub fn render_scenario(plan: &Plan, ctx: &Context) -> Result<Vec<OutFile>, Rende
         contents: plan_json(plan, ctx)?,
     }];
     for render in [bicep::render, arm::render, cli::render, runbook::render] {
-        files.extend(
-            render(plan, ctx)?
-                .into_iter()
-                .map(|(p, contents)| OutFile {
-                    path: dir.join(p),
-                    contents,
-                }),
-        );
+        files.extend(render(plan, ctx)?.into_iter().map(|(p, contents)| OutFile {
+            path: dir.join(p),
+            contents,
+        }));
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)

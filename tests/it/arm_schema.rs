@@ -545,6 +545,15 @@ mod validator_tests {
     }
 
     #[test]
+    fn tags_parameter_expression_valid() {
+        let mut st = storage("TLS1_2");
+        st["tags"] = json!("[parameters('tags')]");
+        assert_valid(json!([st.clone()]));
+        st["tags"] = json!("not an object");
+        assert_invalid(json!([st]), &[".tags: expected object"]);
+    }
+
+    #[test]
     fn unknown_api_version_fails() {
         let mut pe = private_endpoint("subnet");
         pe["apiVersion"] = json!("2019-13-01");

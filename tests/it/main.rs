@@ -2,5 +2,16 @@
 
 mod arm_schema;
 mod cli;
+mod corpus;
 mod diagnostics;
+mod failsafe;
+mod fuzz;
+mod hostile;
 mod plan;
+mod proptest;
+mod runbook;
+mod scripts;
+mod secrets;
+mod support;
+mod synth;
+mod templates;

@@ -20,7 +20,11 @@ fn of_type<'a>(p: &'a Plan, ty: &str) -> Vec<&'a amlpe::plan::Resource> {
 
 #[test]
 fn workspace_endpoints_register_in_api_and_notebooks_zones_in_one_group() {
-    for name in ["single-endpoint", "isolated-clients", "usgov-single-endpoint"] {
+    for name in [
+        "single-endpoint",
+        "isolated-clients",
+        "usgov-single-endpoint",
+    ] {
         let p = plan(name);
         for e in p.endpoints.iter().filter(|e| e.target == Target::Workspace) {
             assert_eq!(e.group_id, "amlworkspace");
@@ -46,8 +50,14 @@ fn isolated_vnets_get_their_own_zone_sets_in_their_own_groups() {
     for z in &p.zones {
         assert_eq!(z.links.len(), 1, "{} is linked to one VNet only", z.symbol);
     }
-    let clients: Vec<_> = p.zones.iter().filter(|z| z.links == ["vnet-clients"]).collect();
-    assert!(clients.iter().all(|z| z.resource_group == "rg-mlw-prod-clients-dns"));
+    let clients: Vec<_> = p
+        .zones
+        .iter()
+        .filter(|z| z.links == ["vnet-clients"])
+        .collect();
+    assert!(clients
+        .iter()
+        .all(|z| z.resource_group == "rg-mlw-prod-clients-dns"));
     assert_eq!(p.endpoints.len(), 10);
 }
 
@@ -67,7 +77,12 @@ fn computes_wait_for_the_workspace_endpoints() {
         for g in &ws_groups {
             assert!(c.depends_on.contains(g), "{} must follow {g}", c.symbol);
         }
-        let pos = |s: &str| p.resources.iter().position(|r| r.symbol == s).expect("planned");
+        let pos = |s: &str| {
+            p.resources
+                .iter()
+                .position(|r| r.symbol == s)
+                .expect("planned")
+        };
         assert!(ws_groups.iter().all(|g| pos(g) < pos(&c.symbol)));
     }
     let ext = of_type(&p, "KubernetesConfiguration/extensions");
@@ -82,19 +97,40 @@ fn computes_wait_for_the_workspace_endpoints() {
 #[test]
 fn existing_resources_are_referenced_not_created() {
     let p = plan("existing-workspace-add-endpoint");
-    assert_eq!(p.scope, Scope::ResourceGroup, "the VNet's group holds everything new");
-    for ty in ["/workspaces", "/storageAccounts", "/vaults", "/registries", "/virtualNetworks"] {
-        assert!(of_type(&p, ty).iter().all(|r| r.existing), "{ty} must be existing");
+    assert_eq!(
+        p.scope,
+        Scope::ResourceGroup,
+        "the VNet's group holds everything new"
+    );
+    for ty in [
+        "/workspaces",
+        "/storageAccounts",
+        "/vaults",
+        "/registries",
+        "/virtualNetworks",
+    ] {
+        assert!(
+            of_type(&p, ty).iter().all(|r| r.existing),
+            "{ty} must be existing"
+        );
     }
     assert!(p.endpoints.iter().all(|e| e.manual_approval));
-    assert!(p.endpoints.iter().all(|e| e.resource_group == "rg-network-analytics"));
+    assert!(p
+        .endpoints
+        .iter()
+        .all(|e| e.resource_group == "rg-network-analytics"));
     assert!(!p.steps.iter().any(|s| s.title.starts_with("workspace ")));
 
     let hub = plan("hub-dns-existing-zones");
     let zones = of_type(&hub, "/privateDnsZones");
     assert_eq!(zones.len(), 6);
-    assert!(zones.iter().all(|z| z.existing && z.resource_group == "rg-hub-dns"));
-    assert!(of_type(&hub, "/virtualNetworkLinks").is_empty(), "link: false");
+    assert!(zones
+        .iter()
+        .all(|z| z.existing && z.resource_group == "rg-hub-dns"));
+    assert!(
+        of_type(&hub, "/virtualNetworkLinks").is_empty(),
+        "link: false"
+    );
     assert_eq!(of_type(&hub, "/privateDnsZoneGroups").len(), 5);
 }
 
@@ -105,7 +141,15 @@ fn sovereign_clouds_use_their_own_zone_names() {
     assert!(names.contains(&"privatelink.api.ml.azure.us"));
     assert!(names.contains(&"privatelink.notebooks.usgovcloudapi.net"));
     assert!(names.contains(&"privatelink.vaultcore.usgovcloudapi.net"));
-    assert!(!names.iter().any(|n| n.ends_with("azureml.ms") || n.ends_with("windows.net")));
+    assert!(!names
+        .iter()
+        .any(|n| n.ends_with("azureml.ms") || n.ends_with("windows.net")));
+    // The scenario has no `dns:` key: the default creates the zones and links them.
+    assert!(
+        p.zones.iter().all(|z| z.links == ["vnet-mlw-gov"]),
+        "{:?}",
+        p.zones
+    );
 }
 
 #[test]
@@ -114,7 +158,12 @@ fn endpoint_subnets_disable_network_policies_and_every_subnet_has_an_nsg() {
     for s in of_type(&p, "/subnets") {
         let policies = &s.properties["privateEndpointNetworkPolicies"];
         let holds = p.endpoints.iter().any(|e| e.subnet_symbol == s.symbol);
-        assert_eq!(policies, if holds { "Disabled" } else { "Enabled" }, "{}", s.symbol);
+        assert_eq!(
+            policies,
+            if holds { "Disabled" } else { "Enabled" },
+            "{}",
+            s.symbol
+        );
         assert!(s.properties["networkSecurityGroup"]["id"]["$ref"].is_string());
     }
 }
@@ -141,7 +190,11 @@ fn every_resource_uses_the_catalog_api_version_and_every_reference_resolves() {
             refs.extend(r.parent.iter().cloned());
             refs.extend(r.depends_on.iter().cloned());
             for s in refs {
-                assert!(p.resource(&s).is_some(), "{name}: {} refers to unknown {s}", r.symbol);
+                assert!(
+                    p.resource(&s).is_some(),
+                    "{name}: {} refers to unknown {s}",
+                    r.symbol
+                );
             }
         }
         let steps: Vec<_> = p.steps.iter().map(|s| s.n).collect();

@@ -371,6 +371,14 @@ pub fn validate_resource(
             own.insert("name".to_string(), Value::String(last.to_string()));
         }
     }
+    // resourceBase says `tags: {type: object}` with no expression alternative, yet
+    // `"tags": "[parameters('tags')]"` is how ARM passes a tags parameter (every Bicep build
+    // writes it so) and the provider schemas accept it: check an expression as an empty object.
+    if let Some(Value::String(t)) = own.get("tags") {
+        if schema::is_expression(t) {
+            own.insert("tags".to_string(), Value::Object(Default::default()));
+        }
+    }
     let own = Value::Object(own);
 
     let base = match resource_base(store) {

@@ -1,0 +1,155 @@
+# ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
+SCRIPT={{ path | sh }}
+DRY_RUN=0
+STEP=setup
+{%- if operations %}
+OPERATION={{ operations.0.name | sh }}
+{%- endif %}
+
+log() { printf '%s\n' "$*" >&2; }
+die() {
+  log "$SCRIPT: $*"
+  exit 2
+}
+{% if literal_dollars %}# shellcheck disable=SC2016 # literal text, not expansions
+{% endif -%}
+usage() {
+  log "usage: $SCRIPT [--dry-run]{% if operations %} [{% for o in operations %}{{ o.name }}{% if not loop.last %}|{% endif %}{% endfor %}]{% endif %}"
+{%- for line in summary %}
+  log {{ line | sh }}
+{%- endfor %}
+}
+on_error() {
+  log "$SCRIPT: FAILED at $STEP (exit $1)"
+  exit "$1"
+}
+trap 'on_error $?' ERR
+set -o errtrace
+
+for arg in "$@"; do
+  case $arg in
+    --dry-run) DRY_RUN=1 ;;
+{%- if operations %}
+    {% for o in operations %}{{ o.name }}{% if not loop.last %} | {% endif %}{% endfor %}) OPERATION=$arg ;;
+{%- endif %}
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *)
+      usage
+      die "unknown argument: $arg"
+      ;;
+  esac
+done
+
+# Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
+step() {
+  STEP="[$1/$STEPS] $2"
+  log "$STEP"
+}
+
+# Runs an Azure CLI command; with --dry-run prints it instead, on one line, shell-quoted.
+run() {
+  if ((DRY_RUN)); then
+    local line
+    printf -v line '%q ' "$@"
+    printf '%s\n' "${line% }"
+  else
+    "$@" >/dev/null
+  fi
+}
+
+# Guards that make a rerun change nothing. With --dry-run they call nothing and let every
+# command through.
+missing() { ((DRY_RUN)) || ! "$@" >/dev/null 2>&1; }
+present() { ((DRY_RUN)) || "$@" >/dev/null 2>&1; }
+# True when the output of the command (a show with --query) is not $1.
+differs() {
+  local want=$1 got
+  shift
+  ((DRY_RUN)) && return 0
+  got=$("$@" 2>/dev/null) || return 0
+  [[ $got != "$want" ]]
+}
+{%- if zone_configs %}
+# True when zone group $4 of private endpoint $3 already holds the zone config named $5.
+zone_config_present() {
+  local names
+  names=$(az network private-endpoint dns-zone-group show --subscription "$1" --resource-group "$2" \
+    --endpoint-name "$3" --name "$4" --query 'privateDnsZoneConfigs[].name' --output tsv) || return 1
+  grep -qxF -- "$5" <<<"$names"
+}
+{%- endif %}
+# Field $2 of resource id $1 (2: subscription, 4: resource group).
+id_part() {
+  local -a parts
+  IFS=/ read -r -a parts <<<"$1"
+  printf '%s\n' "${parts[$2]}"
+}
+{%- if workspace_yaml %}
+
+# workspace.yml with top-level keys set (key=value) or removed (-key), written to a temporary
+# file in $WORKSPACE_FILE: the committed file holds the placeholder subscription and the
+# scenario's names, the copy holds this run's.
+WORKSPACE_YAML="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/{{ root }}workspace.yml"
+WORKSPACE_FILE=
+TMP_DIR=
+trap '[[ -z $TMP_DIR ]] || rm -rf "$TMP_DIR"' EXIT
+yaml_quote() {
+  local v=${1//\\/\\\\}
+  printf '"%s"' "${v//\"/\\\"}"
+}
+write_workspace_yaml() {
+  local arg line key
+  local -A assign=() drop=() seen=()
+  for arg in "$@"; do
+    case $arg in
+      -*) drop[${arg#-}]=1 ;;
+      *) assign[${arg%%=*}]=${arg#*=} ;;
+    esac
+  done
+  [[ -n $TMP_DIR ]] || TMP_DIR=$(mktemp -d)
+  WORKSPACE_FILE=$TMP_DIR/workspace.yml
+  while IFS= read -r line || [[ -n $line ]]; do
+    key=${line%%:*}
+    if [[ $line =~ ^[a-z_]+: && -n ${assign[$key]+x}${drop[$key]+x} ]]; then
+      seen[$key]=1
+      [[ -n ${drop[$key]+x} ]] || printf '%s: %s\n' "$key" "$(yaml_quote "${assign[$key]}")"
+    else
+      printf '%s\n' "$line"
+    fi
+  done <"$WORKSPACE_YAML" >"$WORKSPACE_FILE"
+  for key in "${!assign[@]}" "${!drop[@]}"; do
+    [[ -n ${seen[$key]+x} ]] || die "$WORKSPACE_YAML has no top-level key $key"
+  done
+}
+{%- endif %}
+{%- if subscription %}
+
+STEP='resolving the subscription'
+if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
+  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
+elif ((DRY_RUN)); then
+  SUBSCRIPTION_ID={{ placeholder_subscription | sh }}
+else
+  SUBSCRIPTION_ID=$(az account show --query id --output tsv)
+fi
+[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
+  die "not a subscription id: $SUBSCRIPTION_ID"
+{%- endif %}
+{%- if derived %}
+
+# Resource ids, and the parts of the ids of existing resources.
+{%- for d in derived %}
+{% if d.form == "id" -%}
+{{ d.var }}="/subscriptions/${{ d.sub }}/resourceGroups/${{ d.rg }}/providers/{{ d.provider }}/${{ d.name }}"
+{%- elif d.form == "child-id" -%}
+{{ d.var }}="${{ d.parent }}/{{ d.segment }}/${{ d.name }}"
+{%- elif d.form == "name-of" -%}
+{{ d.var }}=${{ "{" }}{{ d.id }}##*/{{ "}" }}
+{%- elif d.form == "part-of" -%}
+{{ d.var }}=$(id_part "${{ d.id }}" {{ d.index }})
+{%- endif %}
+{%- endfor %}
+{%- endif %}

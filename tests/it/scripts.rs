@@ -1,0 +1,853 @@
+//! The generated Azure CLI scripts, run for real against a fake `az` (`fake_az.py`, written into
+//! a temporary folder that goes first on PATH). The fake keeps what it created in a state file
+//! and refuses a create whose resource exists, whose group, parent or referenced resources do
+//! not exist yet. So these tests show that deploy.sh creates exactly the plan's resources, in
+//! the plan's step order, that a rerun changes nothing, that `--dry-run` calls no `az`, and that
+//! the day-2 scripts do what they say and are safe to rerun too.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{json, Value};
+
+const FAKE_AZ: &str = include_str!("fake_az.py");
+const RESOURCE_GROUP_TYPE: &str = "Microsoft.Resources/resourceGroups";
+const ACCOUNT: &str = "12345678-90ab-cdef-1234-567890abcdef";
+const WRITES: &[&str] = &["create", "add", "update", "delete", "attach"];
+
+fn python() -> &'static str {
+    static EXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    EXE.get_or_init(|| {
+        let out = Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("python3 runs (the fake az is a Python script)");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    })
+}
+
+fn out_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("out")
+}
+
+/// Every scenario folder of out/ that has a deploy.sh.
+fn scenarios() -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(out_dir())
+        .expect("out/ exists: run `cargo run -- generate`")
+        .flatten()
+        .filter(|e| e.path().join("deploy.sh").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "out/ holds no deploy.sh");
+    names
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for e in fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// One az call as the fake logged it.
+#[derive(Debug, Clone)]
+struct Call {
+    verb: String,
+    ty: String,
+    id: String,
+}
+
+impl Call {
+    fn from_json(v: &Value) -> Self {
+        let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        Self {
+            verb: s("verb"),
+            ty: s("type"),
+            id: s("id"),
+        }
+    }
+    fn write(&self) -> bool {
+        WRITES.contains(&self.verb.as_str())
+    }
+    fn creates(&self) -> bool {
+        self.verb == "create" || self.verb == "attach"
+    }
+    /// (type, name) of the resource the call addresses.
+    fn resource(&self) -> (String, String) {
+        let name = self.id.rsplit('/').next().unwrap_or_default();
+        (self.ty.clone(), name.to_string())
+    }
+}
+
+struct Run {
+    out: Output,
+    calls: Vec<Call>,
+}
+
+impl Run {
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+    fn assert_ok(&self, what: &str) {
+        assert!(
+            self.out.status.success(),
+            "{what} failed ({}):\n{}",
+            self.out.status,
+            self.stderr()
+        );
+    }
+    fn writes(&self) -> Vec<&Call> {
+        self.calls.iter().filter(|c| c.write()).collect()
+    }
+    fn created(&self) -> Vec<(String, String)> {
+        self.calls
+            .iter()
+            .filter(|c| c.creates())
+            .map(Call::resource)
+            .collect()
+    }
+}
+
+/// A copy of one scenario's outputs, a fake az on PATH and its state.
+struct Sandbox {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    bin: PathBuf,
+    state: PathBuf,
+    log: PathBuf,
+    plan: Value,
+}
+
+impl Sandbox {
+    fn new(scenario: &str) -> Self {
+        Self::copy_of(&out_dir().join(scenario))
+    }
+
+    /// A sandbox holding a copy of a scenario's output folder.
+    fn copy_of(source: &Path) -> Self {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join(source.file_name().expect("a folder name"));
+        copy_dir(source, &dir);
+        let bin = tmp.path().join("bin");
+        fs::create_dir_all(&bin).expect("mkdir bin");
+        let az = bin.join("az");
+        // The interpreter itself, not a version-manager shim: the fake runs hundreds of times.
+        let fake = FAKE_AZ.replacen("#!/usr/bin/env python3", &format!("#!{} -S", python()), 1);
+        fs::write(&az, fake).expect("write fake az");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&az, fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        let plan: Value =
+            serde_json::from_str(&fs::read_to_string(dir.join("plan.json")).expect("plan.json"))
+                .expect("plan.json parses");
+        let sandbox = Self {
+            state: tmp.path().join("state.json"),
+            log: tmp.path().join("calls.jsonl"),
+            _tmp: tmp,
+            dir,
+            bin,
+            plan,
+        };
+        sandbox.seed();
+        sandbox
+    }
+
+    /// The subscription the fake reports: the one existing networks live in (the scenario's
+    /// endpoints go there), else a fixed one.
+    fn account(&self) -> String {
+        self.resources()
+            .iter()
+            .filter(|r| {
+                r["existing"] == json!(true) && r["type"] == "Microsoft.Network/virtualNetworks"
+            })
+            .find_map(|r| r["subscription"].as_str().map(str::to_string))
+            .unwrap_or_else(|| ACCOUNT.to_string())
+    }
+
+    fn resources(&self) -> Vec<Value> {
+        self.plan["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn resource(&self, symbol: &str) -> Value {
+        self.resources()
+            .into_iter()
+            .find(|r| r["symbol"] == symbol)
+            .unwrap_or_else(|| panic!("no resource {symbol} in the plan"))
+    }
+
+    /// The id of a plan resource, as the fake spells it.
+    fn id_of(&self, r: &Value) -> String {
+        let text = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+        if let Some(parent) = r["parent"].as_str() {
+            let last = text("type")
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            return format!(
+                "{}/{last}/{}",
+                self.id_of(&self.resource(parent)),
+                text("name")
+            );
+        }
+        let sub = r["subscription"]
+            .as_str()
+            .map_or_else(|| self.account(), str::to_string);
+        format!(
+            "/subscriptions/{sub}/resourceGroups/{}/providers/{}/{}",
+            text("resource_group"),
+            text("type"),
+            text("name")
+        )
+    }
+
+    /// Existing resources, their groups, and the groups the plan says exist: there before any
+    /// script runs.
+    fn seed(&self) {
+        let mut resources = serde_json::Map::new();
+        for r in self
+            .resources()
+            .iter()
+            .filter(|r| r["existing"] == json!(true))
+        {
+            let id = self.id_of(r);
+            let group = id.split('/').take(5).collect::<Vec<_>>().join("/");
+            resources.insert(group.to_lowercase(), json!({ "type": RESOURCE_GROUP_TYPE }));
+            resources.insert(id.to_lowercase(), json!({ "type": r["type"] }));
+        }
+        for g in self.plan["resource_groups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if g["exists"] == json!(true) {
+                let id = format!(
+                    "/subscriptions/{}/resourceGroups/{}",
+                    self.account(),
+                    g["name"].as_str().unwrap_or_default()
+                );
+                resources.insert(id.to_lowercase(), json!({ "type": RESOURCE_GROUP_TYPE }));
+            }
+        }
+        fs::write(
+            &self.state,
+            serde_json::to_string(&json!({ "resources": resources })).expect("json"),
+        )
+        .expect("write state");
+    }
+
+    fn state(&self) -> Value {
+        serde_json::from_str(&fs::read_to_string(&self.state).expect("state")).expect("state json")
+    }
+
+    fn has(&self, id: &str) -> bool {
+        self.state()["resources"]
+            .as_object()
+            .is_some_and(|m| m.contains_key(&id.to_lowercase()))
+    }
+
+    fn run_with(&self, script: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let _ = fs::remove_file(&self.log);
+        let path = format!(
+            "{}:{}",
+            self.bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut cmd = Command::new("bash");
+        cmd.arg(script)
+            .args(args)
+            .current_dir(&self.dir)
+            .env("PATH", path)
+            .env("FAKE_AZ_STATE", &self.state)
+            .env("FAKE_AZ_LOG", &self.log)
+            .env("FAKE_AZ_ACCOUNT", self.account())
+            .env_remove("AZURE_SUBSCRIPTION_ID")
+            .env_remove("FAKE_AZ_FORBID")
+            .env_remove("FAKE_AZ_FAIL")
+            .stdin(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("bash runs");
+        let calls = fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| Call::from_json(&serde_json::from_str(l).expect("log line is JSON")))
+            .collect();
+        Run { out, calls }
+    }
+
+    fn run(&self, script: &str) -> Run {
+        let r = self.run_with(script, &[], &[]);
+        r.assert_ok(script);
+        r
+    }
+
+    /// `--dry-run` with an az that fails when called: no call at all, and stdout holds only
+    /// az command lines. Returns what those lines address, via the fake's classifier.
+    fn dry_run(&self, script: &str, args: &[&str]) -> Vec<Call> {
+        classify(&self.bin.join("az"), &self.dry_run_lines(script, args))
+    }
+
+    /// The stdout of a `--dry-run` that called no az and printed only az command lines.
+    fn dry_run_lines(&self, script: &str, args: &[&str]) -> String {
+        let mut all = vec!["--dry-run"];
+        all.extend_from_slice(args);
+        let r = self.run_with(script, &all, &[("FAKE_AZ_FORBID", "1")]);
+        r.assert_ok(&format!("{script} --dry-run"));
+        assert!(
+            r.calls.is_empty(),
+            "{script} --dry-run called az: {:?}",
+            r.calls
+        );
+        let stdout = r.stdout();
+        for line in stdout.lines() {
+            assert!(
+                line.starts_with("az "),
+                "{script} --dry-run printed a non-command line on stdout: {line}"
+            );
+        }
+        assert!(
+            !stdout.trim().is_empty(),
+            "{script} --dry-run printed no command"
+        );
+        stdout
+    }
+
+    /// (type, name) of every plan step, in order.
+    fn step_resources(&self, keep: impl Fn(&Value) -> bool) -> Vec<(String, String)> {
+        self.plan["steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|s| keep(s))
+            .map(|s| {
+                let target = s["target"].as_str().unwrap_or_default();
+                if s["kind"] == "resource-group" {
+                    (RESOURCE_GROUP_TYPE.to_string(), target.to_string())
+                } else {
+                    let r = self.resource(target);
+                    (
+                        r["type"].as_str().unwrap_or_default().to_string(),
+                        r["name"].as_str().unwrap_or_default().to_string(),
+                    )
+                }
+            })
+            .collect()
+    }
+
+    fn endpoints(&self) -> Vec<Value> {
+        self.plan["endpoints"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn networks_with_endpoints(&self) -> Vec<String> {
+        let mut nets: Vec<String> = Vec::new();
+        for e in self.endpoints() {
+            let n = e["network"].as_str().unwrap_or_default().to_string();
+            if !nets.contains(&n) {
+                nets.push(n);
+            }
+        }
+        nets
+    }
+}
+
+/// Reads dry-run output with the fake's own parser (`shlex`), without touching any state.
+fn classify(fake: &Path, stdout: &str) -> Vec<Call> {
+    classify_raw(fake, stdout)
+        .iter()
+        .map(Call::from_json)
+        .collect()
+}
+
+/// The classifier's JSON per command line (with its argv).
+fn classify_raw(fake: &Path, stdout: &str) -> Vec<Value> {
+    let mut child = Command::new(python())
+        .arg(fake)
+        .arg("--classify")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(stdout.as_bytes()).expect("write");
+    }
+    let out = child.wait_with_output().expect("classify");
+    assert!(
+        out.status.success(),
+        "dry-run output does not parse as az commands: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+}
+
+fn sorted(mut v: Vec<(String, String)>) -> Vec<(String, String)> {
+    v.sort();
+    v
+}
+
+/// Runs `check` on every scenario, each in its own thread: the scripts call the fake az a few
+/// hundred times per scenario.
+fn each_scenario(check: fn(&str)) {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = scenarios()
+            .into_iter()
+            .map(|s| (s.clone(), scope.spawn(move || check(&s))))
+            .collect();
+        let failed: Vec<String> = handles
+            .into_iter()
+            .filter_map(|(s, h)| h.join().is_err().then_some(s))
+            .collect();
+        assert!(
+            failed.is_empty(),
+            "failed for: {failed:?} (see the panics above)"
+        );
+    });
+}
+
+#[test]
+fn deploy_then_day_two_scripts_against_a_fake_az() {
+    each_scenario(|scenario| {
+        let sb = Sandbox::new(scenario);
+        deploy_follows_the_plan(&sb, scenario);
+        for net in sb.networks_with_endpoints() {
+            remove_then_add_endpoints(&sb, scenario, &net);
+        }
+        public_access_toggles_once(&sb, scenario);
+    });
+}
+
+/// deploy.sh creates exactly the plan's new resources, in plan.steps order (dry-run and real
+/// run alike); a second run writes nothing.
+fn deploy_follows_the_plan(sb: &Sandbox, scenario: &str) {
+    let expected = sb.step_resources(|_| true);
+    let dry: Vec<(String, String)> = sb
+        .dry_run("deploy.sh", &[])
+        .iter()
+        .filter(|c| c.creates())
+        .map(Call::resource)
+        .collect();
+    assert_eq!(
+        dry, expected,
+        "{scenario}: deploy.sh --dry-run against plan.steps"
+    );
+
+    let first = sb.run("deploy.sh");
+    assert_eq!(
+        first.created(),
+        expected,
+        "{scenario}: deploy.sh creates against plan.steps"
+    );
+    assert!(
+        first.calls.iter().any(|c| c.verb == "account"),
+        "{scenario}: without AZURE_SUBSCRIPTION_ID deploy.sh asks az for the subscription"
+    );
+    let steps = expected.len();
+    assert!(
+        first.stderr().contains(&format!("[{steps}/{steps}] ")),
+        "{scenario}: a progress line per step on stderr:\n{}",
+        first.stderr()
+    );
+
+    // The same resources as the plan's (the templates are held to the plan elsewhere).
+    let created: Vec<(String, String)> = first
+        .created()
+        .into_iter()
+        .filter(|(t, _)| t != RESOURCE_GROUP_TYPE)
+        .collect();
+    let planned: Vec<(String, String)> = sb
+        .resources()
+        .iter()
+        .filter(|r| r["existing"] != json!(true))
+        .map(|r| {
+            (
+                r["type"].as_str().unwrap_or_default().to_string(),
+                r["name"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(sorted(created), sorted(planned), "{scenario}: resources");
+    let groups: BTreeSet<String> = first
+        .created()
+        .into_iter()
+        .filter(|(t, _)| t == RESOURCE_GROUP_TYPE)
+        .map(|(_, n)| n)
+        .collect();
+    let planned_groups: BTreeSet<String> = sb.plan["resource_groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|g| g["create"] == json!(true) && g["exists"] != json!(true))
+        .map(|g| g["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(groups, planned_groups, "{scenario}: resource groups");
+
+    let second = sb.run("deploy.sh");
+    assert!(
+        second.writes().is_empty(),
+        "{scenario}: a second deploy.sh wrote: {:?}",
+        second.writes()
+    );
+}
+
+#[test]
+fn dry_run_uses_the_environments_subscription_or_the_placeholder() {
+    let sb = Sandbox::new(&scenarios()[0]);
+    let placeholder = "00000000-0000-0000-0000-000000000000";
+    let lines = sb.dry_run_lines("deploy.sh", &[]);
+    assert!(lines.contains(&format!("--subscription {placeholder}")));
+    let r = sb.run_with(
+        "deploy.sh",
+        &["--dry-run"],
+        &[("AZURE_SUBSCRIPTION_ID", ACCOUNT), ("FAKE_AZ_FORBID", "1")],
+    );
+    r.assert_ok("deploy.sh --dry-run with AZURE_SUBSCRIPTION_ID");
+    assert!(r.calls.is_empty());
+    assert!(r.stdout().contains(&format!("--subscription {ACCOUNT}")));
+    assert!(!r.stdout().contains(placeholder));
+}
+
+#[test]
+fn a_failing_step_is_named_and_stops_the_script() {
+    // The scenario whose first private endpoint comes soonest: the cheapest to run.
+    let sb = scenarios()
+        .iter()
+        .map(|s| Sandbox::new(s))
+        .min_by_key(|sb| {
+            let first = sb.endpoints()[0]["symbol"].clone();
+            sb.plan["steps"]
+                .as_array()
+                .and_then(|steps| steps.iter().position(|s| s["target"] == first))
+        })
+        .expect("a scenario");
+    let name = sb.endpoints()[0]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let run = sb.run_with(
+        "deploy.sh",
+        &[],
+        &[
+            ("FAKE_AZ_FAIL", &name),
+            ("AZURE_SUBSCRIPTION_ID", &sb.account()),
+        ],
+    );
+    assert!(!run.out.status.success(), "deploy.sh must fail");
+    assert!(
+        run.calls.iter().all(|c| c.verb != "account"),
+        "AZURE_SUBSCRIPTION_ID is used, az is not asked"
+    );
+    let stderr = run.stderr();
+    let failed = stderr
+        .lines()
+        .find(|l| l.contains("FAILED at"))
+        .unwrap_or_else(|| panic!("no failure line:\n{stderr}"));
+    assert!(
+        failed.contains(&format!("private endpoint {name}")),
+        "the failure names the step: {failed}"
+    );
+    let last = run.calls.last().expect("calls");
+    assert!(
+        last.id.contains(&name),
+        "nothing ran after the failing step: {last:?}"
+    );
+}
+
+/// ops/remove-… deletes exactly the VNet's endpoints, ops/add-… puts them back with their zone
+/// groups (zones and links are still there); each is a no-op when rerun.
+fn remove_then_add_endpoints(sb: &Sandbox, scenario: &str, net: &str) {
+    let eps: Vec<Value> = sb
+        .endpoints()
+        .into_iter()
+        .filter(|e| e["network"] == net)
+        .collect();
+    let ids: Vec<String> = eps
+        .iter()
+        .map(|e| sb.id_of(&sb.resource(e["symbol"].as_str().unwrap_or_default())))
+        .collect();
+
+    let remove = format!("ops/remove-private-endpoints-{net}.sh");
+    let dry = sb.dry_run(&remove, &[]);
+    assert_eq!(dry.iter().filter(|c| c.verb == "delete").count(), eps.len());
+    let run = sb.run(&remove);
+    let stderr = run.stderr();
+    let warning = stderr
+        .find("WARNING")
+        .expect("the spec's warning is printed");
+    assert!(
+        warning < stderr.find("[1/").unwrap_or(usize::MAX),
+        "warning before acting"
+    );
+    assert!(stderr.contains("does not make it publicly accessible"));
+    let mut deleted: Vec<String> = run.writes().iter().map(|c| c.id.clone()).collect();
+    deleted.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(
+        deleted, want,
+        "{scenario}: {remove} deletes the VNet's endpoints"
+    );
+    assert!(run.writes().iter().all(|c| c.verb == "delete"));
+    assert!(ids.iter().all(|id| !sb.has(id)));
+    assert!(
+        sb.run(&remove).writes().is_empty(),
+        "{scenario}: {remove} rerun"
+    );
+
+    let add = format!("ops/add-private-endpoints-{net}.sh");
+    let dry = sb.dry_run(&add, &[]);
+    assert!(dry.iter().filter(|c| c.creates()).count() >= eps.len());
+    let run = sb.run(&add);
+    assert!(
+        run.stderr().contains("WARNING"),
+        "{add} prints the spec's warning"
+    );
+    let symbols: Vec<&str> = eps
+        .iter()
+        .flat_map(|e| [e["symbol"].as_str(), e["zone_group"].as_str()])
+        .flatten()
+        .collect();
+    let expected = sb.step_resources(|s| {
+        s["kind"] == "resource" && symbols.contains(&s["target"].as_str().unwrap_or_default())
+    });
+    assert_eq!(
+        run.created(),
+        expected,
+        "{scenario}: {add} recreates endpoints and zone groups"
+    );
+    assert!(ids.iter().all(|id| sb.has(id)));
+    assert!(sb.run(&add).writes().is_empty(), "{scenario}: {add} rerun");
+}
+
+/// ops/enable-… and ops/disable-… update the workspace when its setting differs, print the
+/// spec's warnings, and do nothing when rerun.
+fn public_access_toggles_once(sb: &Sandbox, scenario: &str) {
+    let ws = sb
+        .resources()
+        .into_iter()
+        .find(|r| r["type"] == "Microsoft.MachineLearningServices/workspaces")
+        .expect("a workspace");
+    let ws_id = sb.id_of(&ws).to_lowercase();
+    for (script, value) in [
+        ("ops/enable-public-access.sh", "Enabled"),
+        ("ops/disable-public-access.sh", "Disabled"),
+    ] {
+        let dry = sb.dry_run(script, &[]);
+        assert_eq!(dry.len(), 1, "{script} --dry-run prints the update");
+        let before = sb.state()["resources"][&ws_id]["public_network_access"].clone();
+        let run = sb.run(script);
+        assert!(
+            run.stderr().contains("WARNING"),
+            "{script} prints the spec's warning"
+        );
+        let writes = run.writes();
+        let want = usize::from(before != value);
+        assert_eq!(
+            writes.len(),
+            want,
+            "{scenario}: {script} updates when needed: {writes:?}"
+        );
+        assert!(writes.iter().all(|w| w.verb == "update"));
+        assert_eq!(
+            sb.state()["resources"][&ws_id]["public_network_access"],
+            value,
+            "{scenario}: {script}"
+        );
+        assert!(
+            sb.run(script).writes().is_empty(),
+            "{scenario}: {script} rerun"
+        );
+    }
+    let enable = fs::read_to_string(sb.dir.join("ops/enable-public-access.sh")).expect("read");
+    for phrase in [
+        "does not remove any private endpoint",
+        "studio",
+        "Jupyter, JupyterLab and RStudio",
+    ] {
+        assert!(
+            enable.contains(phrase),
+            "enable-public-access.sh warns: {phrase}"
+        );
+    }
+}
+
+#[test]
+fn legacy_cli_v1_dry_runs_every_operation_without_az() {
+    let mut seen = 0;
+    for scenario in scenarios() {
+        let sb = Sandbox::new(&scenario);
+        let script = sb.dir.join("legacy/cli-v1.sh");
+        if !script.exists() {
+            continue;
+        }
+        seen += 1;
+        let text = fs::read_to_string(&script).expect("read");
+        assert!(
+            text.contains("end of support on"),
+            "headed by its end-of-support date"
+        );
+        for op in [
+            "create",
+            "add-endpoints",
+            "remove-endpoints",
+            "enable-public-access",
+        ] {
+            if text.contains(&format!("  {op}) ")) {
+                sb.dry_run_lines("legacy/cli-v1.sh", &[op]);
+            }
+        }
+    }
+    assert!(seen > 0, "no scenario asks for the legacy CLI");
+}
+
+/// A scenario whose free-text values try to break out of every quoting the outputs use.
+const HOSTILE: &str = r#"
+name: hostile-values
+description: "It's \"quoted\", $(touch MARK/description) `touch MARK/backtick`; ${HOME} \\ end"
+location: eastus2
+resource_group: rg-hostile
+tags:
+  owner: "O'Brien $(touch MARK/tag) `touch MARK/tag-backtick` \"q\" ${HOME}"
+  "cost center": "a b"
+workspace:
+  name: mlw-hostile
+  public_network_access: Enabled
+  image_build_compute: cpu-cluster
+  storage_account: { name: sthostile }
+  key_vault: { name: kv-hostile }
+  container_registry: { name: crhostile }
+  application_insights: { name: appi-hostile }
+networks:
+  - name: vnet-h
+    address_space: [10.50.0.0/16, 10.51.0.0/16]
+    subnets:
+      - { name: snet-pe, prefix: 10.50.1.0/24 }
+      - { name: snet-ci, prefix: 10.50.2.0/24 }
+      - { name: snet-aks, prefix: 10.51.0.0/20 }
+    endpoints:
+      subnet: snet-pe
+      targets: [workspace, storage-blob, storage-file, key-vault, container-registry]
+      approval: manual
+  - name: vnet-spoke
+    existing: /subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke
+    address_space: [10.60.0.0/16]
+    subnets:
+      - { name: snet-pe }
+    endpoints:
+      subnet: snet-pe
+      targets: [workspace, storage-blob, storage-file, key-vault, container-registry]
+    dns:
+      zones: existing
+      link: true
+      zone_ids:
+        - /subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms
+        - /subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.notebooks.azure.net
+        - /subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net
+        - /subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.file.core.windows.net
+        - /subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net
+        - /subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io
+computes:
+  - { name: cpu-cluster, kind: cluster, vm_size: Standard_DS3_v2, network: vnet-h, subnet: snet-ci }
+  - { name: ci-hostile, kind: instance, vm_size: Standard_DS3_v2, network: vnet-h, subnet: snet-ci }
+kubernetes:
+  - { name: aks-h, network: vnet-h, subnet: snet-aks, vm_size: Standard_D4s_v5, attach_as: aks }
+legacy: [cli-v1, sdk-v1]
+"#;
+
+/// Scenario values reach the scripts as data: nothing in them runs, the tags arrive at az
+/// verbatim. The scenario also covers what the committed ones do not: a compute instance,
+/// manual approval, two address prefixes, the legacy AKS attach, tags that need the shorthand
+/// syntax, and links to existing zones in another subscription.
+#[test]
+fn hostile_values_stay_data_and_the_rest_of_the_cli_surface_runs() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let marks = tmp.path().join("marks");
+    fs::create_dir_all(&marks).expect("mkdir");
+    let file = tmp.path().join("hostile-values.yaml");
+    fs::write(&file, HOSTILE.replace("MARK", &marks.display().to_string())).expect("write");
+    let checked = amlpe::check(&file, false);
+    let Some(plan) = checked.plan.as_ref() else {
+        panic!("the scenario is valid:\n{}", checked.render_diagnostics());
+    };
+    let ctx = amlpe::render::Context::new("hostile-values.yaml");
+    let dir = tmp.path().join("hostile-values");
+    for (path, contents) in amlpe::render::cli::render(plan, &ctx).expect("renders") {
+        amlpe::emit::write_atomic(&dir.join(path), contents.as_bytes()).expect("write");
+    }
+    fs::write(
+        dir.join("plan.json"),
+        serde_json::to_string(plan).expect("json"),
+    )
+    .expect("write");
+
+    let sb = Sandbox::copy_of(&dir);
+    let tags = |calls: &[Value]| -> Vec<String> {
+        calls
+            .iter()
+            .filter_map(|c| c["argv"].as_array())
+            .filter_map(|argv| {
+                let at = argv.iter().position(|a| a == "--tags")?;
+                Some(argv[at + 1].as_str().unwrap_or_default().to_string())
+            })
+            .collect()
+    };
+    let dry = classify_raw(&sb.bin.join("az"), &sb.dry_run_lines("deploy.sh", &[]));
+    let owner = tags(&dry);
+    assert!(!owner.is_empty());
+    let want = format!(
+        "owner=O'Brien $(touch {m}/tag) `touch {m}/tag-backtick` \"q\" ${{HOME}}",
+        m = marks.display()
+    );
+    assert!(owner.iter().all(|t| *t == want), "{owner:?}");
+
+    deploy_follows_the_plan(&sb, "hostile-values");
+    for net in sb.networks_with_endpoints() {
+        remove_then_add_endpoints(&sb, "hostile-values", &net);
+    }
+    public_access_toggles_once(&sb, "hostile-values");
+    for op in [
+        "create",
+        "add-endpoints",
+        "remove-endpoints",
+        "enable-public-access",
+    ] {
+        sb.dry_run_lines("legacy/cli-v1.sh", &[op]);
+    }
+    let py = Command::new(python())
+        .args(["-m", "py_compile"])
+        .arg(sb.dir.join("legacy/sdk-v1.py"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let ran: Vec<_> = fs::read_dir(&marks).expect("marks").flatten().collect();
+    assert!(ran.is_empty(), "a scenario value ran as code: {ran:?}");
+}
