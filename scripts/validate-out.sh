@@ -88,6 +88,7 @@ install_apt() {
 
 # Installs everything missing, in parallel, under a lock so concurrent runs do not collide.
 install_tools() {
+  local started=$SECONDS installed=0
   mkdir -p "$TOOLS/stamps" "$TOOLS/logs"
   exec 9>"$TOOLS/install.lock"
   flock 9
@@ -109,10 +110,12 @@ install_tools() {
       failed=1
     elif [[ -s "$TOOLS/logs/$name.log" ]]; then
       log "validate-out: $(head -n 1 "$TOOLS/logs/$name.log")"
+      installed=1
     fi
   done
   flock -u 9
   [[ $failed -eq 0 ]] || die "tool installation failed"
+  [[ $installed -eq 0 ]] || log "validate-out: tools installed in $((SECONDS - started))s"
 }
 
 # --- the checkers: each prints details, then its summary line "<name>: ..." last ------------------
@@ -140,9 +143,9 @@ check_arm-schema() {
   fi
   nothing_to_check arm-schema "${ARM_FILES[@]}" && return 0
   local output rc=0 validated
-  # The first run may build the release test binary: allow it twice the usual limit.
+  # Reuses the test build of `cargo test`; a first run may compile it: allow twice the limit.
   output=$(cd "$ROOT" && AMLPE_VALIDATE_DIR="$DIR" RUST_BACKTRACE=0 \
-    AMLPE_CHECK_TIMEOUT=${AMLPE_CHECK_TIMEOUT:-1200} limit cargo test --release --test it arm_schema -- --nocapture 2>&1) || rc=$?
+    AMLPE_CHECK_TIMEOUT=${AMLPE_CHECK_TIMEOUT:-1200} limit cargo test --test it arm_schema -- --nocapture 2>&1) || rc=$?
   if [[ $rc -eq 124 ]]; then
     echo "arm-schema: ${#ARM_FILES[@]} files checked, failed (cargo test timed out)"
     return 1
@@ -314,8 +317,12 @@ main() {
     rc=0
     wait "${pids[$name]}" || rc=$?
     summary=$(grep -E "^$name: " "$RESULTS/$name.out" | tail -n 1 || true)
-    [[ -n "$summary" ]] || summary="$name: crashed (exit $rc) before its summary"
-    [[ $rc -eq 0 && "$summary" == "$name: crashed"* ]] && rc=1
+    if [[ -z "$summary" && $rc -eq 124 ]]; then
+      summary="$name: timed out (AMLPE_CHECK_TIMEOUT)"
+    elif [[ -z "$summary" ]]; then
+      summary="$name: crashed (exit $rc) before its summary"
+      [[ $rc -ne 0 ]] || rc=1
+    fi
     printf '%s\n' "$summary"
     if [[ $rc -ne 0 ]]; then
       failing+=("$name")

@@ -50,14 +50,13 @@ CAPTURED = io.StringIO()
 
 def classify(cli, argv: list[str], cwd: Path) -> tuple[bool, str]:
     """Returns (accepted, message) for `az <argv>`."""
-    out, err = CAPTURED, CAPTURED
     CAPTURED.seek(0)
     CAPTURED.truncate()
     previous = os.getcwd()
     os.chdir(cwd)
     try:
-        with redirect_stdout(out), redirect_stderr(err):
-            code = cli.invoke(argv, out_file=out)
+        with redirect_stdout(CAPTURED), redirect_stderr(CAPTURED):
+            code = cli.invoke(argv, out_file=CAPTURED)
     except Parsed:
         return True, "parsed"
     except SystemExit as exit_:
@@ -108,8 +107,8 @@ def dry_run(script: Path, shim_dir: Path, calls_log: Path) -> tuple[list[str], l
         return [], [f"--dry-run did not finish within {SCRIPT_TIMEOUT_SECONDS}s"]
     problems = []
     if proc.returncode != 0:
-        tail = proc.stderr.strip().splitlines()[-3:]
-        problems.append(f"--dry-run exited {proc.returncode}: {' | '.join(tail)}")
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        problems.append(f"--dry-run exited {proc.returncode}" + (f": {tail}" if tail else ""))
     for call in calls_log.read_text().splitlines():
         problems.append(f"--dry-run called az: az {call}")
     commands = []

@@ -3,8 +3,10 @@
 Usage: python checkov_run.py bicep|arm SKIP_FILE FILE...
 
 A file fails when checkov reports a failed check in it, or when checkov could not parse it:
-such a file gets no checks at all, so its "0 failed" would mean nothing. Check ids listed in
-SKIP_FILE (one per line, `#` starts a comment) are passed to --skip-check.
+such a file gets no checks at all, so its "0 failed" would mean nothing. Parse failures are
+taken from checkov's report and, in case the report ever leaves a file out, from checkov's own
+parser run here on every file. Check ids listed in SKIP_FILE (one per line, `#` starts a
+comment) are passed to --skip-check.
 """
 
 from __future__ import annotations
@@ -33,6 +35,18 @@ def reports(output: str) -> list[dict]:
     data = json.loads(output)
     items = data if isinstance(data, list) else [data]
     return [item for item in items if isinstance(item, dict)]
+
+
+def unparsable(framework: str, files: list[Path]) -> list[Path]:
+    """The files checkov's own parser for the framework rejects."""
+    if framework == "bicep":
+        from checkov.bicep.parser import Parser
+
+        parser = Parser()
+        return [path for path in files if parser.parse(path)[0] is None]
+    from checkov.arm.parser.parser import parse
+
+    return [path for path in files if parse(str(path))[0] is None]
 
 
 def main(argv: list[str]) -> int:
@@ -75,6 +89,10 @@ def main(argv: list[str]) -> int:
             problems.setdefault(str(Path(where).resolve()) if where != "?" else where, []).append(
                 f"line {lines[0]}: {check.get('check_id')} {check.get('check_name')} [{check.get('resource')}]"
             )
+    for path in unparsable(framework, files):
+        messages = problems.setdefault(str(path), [])
+        if not messages or "could not parse" not in messages[0]:
+            messages.insert(0, "checkov's parser rejects this file, so no check ran")
     for where in sorted(problems):
         for message in problems[where]:
             print(f"{where}: {message}")
