@@ -125,11 +125,12 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        let clean = |t: &str| t.chars().map(printable).collect::<String>();
         let mut out = format!(
             "{sev}[{} {}]: {}\n",
             self.rule.id(),
             self.rule.slug(),
-            self.message
+            clean(&self.message)
         );
         let span = self.span.unwrap_or_default();
         let path = src.display_path();
@@ -155,10 +156,10 @@ impl Diagnostic {
             );
         }
         if !self.path.0.is_empty() {
-            let _ = writeln!(out, "{pad} = field: {}", self.path);
+            let _ = writeln!(out, "{pad} = field: {}", clean(&self.path.to_string()));
         }
         if let Some(h) = &self.hint {
-            let _ = writeln!(out, "{pad} = hint: {h}");
+            let _ = writeln!(out, "{pad} = hint: {}", clean(h));
         }
         if self.rule.spec() != "-" {
             let _ = writeln!(out, "{pad} = spec: {}", self.rule.spec());
@@ -167,9 +168,10 @@ impl Diagnostic {
     }
 }
 
-/// Keeps hostile text from reaching the terminal: control characters are shown escaped.
+/// Keeps hostile text from reaching the terminal: control, bidirectional and invisible
+/// characters are shown as U+FFFD.
 fn printable(c: char) -> char {
-    if c.is_control() && c != '\t' {
+    if (c.is_control() && c != '\t') || crate::validate::is_invisible(c) {
         '\u{fffd}'
     } else if c == '\t' {
         ' '

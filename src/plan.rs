@@ -268,6 +268,29 @@ impl Plan {
     }
 }
 
+/// `heck`'s lowerCamelCase, with a fast path for the labels the builder makes (ASCII without
+/// capitals), where heck's rules come down to: words are the runs of letters and digits, the
+/// first as is, each other with its first letter capitalized. One symbol per resource makes
+/// this a fifth of planning when done through heck's general Unicode algorithm.
+fn lower_camel(label: &str) -> String {
+    if !label.is_ascii() || label.bytes().any(|b| b.is_ascii_uppercase()) {
+        return label.to_lower_camel_case();
+    }
+    let mut out = String::with_capacity(label.len());
+    for word in label
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if out.is_empty() {
+            out.push_str(word);
+        } else {
+            out.push(char::from(word.as_bytes()[0].to_ascii_uppercase()));
+            out.push_str(&word[1..]);
+        }
+    }
+    out
+}
+
 fn r#ref(symbol: &str) -> Value {
     json!({ "$ref": symbol })
 }
@@ -308,7 +331,7 @@ impl Builder<'_> {
 
     fn new_resource(&self, symbol: &str, ty: ResourceType, name: &str, rg: &str) -> Resource {
         Resource {
-            symbol: symbol.to_lower_camel_case(),
+            symbol: lower_camel(symbol),
             ty: ty.name.to_string(),
             api_version: ty.api_version.to_string(),
             name: name.to_string(),
@@ -1325,4 +1348,39 @@ fn service_cidr(s: &Scenario) -> Option<Ipv4Net> {
 fn dns_service_ip(c: Ipv4Net) -> String {
     let base = u32::from(c.network());
     std::net::Ipv4Addr::from(base + 10).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use heck::ToLowerCamelCase;
+    use proptest::prelude::*;
+
+    use super::lower_camel;
+
+    #[test]
+    fn lower_camel_is_hecks() {
+        for label in [
+            "",
+            "vnet vnet-spoke-00001",
+            "pe vnet-a blob",
+            "zone api",
+            "link api vnet_b.c",
+            " -leading and trailing- ",
+            "a--b  c",
+            "9lives 2x",
+            "Already Capital",
+            "mixedUP CamelCase",
+            "ünïcode vnet",
+            "ΣΑΣ",
+        ] {
+            assert_eq!(lower_camel(label), label.to_lower_camel_case(), "{label:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn lower_camel_matches_heck_on_any_text(label in "[a-z0-9 ._/-]{0,40}|[ -~]{0,40}|\\PC{0,12}") {
+            prop_assert_eq!(lower_camel(&label), label.to_lower_camel_case());
+        }
+    }
 }

@@ -299,7 +299,7 @@ fn free_text(s: &Scenario, out: &mut Vec<Diagnostic>) {
 /// Bidirectional overrides and isolates, zero-width and other invisible formatting
 /// characters (including the Unicode tag characters that can smuggle hidden ASCII) make text
 /// display differently than it reads.
-fn is_invisible(c: char) -> bool {
+pub fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
         | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
@@ -1102,6 +1102,21 @@ fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
                         format!("`{}` is not an IPv4 CIDR prefix", catalog::shorten(text)),
                     )
                     .hint(hint),
+                );
+                None
+            }
+            // `010.0.0.0/16` parses as 10.0.0.0/16 but would reach the outputs as written.
+            Ok(net) if net.trunc() == net && net.to_string() != text => {
+                out.push(
+                    Diagnostic::new(
+                        Rule::Cidr,
+                        path,
+                        format!(
+                            "`{}` is not written in canonical form",
+                            catalog::shorten(text)
+                        ),
+                    )
+                    .hint(format!("write it as {net}")),
                 );
                 None
             }

@@ -243,25 +243,31 @@ pub fn deployments(plan: &Plan) -> Vec<Deployment<'_>> {
         let (sub, rg) = home(plan, r);
         (sub.map(str::to_lowercase), rg.to_lowercase())
     };
-    let mut groups: Vec<(Option<String>, String)> = Vec::new();
+    // Each group's key, and its name as first written (for the deployment's scope).
+    type Group<'p> = ((Option<String>, String), (Option<&'p str>, &'p str));
+    let mut groups: Vec<Group> = Vec::new();
+    let mut seen: HashSet<(Option<String>, String)> = HashSet::new();
     for r in &created {
         let k = key(r);
-        if !groups.contains(&k) {
-            groups.push(k);
+        if seen.insert(k.clone()) {
+            groups.push((k, home(plan, r)));
         }
     }
-    groups.sort_by_key(|(_, rg)| {
-        plan.resource_groups
-            .iter()
-            .position(|g| g.name.eq_ignore_ascii_case(rg))
-            .unwrap_or(usize::MAX)
-    });
+    let rank: HashMap<String, usize> = plan
+        .resource_groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.name.to_lowercase(), i))
+        .collect();
+    groups.sort_by_key(|((_, rg), _)| rank.get(rg).copied().unwrap_or(usize::MAX));
+    let position: HashMap<&(Option<String>, String), usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k, i))
+        .collect();
     let group_of: Vec<usize> = created
         .iter()
-        .map(|r| {
-            let k = key(r);
-            groups.iter().position(|g| *g == k).unwrap_or(0)
-        })
+        .map(|r| position.get(&key(r)).copied().unwrap_or(0))
         .collect();
 
     let (sequence, slot) = shortest_sequence(groups.len(), &group_of, &deps, &order);
@@ -281,9 +287,8 @@ pub fn deployments(plan: &Plan) -> Vec<Deployment<'_>> {
             .collect();
         needs.sort_unstable();
         needs.dedup();
-        let (subscription, resource_group) = resources
-            .first()
-            .map_or((None, plan.resource_group.as_str()), |r| home(plan, r));
+        // The slot's own group: a stage with no resources must not borrow another's name.
+        let (subscription, resource_group) = groups[g].1;
         out.push(Deployment {
             index: pos + 1,
             subscription,

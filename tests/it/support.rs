@@ -130,6 +130,7 @@ pub struct Bicep {
 }
 
 pub fn parse_bicep(text: &str) -> Result<Bicep, String> {
+    let text = &mask_comment_openers(text);
     let mut parser = tree_sitter::Parser::new();
     parser
         .set_language(&tree_sitter_bicep::LANGUAGE.into())
@@ -148,6 +149,84 @@ pub fn parse_bicep(text: &str) -> Result<Bicep, String> {
         ));
     }
     Ok(Bicep { tree })
+}
+
+/// tree-sitter-bicep 1.1.0 lets its extras (white space, `#...`, comments) start a string's
+/// text, so it reads `'//a'`, `' //a'` or `'#//'` as an unterminated string and a comment;
+/// Bicep reads them as text. Inside single-quoted strings, the second character of every
+/// `//` and `/*` becomes `|` before parsing (same length, so positions hold; callers read
+/// values from the original text).
+fn mask_comment_openers(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    // Open interpolations, each with its brace depth; empty: code outside any string.
+    let mut stack: Vec<usize> = Vec::new();
+    let mut in_string = false;
+    let mut i = 0;
+    while i < b.len() {
+        if in_string {
+            match b[i] {
+                b'\\' => i += 1,
+                b'/' if matches!(b.get(i + 1), Some(b'/' | b'*')) => {
+                    out[i + 1] = b'|';
+                    i += 1;
+                }
+                b'\'' => in_string = false,
+                b'$' if b.get(i + 1) == Some(&b'{') => {
+                    stack.push(0);
+                    in_string = false;
+                    i += 1;
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'\'' if b[i..].starts_with(b"'''") => {
+                i += 3;
+                while i < b.len() && !b[i..].starts_with(b"'''") {
+                    i += 1;
+                }
+                i += 3;
+            }
+            b'\'' => {
+                in_string = true;
+                i += 1;
+            }
+            b'{' if !stack.is_empty() => {
+                if let Some(d) = stack.last_mut() {
+                    *d += 1;
+                }
+                i += 1;
+            }
+            b'}' if !stack.is_empty() => {
+                match stack.last_mut() {
+                    Some(0) => {
+                        stack.pop();
+                        in_string = true;
+                    }
+                    Some(d) => *d -= 1,
+                    None => {}
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
 
 fn first_error(n: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
@@ -300,4 +379,21 @@ pub fn arm_expression_code(s: &str) -> (String, Vec<String>) {
         literals.push(lit);
     }
     (code, literals)
+}
+
+#[test]
+fn strings_that_hold_comment_openers_parse() {
+    for t in [
+        "var a = '//a'\n",
+        "var a = '//'\nvar b = 'x' // a comment\n",
+        "var a = { d: '//' }\n",
+        "var a = 'p${toLower('//x')}q'\n",
+        "var a = ' //'\n",
+        "var a = '#//'\n",
+        "var a = ' /* x'\n",
+        "/* '//' */ var a = '''\n//\n'''\n",
+    ] {
+        assert!(parse_bicep(t).is_ok(), "{t}: {:?}", parse_bicep(t).err());
+    }
+    assert!(parse_bicep("var a = '\n").is_err());
 }
