@@ -255,6 +255,15 @@ pub struct Plan {
 
 impl Plan {
     /// The resource with this symbol. Symbols are unique (the builder numbers repeats).
+    /// The resource with this symbol. Symbols are unique (the builder numbers repeats).
+    /// Every resource by symbol, for renderers that resolve many references.
+    pub fn index(&self) -> HashMap<&str, &Resource> {
+        self.resources
+            .iter()
+            .map(|r| (r.symbol.as_str(), r))
+            .collect()
+    }
+
     pub fn resource(&self, symbol: &str) -> Option<&Resource> {
         match self
             .by_symbol

@@ -8,7 +8,7 @@
 //! it needs that its template deploys: parent, extended resource, references, the plan's own
 //! ordering.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -133,23 +133,15 @@ fn lit(s: &str) -> String {
 
 struct Arm<'p> {
     plan: &'p Plan,
-    by_symbol: HashMap<&'p str, &'p Resource>,
 }
 
 impl<'p> Arm<'p> {
     fn new(plan: &'p Plan) -> Self {
-        Self {
-            plan,
-            by_symbol: plan
-                .resources
-                .iter()
-                .map(|r| (r.symbol.as_str(), r))
-                .collect(),
-        }
+        Self { plan }
     }
 
     fn resource(&self, symbol: &str) -> Option<&'p Resource> {
-        self.by_symbol.get(symbol).copied()
+        self.plan.resource(symbol)
     }
 
     /// The name segments of a resource, root first, as expression arguments.

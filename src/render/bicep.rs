@@ -7,7 +7,7 @@
 //! Across groups, a module declares what it uses from elsewhere as `existing` (scoped to that
 //! group); `main.bicep` orders the modules with `dependsOn`, since no value passes between them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use heck::ToLowerCamelCase;
 use serde::Serialize;
@@ -246,19 +246,11 @@ type Home<'a> = (Option<&'a str>, &'a str);
 
 struct Renderer<'p> {
     plan: &'p Plan,
-    by_symbol: HashMap<&'p str, &'p Resource>,
 }
 
 impl<'p> Renderer<'p> {
     fn new(plan: &'p Plan) -> Self {
-        Self {
-            plan,
-            by_symbol: plan
-                .resources
-                .iter()
-                .map(|r| (r.symbol.as_str(), r))
-                .collect(),
-        }
+        Self { plan }
     }
 
     /// Comments and descriptions spell env-dependent zone names the way the template does.
@@ -352,7 +344,7 @@ impl<'p> Renderer<'p> {
             .collect();
         while let Some(s) = stack.pop() {
             if need.insert(s) {
-                if let Some(r) = self.by_symbol.get(s) {
+                if let Some(r) = self.plan.resource(s) {
                     stack.extend(r.parent.iter().chain(&r.scope).map(String::as_str));
                 }
             }

@@ -233,7 +233,6 @@ fn type_label(ty: &str) -> &'static str {
 /// The plan, indexed once so views of large estates stay linear.
 struct Index<'p> {
     plan: &'p Plan,
-    by_symbol: HashMap<&'p str, &'p Resource>,
     step_of: HashMap<&'p str, usize>,
     /// Subnet symbol -> (VNet name, subnet name).
     subnet_place: HashMap<&'p str, (&'p str, &'p str)>,
@@ -241,11 +240,6 @@ struct Index<'p> {
 
 impl<'p> Index<'p> {
     fn new(plan: &'p Plan) -> Self {
-        let by_symbol = plan
-            .resources
-            .iter()
-            .map(|r| (r.symbol.as_str(), r))
-            .collect();
         let step_of = plan
             .steps
             .iter()
@@ -263,14 +257,13 @@ impl<'p> Index<'p> {
             .collect();
         Self {
             plan,
-            by_symbol,
             step_of,
             subnet_place,
         }
     }
 
     fn get(&self, symbol: &str) -> Option<&'p Resource> {
-        self.by_symbol.get(symbol).copied()
+        self.plan.resource(symbol)
     }
 
     /// Children live in their parent's group (a referenced subnet's own record may not say so).
