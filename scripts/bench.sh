@@ -4,6 +4,7 @@
 #   scripts/bench.sh            build release, time every case, then the per-stage criterion run
 #   BENCH_STAGES=0 scripts/bench.sh    skip the criterion run (whole-process figures only)
 #   BENCH_RUNS=20 scripts/bench.sh     more hyperfine runs per case (default 10, 3 warm-ups)
+#   BENCH_SIZES="1 10" scripts/bench.sh   fewer synthetic estates (default "1 10 100 1000")
 #
 # Needs hyperfine and GNU time (Debian: apt-get install -y hyperfine time) and python3.
 # Run it from anywhere; it works in the repository root. Nothing in the repository changes:
@@ -17,7 +18,7 @@ STAGES=${BENCH_STAGES:-1}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$TARGET/release/amlpe
 SYNTH=$TARGET/release/examples/synth
-SIZES="1 10 100 1000"
+SIZES=${BENCH_SIZES:-1 10 100 1000}
 
 for tool in hyperfine /usr/bin/time python3; do
     command -v "$tool" >/dev/null || { echo "bench.sh: $tool is missing" >&2; exit 2; }
@@ -43,10 +44,19 @@ for n in $SIZES; do
     "$SYNTH" "$n" >"$WORK/synth-$n.yaml"
 done
 
-# One reference tree per case, for the cp -r floor and for --check.
-"$BIN" generate --out "$WORK/ref-shipped" 2>/dev/null
+# One reference tree per case, for the cp -r floor and for --check. A case whose generate
+# fails (a renderer mid-change) is reported and its rows are left out.
+reference() {
+    local tree=$1
+    shift
+    if ! "$BIN" generate "$@" --out "$WORK/ref-$tree" 2>"$WORK/ref-$tree.err"; then
+        echo "generate fails for $tree: $(tail -1 "$WORK/ref-$tree.err")" >&2
+        rm -rf "$WORK/ref-$tree"
+    fi
+}
+reference shipped
 for n in $SIZES; do
-    "$BIN" generate "$WORK/synth-$n.yaml" --out "$WORK/ref-$n" 2>/dev/null
+    reference "$n" "$WORK/synth-$n.yaml"
 done
 
 # name | command (run in the repository root) | output folder it writes (removed before each run)
@@ -60,14 +70,16 @@ for n in $SIZES; do
     add "N=$n: amlpe generate" "$BIN generate $WORK/synth-$n.yaml --out $WORK/o-$n" "$WORK/o-$n"
     add "N=$n: cp -r of the same output" "cp -r $WORK/ref-$n $WORK/c-$n" "$WORK/c-$n"
 done
-add "N=1000: amlpe validate (load+validate+plan)" "$BIN validate $WORK/synth-1000.yaml" ""
-add "N=1000: amlpe generate --check (current)" "$BIN generate --check $WORK/synth-1000.yaml --out $WORK/ref-1000" ""
+MAX=${SIZES##* }
+add "N=$MAX: amlpe validate (load+validate+plan)" "$BIN validate $WORK/synth-$MAX.yaml" ""
+add "N=$MAX: amlpe generate --check (current)" "$BIN generate --check $WORK/synth-$MAX.yaml --out $WORK/ref-$MAX" ""
 
 echo
 echo "== output trees"
 printf '%-10s %8s %12s\n' tree files bytes
 for t in shipped $SIZES; do
     d=$WORK/ref-$t
+    [ -d "$d" ] || { printf '%-10s %8s %12s\n' "$t" - -; continue; }
     printf '%-10s %8s %12s\n' "$t" "$(find "$d" -type f | wc -l)" "$(find "$d" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
 done
 
@@ -81,8 +93,7 @@ for c in "${CASES[@]}"; do
     [ -n "$out" ] && prep="rm -rf $out"
     hyperfine --style none --warmup 3 --runs "$RUNS" --prepare "$prep" \
         --export-json "$WORK/h.json" "$cmd" >/dev/null 2>"$WORK/h.err" || {
-        echo "failed: $name" >&2
-        cat "$WORK/h.err" >&2
+        echo "failed: $name: $(grep -v '^$' "$WORK/h.err" | tail -2 | tr '\n' ' ')" >&2
         continue
     }
     # Peak memory of one run (GNU time's max RSS, in KB).

@@ -139,6 +139,33 @@ fn filter(f: fn(&str) -> String) -> impl tera::Filter {
     }
 }
 
+/// The escapers as askama filters: `{{ value|sh }}`. A filter takes anything displayable
+/// (strings, numbers, booleans) and escapes its text. A renderer whose templates need more
+/// filters declares its own `filters` module that re-exports these.
+pub mod filters {
+    use std::fmt::Display;
+
+    macro_rules! escapers {
+        ($($name:ident => $f:path),* $(,)?) => {$(
+            #[askama::filter_fn]
+            pub fn $name<T: Display>(value: T, _: &dyn askama::Values) -> askama::Result<String> {
+                Ok($f(&value.to_string()))
+            }
+        )*};
+    }
+
+    escapers! {
+        bicep => super::bicep,
+        arm => super::arm,
+        sh => super::shell,
+        yaml => super::yaml,
+        md => super::markdown,
+        mdcode => super::markdown_code,
+        mermaid => super::mermaid,
+        comment => super::comment,
+    }
+}
+
 /// Registers the escapers as Tera filters: `bicep`, `arm`, `sh`, `yaml`, `md`, `mdcode`,
 /// `mermaid`, `comment`.
 pub fn register(t: &mut tera::Tera) {

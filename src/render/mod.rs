@@ -79,6 +79,12 @@ pub enum RenderError {
         #[source]
         source: tera::Error,
     },
+    #[error("template {name}: {source}")]
+    Askama {
+        name: &'static str,
+        #[source]
+        source: askama::Error,
+    },
     #[error("serializing {0}: {1}")]
     Json(String, serde_json::Error),
 }
@@ -106,6 +112,16 @@ fn build_tera() -> Result<tera::Tera, tera::Error> {
         t.add_raw_templates(set.iter().copied())?;
     }
     Ok(t)
+}
+
+/// Renders one compiled template; `name` is its path under `templates/`, for errors.
+pub fn render<T: askama::Template>(
+    name: &'static str,
+    template: &T,
+) -> Result<String, RenderError> {
+    template
+        .render()
+        .map_err(|source| RenderError::Askama { name, source })
 }
 
 /// Renders one template with a serializable view.
