@@ -849,13 +849,26 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
         }
     }
 
-    // Computes after the workspace endpoints: nodes without public IPs reach the workspace
-    // only through them.
-    let ws_endpoints: Vec<String> = endpoints
-        .iter()
-        .filter(|e| e.target == Target::Workspace)
-        .map(|e| e.zone_group.clone().unwrap_or_else(|| e.symbol.clone()))
-        .collect();
+    // Computes after the workspace endpoints of their own VNet: nodes without public IPs
+    // reach the workspace only through them. Depending on the endpoints of every VNet would
+    // serialise nothing more and make each compute's list as long as the estate. A compute
+    // in a VNet without a workspace endpoint (W052) waits for all of them.
+    let mut ws_endpoints_of: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut ws_endpoints: Vec<String> = Vec::new();
+    for e in endpoints.iter().filter(|e| e.target == Target::Workspace) {
+        let dep = e.zone_group.clone().unwrap_or_else(|| e.symbol.clone());
+        ws_endpoints_of
+            .entry(e.network.as_str())
+            .or_default()
+            .push(dep.clone());
+        ws_endpoints.push(dep);
+    }
+    let ws_endpoints_in = |network: &str| -> Vec<String> {
+        ws_endpoints_of
+            .get(network)
+            .cloned()
+            .unwrap_or_else(|| ws_endpoints.clone())
+    };
     for c in &s.computes {
         let subnet = subnet_syms
             .get(&(c.network.clone(), c.subnet.clone()))
@@ -905,7 +918,7 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
                 },
             }),
         };
-        r.depends_on = ws_endpoints.clone();
+        r.depends_on = ws_endpoints_in(&c.network);
         r.purpose = match c.kind {
             ComputeKind::Cluster if ws.image_build_compute.as_deref() == Some(c.name.as_str()) => {
                 "compute cluster without public IPs; builds the workspace's images".to_string()
@@ -1041,7 +1054,7 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
             }),
         };
         attach.depends_on = attach_deps;
-        attach.depends_on.extend(ws_endpoints.iter().cloned());
+        attach.depends_on.extend(ws_endpoints_in(&k.network));
         attach.purpose = match k.attach_as {
             AttachKind::Kubernetes => {
                 format!("attaches {} to the workspace as Kubernetes compute", k.name)

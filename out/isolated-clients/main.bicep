@@ -59,10 +59,6 @@ module deployRgMlwProdClientsDns 'modules/rg-mlw-prod-clients-dns.bicep' = {
 module deployRgMlwProdStage2 'modules/rg-mlw-prod.stage2.bicep' = {
   name: 'isolated-clients-3'
   scope: rgMlwProd
-  params: {
-    location: location
-    tags: tags
-  }
   dependsOn: [
     deployRgMlwProd
     deployRgMlwProdClientsDns

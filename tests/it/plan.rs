@@ -62,28 +62,40 @@ fn isolated_vnets_get_their_own_zone_sets_in_their_own_groups() {
 }
 
 #[test]
-fn computes_wait_for_the_workspace_endpoints() {
+fn computes_wait_for_the_workspace_endpoints_of_their_own_vnet() {
     let p = plan("isolated-aks");
-    let ws_groups: Vec<_> = p
+    // (VNet, zone group) of each workspace endpoint.
+    let ws_groups: Vec<(String, String)> = p
         .endpoints
         .iter()
         .filter(|e| e.target == Target::Workspace)
-        .filter_map(|e| e.zone_group.clone())
+        .filter_map(|e| Some((e.network.clone(), e.zone_group.clone()?)))
         .collect();
     assert_eq!(ws_groups.len(), 2);
     let computes = of_type(&p, "/computes");
     assert_eq!(computes.len(), 2, "the cluster and the AKS attach");
-    for c in computes {
-        for g in &ws_groups {
-            assert!(c.depends_on.contains(g), "{} must follow {g}", c.symbol);
+    let pos = |s: &str| {
+        p.resources
+            .iter()
+            .position(|r| r.symbol == s)
+            .expect("planned")
+    };
+    for (symbol, vnet) in [
+        ("computeCpuCluster", "vnet-workload"),
+        ("computeAksInference", "vnet-aks"),
+    ] {
+        let c = p.resource(symbol).expect("planned");
+        for (net, g) in &ws_groups {
+            // Its own VNet's endpoint first; another VNet's endpoint is no reason to wait.
+            assert_eq!(
+                c.depends_on.contains(g),
+                net == vnet,
+                "{symbol} in {vnet} and the endpoint group {g} in {net}"
+            );
+            if net == vnet {
+                assert!(pos(g) < pos(symbol), "{symbol} is planned after {g}");
+            }
         }
-        let pos = |s: &str| {
-            p.resources
-                .iter()
-                .position(|r| r.symbol == s)
-                .expect("planned")
-        };
-        assert!(ws_groups.iter().all(|g| pos(g) < pos(&c.symbol)));
     }
     let ext = of_type(&p, "KubernetesConfiguration/extensions");
     assert_eq!(ext.len(), 1);
@@ -213,4 +225,23 @@ fn collect_refs(v: &serde_json::Value, out: &mut Vec<String>) {
         serde_json::Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
         _ => {}
     }
+}
+
+#[test]
+fn a_compute_in_a_vnet_without_a_workspace_endpoint_waits_for_every_one() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/warn/compute-outside-endpoint-vnet.yaml");
+    let checked = amlpe::check(&path, false);
+    assert_eq!(checked.errors(), 0, "{}", checked.render_diagnostics());
+    let p = checked.plan.expect("a warning still plans");
+    let ws: Vec<String> = p
+        .endpoints
+        .iter()
+        .filter(|e| e.target == Target::Workspace)
+        .map(|e| e.zone_group.clone().unwrap_or_else(|| e.symbol.clone()))
+        .collect();
+    assert!(!ws.is_empty());
+    let c = of_type(&p, "/computes");
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].depends_on, ws);
 }

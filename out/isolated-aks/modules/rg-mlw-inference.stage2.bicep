@@ -8,17 +8,6 @@ param location string
 @description('Tags applied to every resource this deployment creates')
 param tags object
 
-// virtual network with private endpoints of the workspace (deployed by another module)
-resource vnetVnetWorkload 'Microsoft.Network/virtualNetworks@2025-07-01' existing = {
-  name: 'vnet-workload'
-}
-
-// subnet (deployed by another module)
-resource snetVnetWorkloadSnetTraining 'Microsoft.Network/virtualNetworks/subnets@2025-07-01' existing = {
-  parent: vnetVnetWorkload
-  name: 'snet-training'
-}
-
 // Azure Machine Learning workspace (deployed by another module)
 resource workspace 'Microsoft.MachineLearningServices/workspaces@2026-05-01' existing = {
   name: 'mlw-inference'
@@ -174,40 +163,6 @@ resource peVnetAksCrZoneGroup 'Microsoft.Network/privateEndpoints/privateDnsZone
       }
     ]
   }
-}
-
-// compute cluster without public IPs; builds the workspace's images
-resource computeCpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2026-05-01' = {
-  parent: workspace
-  name: 'cpu-cluster'
-  location: location
-  tags: tags
-  identity: {
-    type: 'SystemAssigned'
-  }
-  properties: {
-    computeType: 'AmlCompute'
-    disableLocalAuth: true
-    properties: {
-      vmSize: 'Standard_DS3_v2'
-      vmPriority: 'Dedicated'
-      osType: 'Linux'
-      enableNodePublicIp: false
-      remoteLoginPortPublicAccess: 'Disabled'
-      isolatedNetwork: false
-      subnet: {
-        id: snetVnetWorkloadSnetTraining.id
-      }
-      scaleSettings: {
-        minNodeCount: 0
-        maxNodeCount: 4
-        nodeIdleTimeBeforeScaleDown: 'PT120S'
-      }
-    }
-  }
-  dependsOn: [
-    peVnetAksMlwZoneGroup
-  ]
 }
 
 // attaches aks-inference to the workspace as Kubernetes compute

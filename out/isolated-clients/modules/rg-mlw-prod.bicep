@@ -729,6 +729,40 @@ resource peVnetWorkloadCrZoneGroup 'Microsoft.Network/privateEndpoints/privateDn
   }
 }
 
+// compute cluster without public IPs; builds the workspace's images
+resource computeCpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2026-05-01' = {
+  parent: workspace
+  name: 'cpu-cluster'
+  location: location
+  tags: tags
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    computeType: 'AmlCompute'
+    disableLocalAuth: true
+    properties: {
+      vmSize: 'Standard_DS3_v2'
+      vmPriority: 'Dedicated'
+      osType: 'Linux'
+      enableNodePublicIp: false
+      remoteLoginPortPublicAccess: 'Disabled'
+      isolatedNetwork: false
+      subnet: {
+        id: snetVnetWorkloadSnetTraining.id
+      }
+      scaleSettings: {
+        minNodeCount: 0
+        maxNodeCount: 4
+        nodeIdleTimeBeforeScaleDown: 'PT120S'
+      }
+    }
+  }
+  dependsOn: [
+    peVnetWorkloadMlwZoneGroup
+  ]
+}
+
 @description('Resource id of the workspace')
 output workspaceId string = workspace.id
 

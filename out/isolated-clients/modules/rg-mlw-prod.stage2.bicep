@@ -2,28 +2,6 @@
 // Deployment 3 of 3 (resource group rg-mlw-prod), run by main.bicep.
 // Deploy: az deployment sub create -l 'eastus2' -f main.bicep -p main.bicepparam
 
-@description('Region of the workspace, its dependencies and computes')
-param location string
-
-@description('Tags applied to every resource this deployment creates')
-param tags object
-
-// virtual network with private endpoints of the workspace (deployed by another module)
-resource vnetVnetWorkload 'Microsoft.Network/virtualNetworks@2025-07-01' existing = {
-  name: 'vnet-workload'
-}
-
-// subnet (deployed by another module)
-resource snetVnetWorkloadSnetTraining 'Microsoft.Network/virtualNetworks/subnets@2025-07-01' existing = {
-  parent: vnetVnetWorkload
-  name: 'snet-training'
-}
-
-// Azure Machine Learning workspace (deployed by another module)
-resource workspace 'Microsoft.MachineLearningServices/workspaces@2026-05-01' existing = {
-  name: 'mlw-prod'
-}
-
 // private endpoint of the workspace in vnet-clients (deployed by another module)
 resource peVnetClientsMlw 'Microsoft.Network/privateEndpoints@2025-07-01' existing = {
   name: 'pe-vnet-clients-mlw'
@@ -169,38 +147,4 @@ resource peVnetClientsCrZoneGroup 'Microsoft.Network/privateEndpoints/privateDns
       }
     ]
   }
-}
-
-// compute cluster without public IPs; builds the workspace's images
-resource computeCpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2026-05-01' = {
-  parent: workspace
-  name: 'cpu-cluster'
-  location: location
-  tags: tags
-  identity: {
-    type: 'SystemAssigned'
-  }
-  properties: {
-    computeType: 'AmlCompute'
-    disableLocalAuth: true
-    properties: {
-      vmSize: 'Standard_DS3_v2'
-      vmPriority: 'Dedicated'
-      osType: 'Linux'
-      enableNodePublicIp: false
-      remoteLoginPortPublicAccess: 'Disabled'
-      isolatedNetwork: false
-      subnet: {
-        id: snetVnetWorkloadSnetTraining.id
-      }
-      scaleSettings: {
-        minNodeCount: 0
-        maxNodeCount: 4
-        nodeIdleTimeBeforeScaleDown: 'PT120S'
-      }
-    }
-  }
-  dependsOn: [
-    peVnetClientsMlwZoneGroup
-  ]
 }
