@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod diag;
 pub mod emit;
+pub mod par;
 pub mod plan;
 pub mod render;
 pub mod scenario;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use amlpe::emit::{self, Mode, Owned, Status};
+use amlpe::plan::Plan;
 use amlpe::render::{self, Context};
 
 /// Plans private-endpoint deployments of Azure Machine Learning workspaces and renders them
@@ -116,8 +117,7 @@ fn check_all(paths: &[PathBuf], deny_warnings: bool) -> Result<Vec<amlpe::Checke
     let inputs = amlpe::collect_inputs(paths).map_err(|e| fail(&e))?;
     let mut all = Vec::new();
     let (mut errors, mut warnings, mut bad_files) = (0, 0, 0);
-    for path in &inputs {
-        let c = amlpe::check(path, deny_warnings);
+    for c in amlpe::par::map(&inputs, |path| amlpe::check(path, deny_warnings)) {
         if !c.diagnostics.is_empty() {
             eprintln!("{}", c.render_diagnostics());
         }
@@ -185,16 +185,21 @@ fn generate(
             return code;
         }
     };
+    let plans: Vec<(Plan, Context)> = checked
+        .into_iter()
+        .filter_map(|c| {
+            let ctx = Context::new(&c.source.display_path());
+            Some((c.plan?, ctx))
+        })
+        .collect();
     let mut files = Vec::new();
-    let mut plans = Vec::new();
-    for c in checked {
-        let Some(plan) = c.plan else { continue };
-        let ctx = Context::new(&c.source.display_path());
-        match render::render_scenario(&plan, &ctx) {
+    for ((_, ctx), rendered) in plans.iter().zip(amlpe::par::map(&plans, |(plan, ctx)| {
+        render::render_scenario(plan, ctx)
+    })) {
+        match rendered {
             Ok(f) => files.extend(f),
             Err(e) => return fail(&format!("{}: {e}; nothing was written", ctx.source)),
         }
-        plans.push((plan, ctx));
     }
     let whole_folder = paths.iter().any(|p| p.is_dir());
     if whole_folder {
@@ -269,3 +274,6 @@ fn generate(
     }
     ExitCode::SUCCESS
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
