@@ -146,18 +146,35 @@ pub fn to_json<T: Serialize>(what: &str, v: &T) -> Result<String, RenderError> {
     Ok(s)
 }
 
-/// Every file of one scenario, relative to the output folder.
-pub fn render_scenario(plan: &Plan, ctx: &Context) -> Result<Vec<OutFile>, RenderError> {
+/// How many parts a scenario's files come in: the plan itself, then one part per renderer.
+pub const PARTS: usize = 5;
+
+/// The files of one part of a scenario (`part` < [`PARTS`]), relative to the output folder.
+/// Parts are independent: a run renders them on every core and writes each as it is done.
+pub fn render_part(plan: &Plan, ctx: &Context, part: usize) -> Result<Vec<OutFile>, RenderError> {
     let dir = PathBuf::from(&plan.scenario);
-    let mut files = vec![OutFile {
-        path: dir.join(paths::PLAN),
-        contents: plan_json(plan, ctx)?,
-    }];
-    for render in [bicep::render, arm::render, cli::render, runbook::render] {
-        files.extend(render(plan, ctx)?.into_iter().map(|(p, contents)| OutFile {
+    let files = match part {
+        0 => vec![(paths::PLAN.to_string(), plan_json(plan, ctx)?)],
+        1 => bicep::render(plan, ctx)?,
+        2 => arm::render(plan, ctx)?,
+        3 => cli::render(plan, ctx)?,
+        4 => runbook::render(plan, ctx)?,
+        _ => Vec::new(),
+    };
+    Ok(files
+        .into_iter()
+        .map(|(p, contents)| OutFile {
             path: dir.join(p),
             contents,
-        }));
+        })
+        .collect())
+}
+
+/// Every file of one scenario, relative to the output folder, in path order.
+pub fn render_scenario(plan: &Plan, ctx: &Context) -> Result<Vec<OutFile>, RenderError> {
+    let mut files = Vec::new();
+    for part in 0..PARTS {
+        files.extend(render_part(plan, ctx, part)?);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
