@@ -2,62 +2,35 @@
 //! day-2 scripts under `ops/`, the `az ml workspace` YAML, and the legacy CLI v1 / SDK v1
 //! references when the scenario asks for them.
 //!
-//! Scripts are spelled by the templates under `templates/cli/`; this module only builds their
-//! views. The scenario's values (names, groups, regions, prefixes, sizes, ids of existing
-//! resources) become settings at the top of a script, each overridable from the environment;
-//! resource ids are derived from them once the subscription is known; commands reference both
-//! as `"$NAME"`. Every other plan value (flags, tags, titles) is quoted where it is used. Either
-//! way, text from the plan reaches a script only through the `sh` filter. Each script gets its
-//! own [`Vars`], which registers exactly the variables its views reference: nothing unused is
-//! emitted.
+//! Scripts are spelled by the templates under `templates/cli/` (compiled in with askama); this
+//! module only builds their views. The scenario's values (names, groups, regions, prefixes,
+//! sizes, ids of existing resources) become settings at the top of a script, each overridable
+//! from the environment; resource ids are derived from them once the subscription is known;
+//! commands reference both as `"$NAME"`. Every other plan value (flags, tags, titles) is quoted
+//! where it is used. Either way, text from the plan reaches a script only through the `sh`
+//! filter. Each script gets its own [`Vars`], which registers exactly the variables its views
+//! reference: nothing unused is emitted.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
+use askama::Template;
 use heck::ToShoutySnakeCase;
 use indexmap::IndexMap;
-use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{paths, render_template, Context, RenderError};
+use super::{paths, Context, RenderError};
 use crate::catalog;
-use crate::plan::{Endpoint, Plan, Resource};
+use crate::plan::{Endpoint, Plan, Resource, ResourceGroupPlan};
 use crate::scenario::{Legacy, Target};
+
+/// The template filters: the escapers.
+mod filters {
+    pub use crate::render::escape::filters::*;
+}
 
 /// The subscription written where the real one is only known at run time: in the committed
 /// `workspace.yml` and in `--dry-run` when `AZURE_SUBSCRIPTION_ID` is unset.
 pub const PLACEHOLDER_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
-
-/// Embedded templates: (name, source).
-pub const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "cli/prelude.sh",
-        include_str!("../../templates/cli/prelude.sh"),
-    ),
-    (
-        "cli/settings.sh",
-        include_str!("../../templates/cli/settings.sh"),
-    ),
-    (
-        "cli/actions.sh",
-        include_str!("../../templates/cli/actions.sh"),
-    ),
-    (
-        "cli/script.sh",
-        include_str!("../../templates/cli/script.sh"),
-    ),
-    (
-        "cli/workspace.yml",
-        include_str!("../../templates/cli/workspace.yml"),
-    ),
-    (
-        "cli/legacy-cli-v1.sh",
-        include_str!("../../templates/cli/legacy-cli-v1.sh"),
-    ),
-    (
-        "cli/legacy-sdk-v1.py",
-        include_str!("../../templates/cli/legacy-sdk-v1.py"),
-    ),
-];
 
 /// The spec's warnings, printed by the day-2 scripts before they act.
 mod warnings {
@@ -80,27 +53,26 @@ mod warnings {
 
 /// The files of this kind for one scenario: (path inside the scenario folder, contents).
 pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, RenderError> {
+    let index = Index::new(plan);
     let mut files = vec![(
         paths::WORKSPACE_YAML.to_string(),
-        render_template("cli/workspace.yml", &workspace_yaml(plan, ctx)?)?,
+        super::render("cli/workspace.yml", &workspace_yaml(plan, ctx)?)?,
     )];
-    let mut scripts = vec![deploy(plan, ctx)?];
-    for net in endpoint_networks(plan) {
-        scripts.push(add_endpoints(plan, ctx, &net)?);
-        scripts.push(remove_endpoints(plan, ctx, &net)?);
+    let mut scripts = vec![deploy(&index, ctx)?];
+    for (net, eps) in &index.endpoints_by_network {
+        scripts.push(add_endpoints(&index, ctx, net, eps)?);
+        scripts.push(remove_endpoints(&index, ctx, net, eps)?);
     }
     scripts.push(public_access(plan, ctx, true)?);
     scripts.push(public_access(plan, ctx, false)?);
     for s in scripts {
-        files.push((
-            s.path.clone(),
-            single_blank_lines(&render_template("cli/script.sh", &s)?),
-        ));
+        let text = single_blank_lines(&super::render("cli/script.sh", &s)?);
+        files.push((s.head.path, text));
     }
     if plan.legacy.contains(&Legacy::CliV1) {
         files.push((
             paths::LEGACY_CLI.to_string(),
-            single_blank_lines(&render_template(
+            single_blank_lines(&super::render(
                 "cli/legacy-cli-v1.sh",
                 &legacy_cli(plan, ctx)?,
             )?),
@@ -109,7 +81,7 @@ pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, Rende
     if plan.legacy.contains(&Legacy::SdkV1) {
         files.push((
             paths::LEGACY_SDK.to_string(),
-            render_template("cli/legacy-sdk-v1.py", &legacy_sdk(plan, ctx)?)?,
+            super::render("cli/legacy-sdk-v1.py", &legacy_sdk(plan, ctx)?)?,
         ));
     }
     Ok(files)
@@ -128,28 +100,89 @@ fn single_blank_lines(text: &str) -> String {
 }
 
 fn error(what: impl Into<String>) -> RenderError {
-    RenderError::Template {
-        name: "cli".to_string(),
-        source: tera::Error::msg(what.into()),
+    RenderError::Askama {
+        name: "cli",
+        source: askama::Error::custom(what.into()),
     }
 }
 
-/// VNets with private endpoints, in plan order: one add and one remove script each.
-fn endpoint_networks(plan: &Plan) -> Vec<String> {
-    let mut nets: Vec<String> = Vec::new();
-    for e in &plan.endpoints {
-        if !nets.contains(&e.network) {
-            nets.push(e.network.clone());
+/// The plan's lookups that the scripts need, built once, so that rendering takes time in
+/// proportion to the output: a script of one VNet looks at that VNet's part of the plan only.
+struct Index<'p> {
+    plan: &'p Plan,
+    /// Private endpoints by VNet name, VNets in plan order: one add and one remove script each.
+    endpoints_by_network: IndexMap<&'p str, Vec<&'p Endpoint>>,
+    /// The VNet of each private endpoint, by its symbol (step titles name it).
+    network_of: HashMap<&'p str, &'p str>,
+    /// Private DNS zone links by the symbol of their zone.
+    links_by_zone: HashMap<&'p str, Vec<&'p Resource>>,
+    /// Resource groups by name (the target of the steps that create them).
+    groups: HashMap<&'p str, &'p ResourceGroupPlan>,
+    /// Positions in `plan.steps` of the steps that create a resource, by its symbol...
+    resource_steps: HashMap<&'p str, Vec<usize>>,
+    /// ... and of those that create a resource group, by its name in lower case.
+    group_steps: HashMap<String, Vec<usize>>,
+}
+
+impl<'p> Index<'p> {
+    fn new(plan: &'p Plan) -> Self {
+        let mut endpoints_by_network: IndexMap<&str, Vec<&Endpoint>> = IndexMap::new();
+        let mut network_of = HashMap::new();
+        for e in &plan.endpoints {
+            endpoints_by_network
+                .entry(e.network.as_str())
+                .or_default()
+                .push(e);
+            network_of
+                .entry(e.symbol.as_str())
+                .or_insert(e.network.as_str());
+        }
+        let mut links_by_zone: HashMap<&str, Vec<&Resource>> = HashMap::new();
+        for r in plan
+            .resources
+            .iter()
+            .filter(|r| r.ty == catalog::DNS_LINK.name)
+        {
+            if let Some(zone) = &r.parent {
+                links_by_zone.entry(zone.as_str()).or_default().push(r);
+            }
+        }
+        let mut groups = HashMap::new();
+        for g in &plan.resource_groups {
+            groups.entry(g.name.as_str()).or_insert(g);
+        }
+        let mut resource_steps: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut group_steps: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, step) in plan.steps.iter().enumerate() {
+            if step.kind == "resource-group" {
+                group_steps
+                    .entry(step.target.to_lowercase())
+                    .or_default()
+                    .push(i);
+            } else {
+                resource_steps
+                    .entry(step.target.as_str())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        Self {
+            plan,
+            endpoints_by_network,
+            network_of,
+            links_by_zone,
+            groups,
+            resource_steps,
+            group_steps,
         }
     }
-    nets
 }
 
 // ---------------------------------------------------------------------------------------------
 // Shell variables
 
 /// An overridable setting: `NAME=${NAME:-'value'}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 struct Setting {
     name: String,
     value: String,
@@ -157,8 +190,7 @@ struct Setting {
 }
 
 /// A variable computed after the subscription is known.
-#[derive(Debug, Serialize)]
-#[serde(tag = "form", rename_all = "kebab-case")]
+#[derive(Debug)]
 enum Derived {
     /// `/subscriptions/$sub/resourceGroups/$rg/providers/<provider>/$name`
     Id {
@@ -245,9 +277,15 @@ impl<'p> Vars<'p> {
             .unwrap_or_default()
     }
 
+    /// The variable already registered for `key`. Callers that compose a new variable's name
+    /// look here first: composing it costs more than the lookup.
+    fn known(&self, key: &str) -> Option<String> {
+        self.by_key.get(key).cloned()
+    }
+
     fn setting(&mut self, key: &str, base: &str, value: &str, note: &str) -> String {
-        if let Some(v) = self.by_key.get(key) {
-            return v.clone();
+        if let Some(v) = self.known(key) {
+            return v;
         }
         let name = self.fresh(base);
         self.settings.insert(
@@ -263,8 +301,8 @@ impl<'p> Vars<'p> {
     }
 
     fn derive(&mut self, key: &str, base: &str, make: impl FnOnce(String) -> Derived) -> String {
-        if let Some(v) = self.by_key.get(key) {
-            return v.clone();
+        if let Some(v) = self.known(key) {
+            return v;
         }
         let name = self.fresh(base);
         self.derived.insert(name.clone(), make(name.clone()));
@@ -304,6 +342,10 @@ impl<'p> Vars<'p> {
     }
 
     fn group(&mut self, name: &str) -> String {
+        let key = format!("rg:{}", name.to_lowercase());
+        if let Some(v) = self.known(&key) {
+            return v;
+        }
         let main = name.eq_ignore_ascii_case(&self.plan.resource_group);
         let base = if main {
             "RESOURCE_GROUP".to_string()
@@ -319,7 +361,7 @@ impl<'p> Vars<'p> {
         } else {
             "resource group".to_string()
         };
-        self.setting(&format!("rg:{}", name.to_lowercase()), &base, name, &note)
+        self.setting(&key, &base, name, &note)
     }
 
     fn resource(&self, symbol: &str) -> Result<&'p Resource, RenderError> {
@@ -332,8 +374,8 @@ impl<'p> Vars<'p> {
     fn id(&mut self, symbol: &str) -> Result<String, RenderError> {
         let r = self.resource(symbol)?;
         let key = format!("id:{symbol}");
-        if let Some(v) = self.by_key.get(&key) {
-            return Ok(v.clone());
+        if let Some(v) = self.known(&key) {
+            return Ok(v);
         }
         let base = format!("{}_ID", var_base(symbol));
         if let Some(parent) = &r.parent {
@@ -381,8 +423,8 @@ impl<'p> Vars<'p> {
     fn name(&mut self, symbol: &str) -> Result<String, RenderError> {
         let r = self.resource(symbol)?;
         let key = format!("name:{symbol}");
-        if let Some(v) = self.by_key.get(&key) {
-            return Ok(v.clone());
+        if let Some(v) = self.known(&key) {
+            return Ok(v);
         }
         let base = format!("{}_NAME", var_base(symbol));
         if r.existing && r.parent.is_none() {
@@ -399,15 +441,13 @@ impl<'p> Vars<'p> {
             return self.rg(p);
         }
         if r.existing {
+            let key = format!("rg-of:{symbol}");
+            if let Some(v) = self.known(&key) {
+                return Ok(v);
+            }
             let id = self.id(symbol)?;
             let base = format!("{}_RESOURCE_GROUP", var_base(symbol));
-            return Ok(
-                self.derive(&format!("rg-of:{symbol}"), &base, |var| Derived::PartOf {
-                    var,
-                    id,
-                    index: 4,
-                }),
-            );
+            return Ok(self.derive(&key, &base, |var| Derived::PartOf { var, id, index: 4 }));
         }
         Ok(self.group(&r.resource_group))
     }
@@ -419,15 +459,13 @@ impl<'p> Vars<'p> {
             return self.sub(p);
         }
         if r.existing {
+            let key = format!("sub-of:{symbol}");
+            if let Some(v) = self.known(&key) {
+                return Ok(v);
+            }
             let id = self.id(symbol)?;
             let base = format!("{}_SUBSCRIPTION", var_base(symbol));
-            return Ok(
-                self.derive(&format!("sub-of:{symbol}"), &base, |var| Derived::PartOf {
-                    var,
-                    id,
-                    index: 2,
-                }),
-            );
+            return Ok(self.derive(&key, &base, |var| Derived::PartOf { var, id, index: 2 }));
         }
         Ok(self.subscription())
     }
@@ -489,14 +527,14 @@ impl<'p> Vars<'p> {
             let end = tail.find('@').unwrap_or(tail.len());
             let index: usize = tail[..end].parse().unwrap_or_default();
             if !lit.is_empty() {
-                pieces.push(Piece::lit(lit));
+                pieces.push(Piece::Lit(lit.to_string()));
             }
-            pieces.push(Piece::var(&vars[index]));
+            pieces.push(Piece::Var(vars[index].clone()));
             rest = &tail[end..];
             rest = rest.strip_prefix('@').unwrap_or(rest);
         }
         if !rest.is_empty() {
-            pieces.push(Piece::lit(rest));
+            pieces.push(Piece::Lit(rest.to_string()));
         }
         Ok(pieces)
     }
@@ -594,28 +632,17 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// A piece of a shell word: literal text (quoted by the template) or a variable.
-#[derive(Debug, Serialize)]
-struct Piece {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lit: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    var: Option<String>,
+/// An optional plan value where an empty one counts as none: the optional flag (or Python
+/// literal) it would fill is left out.
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.is_empty())
 }
 
-impl Piece {
-    fn lit(s: &str) -> Self {
-        Self {
-            lit: Some(s.to_string()),
-            var: None,
-        }
-    }
-    fn var(s: &str) -> Self {
-        Self {
-            lit: None,
-            var: Some(s.to_string()),
-        }
-    }
+/// A piece of a shell word: literal text (quoted by the template) or a variable.
+#[derive(Debug)]
+enum Piece {
+    Lit(String),
+    Var(String),
 }
 
 /// A property of a planned resource, by JSON pointer; missing ones are a renderer bug.
@@ -653,15 +680,14 @@ fn flag(b: bool) -> String {
 // ---------------------------------------------------------------------------------------------
 // Actions: one per planned step, spelled by `templates/cli/actions.sh`
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 struct Step {
     n: usize,
     title: String,
-    #[serde(flatten)]
     action: Action,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 struct ZoneConfig {
     key: String,
     zone: String,
@@ -669,8 +695,7 @@ struct ZoneConfig {
 
 /// What one step does. Fields named after variables hold variable names; the template
 /// writes them as `"$NAME"`. Other strings are plan values the template quotes with `sh`.
-#[derive(Debug, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[derive(Debug)]
 enum Action {
     ResourceGroup {
         sub: String,
@@ -903,48 +928,28 @@ enum Action {
     },
 }
 
-/// A top-level key of workspace.yml that a script sets (from a variable or a literal) or drops
-/// before passing the file to `az ml workspace`.
-#[derive(Debug, Serialize)]
-struct YamlOverride {
-    key: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    var: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lit: Option<String>,
-    drop: bool,
+/// A top-level key of workspace.yml that a script sets or drops before passing the file to
+/// `az ml workspace`.
+#[derive(Debug)]
+enum YamlOverride {
+    /// Set from a variable.
+    Var {
+        key: &'static str,
+        var: String,
+    },
+    /// Set to a literal.
+    Lit {
+        key: &'static str,
+        value: &'static str,
+    },
+    Drop {
+        key: &'static str,
+    },
 }
 
-impl YamlOverride {
-    fn var(key: &str, var: String) -> Self {
-        Self {
-            key: key.to_string(),
-            var: Some(var),
-            lit: None,
-            drop: false,
-        }
-    }
-    fn lit(key: &str, lit: &str) -> Self {
-        Self {
-            key: key.to_string(),
-            var: None,
-            lit: Some(lit.to_string()),
-            drop: false,
-        }
-    }
-    fn drop(key: &str) -> Self {
-        Self {
-            key: key.to_string(),
-            var: None,
-            lit: None,
-            drop: true,
-        }
-    }
-}
-
-fn title(plan: &Plan, step: &crate::plan::Step) -> String {
-    match plan.endpoints.iter().find(|e| e.symbol == step.target) {
-        Some(e) => format!("{} in {}", step.title, e.network),
+fn title(index: &Index, step: &crate::plan::Step) -> String {
+    match index.network_of.get(step.target.as_str()) {
+        Some(network) => format!("{} in {network}", step.title),
         None => step.title.clone(),
     }
 }
@@ -1222,7 +1227,7 @@ fn generic(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         api_version: r.api_version.clone(),
         literal_dollars: body
             .iter()
-            .any(|p| p.lit.as_deref().is_some_and(has_dollars)),
+            .any(|p| matches!(p, Piece::Lit(t) if has_dollars(t))),
         body,
     })
 }
@@ -1276,7 +1281,7 @@ fn endpoint(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         connection,
         nic,
         manual,
-        message: conn.pointer("/properties/requestMessage").map(text),
+        message: non_empty(conn.pointer("/properties/requestMessage").map(text)),
     })
 }
 
@@ -1299,7 +1304,7 @@ fn compute(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
             name: v.name(s)?,
             aks: v.id(aks)?,
             namespace: prop_text(r, "/properties/namespace")?,
-            identity: r.identity.as_ref().and_then(|i| i.get("type")).map(text),
+            identity: non_empty(r.identity.as_ref().and_then(|i| i.get("type")).map(text)),
         });
     }
     let cluster = kind == "AmlCompute";
@@ -1342,17 +1347,16 @@ fn compute(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         min,
         max,
         idle_seconds,
-        tier: r
-            .properties
-            .pointer("/properties/vmPriority")
-            .map(|p| match text(p).as_str() {
+        tier: non_empty(r.properties.pointer("/properties/vmPriority").map(|p| {
+            match text(p).as_str() {
                 "LowPriority" => "low_priority".to_string(),
                 other => other.to_lowercase(),
-            }),
+            }
+        })),
         subnet: v.id(prop_ref(r, "/properties/subnet/id")?)?,
         public_ip: prop_text(r, "/properties/enableNodePublicIp")?,
         ssh_public,
-        identity: r.identity.as_ref().and_then(|i| i.get("type")).map(text),
+        identity: non_empty(r.identity.as_ref().and_then(|i| i.get("type")).map(text)),
     })
 }
 
@@ -1452,14 +1456,15 @@ fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         aad: prop_bool(r, "/aadProfile/managed"),
         azure_rbac: prop_bool(r, "/aadProfile/enableAzureRBAC"),
         private_cluster: prop_bool(r, "/apiServerAccessProfile/enablePrivateCluster"),
-        upgrade_channel: r
-            .properties
-            .pointer("/autoUpgradeProfile/upgradeChannel")
-            .map(text),
+        upgrade_channel: non_empty(
+            r.properties
+                .pointer("/autoUpgradeProfile/upgradeChannel")
+                .map(text),
+        ),
         network_plugin: net("networkPlugin")
             .map(text)
             .unwrap_or_else(|| "azure".into()),
-        network_policy: net("networkPolicy").map(text),
+        network_policy: non_empty(net("networkPolicy").map(text)),
         load_balancer_sku: net("loadBalancerSku")
             .map(text)
             .unwrap_or_else(|| "standard".into()),
@@ -1497,9 +1502,15 @@ fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
 /// can override, so the file passed matches the resources this run created.
 fn deploy_yaml_overrides(v: &mut Vars, ws: &Resource) -> Result<Vec<YamlOverride>, RenderError> {
     let s = ws.symbol.as_str();
-    let mut out = vec![YamlOverride::var("name", v.name(s)?)];
+    let mut out = vec![YamlOverride::Var {
+        key: "name",
+        var: v.name(s)?,
+    }];
     if ws.location.is_some() {
-        out.push(YamlOverride::var("location", v.location_of(ws)?));
+        out.push(YamlOverride::Var {
+            key: "location",
+            var: v.location_of(ws)?,
+        });
     }
     if let Some(c) = ws
         .properties
@@ -1509,19 +1520,22 @@ fn deploy_yaml_overrides(v: &mut Vars, ws: &Resource) -> Result<Vec<YamlOverride
         if let Some(compute) = v.plan.resources.iter().find(|r| {
             r.ty == catalog::COMPUTE.name && r.parent.as_deref() == Some(s) && r.name == c
         }) {
-            out.push(YamlOverride::var(
-                "image_build_compute",
-                v.name(&compute.symbol)?,
-            ));
+            out.push(YamlOverride::Var {
+                key: "image_build_compute",
+                var: v.name(&compute.symbol)?,
+            });
         }
     }
-    out.push(YamlOverride::var(
-        "public_network_access",
-        public_access_var(v),
-    ));
+    out.push(YamlOverride::Var {
+        key: "public_network_access",
+        var: public_access_var(v),
+    });
     for (key, prop) in DEPENDENCY_KEYS {
         if let Some(Value::String(dep)) = ws.properties.pointer(&format!("/{prop}/$ref")) {
-            out.push(YamlOverride::var(key, v.id(dep)?));
+            out.push(YamlOverride::Var {
+                key,
+                var: v.id(dep)?,
+            });
         }
     }
     Ok(out)
@@ -1548,16 +1562,28 @@ const DEPENDENCY_KEYS: [(&str, &str); 4] = [
 // ---------------------------------------------------------------------------------------------
 // Scripts
 
-#[derive(Debug, Serialize)]
-struct Script {
-    header: String,
+/// A script under the scenario folder: `deploy.sh` or one under `ops/`.
+#[derive(Template)]
+#[template(path = "cli/script.sh", escape = "none")]
+struct Script<'a> {
+    header: &'a str,
+    head: Head,
+    warnings: &'static [&'static str],
+    steps: Vec<Step>,
+    done: String,
+}
+
+/// The top of every script, which `templates/cli/settings.sh` and `prelude.sh` spell (both
+/// script templates include them): the settings, the tag arrays, the shared functions and the
+/// derived variables.
+#[derive(Debug)]
+struct Head {
     /// Path inside the scenario folder (also the name in messages).
     path: String,
     /// From the script to the scenario folder: `` or `../`.
     root: String,
     /// What the script does, for its comment and `--help`.
     summary: Vec<String>,
-    warnings: Vec<String>,
     settings: Vec<Setting>,
     tags: Vec<String>,
     tags_shorthand: Vec<String>,
@@ -1565,22 +1591,59 @@ struct Script {
     literal_dollars: bool,
     derived: Vec<Derived>,
     subscription: bool,
-    placeholder_subscription: String,
+    /// The script passes a copy of workspace.yml to `az ml workspace`.
     workspace_yaml: bool,
+    /// The script adds zones to an existing zone group.
     zone_configs: bool,
-    steps: Vec<Step>,
-    done: String,
+    /// The operations the script takes as an argument, the first by default (none for most).
+    operations: Vec<&'static str>,
+}
+
+impl Head {
+    /// The head of the script at `path`, with the variables registered in `v`.
+    fn new(v: Vars, path: String, summary: Vec<String>) -> Self {
+        let plan = v.plan;
+        let tags: Vec<String> = if v.tags {
+            plan.tags.iter().map(|(k, x)| format!("{k}={x}")).collect()
+        } else {
+            Vec::new()
+        };
+        let tags_shorthand: Vec<String> = if v.tags_shorthand {
+            plan.tags.iter().map(|(k, x)| shorthand_tag(k, x)).collect()
+        } else {
+            Vec::new()
+        };
+        let literal_dollars = tags
+            .iter()
+            .chain(&tags_shorthand)
+            .chain(&summary)
+            .any(|t| has_dollars(t));
+        Self {
+            root: "../".repeat(path.matches('/').count()),
+            path,
+            summary,
+            settings: v.settings.into_values().collect(),
+            tags,
+            tags_shorthand,
+            literal_dollars,
+            derived: v.derived.into_values().collect(),
+            subscription: v.subscription,
+            workspace_yaml: false,
+            zone_configs: false,
+            operations: Vec::new(),
+        }
+    }
 }
 
 /// What a script is, besides its variables and steps.
-struct Meta<'a> {
+struct Meta {
     path: String,
     summary: Vec<String>,
-    warnings: &'a [&'a str],
+    warnings: &'static [&'static str],
     done: String,
 }
 
-fn script(plan: &Plan, ctx: &Context, meta: Meta, v: Vars, steps: Vec<Step>) -> Script {
+fn script<'a>(ctx: &'a Context, meta: Meta, v: Vars, steps: Vec<Step>) -> Script<'a> {
     let workspace_yaml = steps.iter().any(|s| {
         matches!(
             s.action,
@@ -1590,54 +1653,32 @@ fn script(plan: &Plan, ctx: &Context, meta: Meta, v: Vars, steps: Vec<Step>) -> 
     let zone_configs = steps
         .iter()
         .any(|s| matches!(&s.action, Action::ZoneGroup { rest, .. } if !rest.is_empty()));
-    let tags: Vec<String> = if v.tags {
-        plan.tags.iter().map(|(k, x)| format!("{k}={x}")).collect()
-    } else {
-        Vec::new()
-    };
-    let tags_shorthand: Vec<String> = if v.tags_shorthand {
-        plan.tags.iter().map(|(k, x)| shorthand_tag(k, x)).collect()
-    } else {
-        Vec::new()
-    };
-    let literal_dollars = tags
-        .iter()
-        .chain(&tags_shorthand)
-        .chain(&meta.summary)
-        .any(|t| has_dollars(t));
     Script {
-        literal_dollars,
-        header: ctx.header.clone(),
-        root: "../".repeat(meta.path.matches('/').count()),
-        path: meta.path,
-        summary: meta.summary,
-        warnings: meta.warnings.iter().map(|w| (*w).to_string()).collect(),
-        settings: v.settings.into_values().collect(),
-        tags,
-        tags_shorthand,
-        derived: v.derived.into_values().collect(),
-        subscription: v.subscription,
-        placeholder_subscription: PLACEHOLDER_SUBSCRIPTION.to_string(),
-        workspace_yaml,
-        zone_configs,
+        header: &ctx.header,
+        head: Head {
+            workspace_yaml,
+            zone_configs,
+            ..Head::new(v, meta.path, meta.summary)
+        },
+        warnings: meta.warnings,
         steps,
         done: meta.done,
     }
 }
 
-/// Steps for the planned steps that `keep` selects, renumbered.
-fn steps_of(
-    plan: &Plan,
-    v: &mut Vars,
-    keep: impl Fn(&crate::plan::Step) -> bool,
+/// The actions of the given planned steps, numbered from 1.
+fn steps_of<'p>(
+    index: &Index<'p>,
+    v: &mut Vars<'p>,
+    steps: impl IntoIterator<Item = &'p crate::plan::Step>,
 ) -> Result<Vec<Step>, RenderError> {
+    let plan = index.plan;
     let mut out = Vec::new();
-    for step in plan.steps.iter().filter(|s| keep(s)) {
+    for step in steps {
         let action = if step.kind == "resource-group" {
-            let g = plan
-                .resource_groups
-                .iter()
-                .find(|g| g.name == step.target)
+            let g = index
+                .groups
+                .get(step.target.as_str())
                 .ok_or_else(|| error(format!("no resource group {}", step.target)))?;
             let tags = v.scenario_tags();
             let location = if g.location == plan.location {
@@ -1662,16 +1703,17 @@ fn steps_of(
         };
         out.push(Step {
             n: out.len() + 1,
-            title: title(plan, step),
+            title: title(index, step),
             action,
         });
     }
     Ok(out)
 }
 
-fn deploy(plan: &Plan, ctx: &Context) -> Result<Script, RenderError> {
+fn deploy<'a>(index: &Index, ctx: &'a Context) -> Result<Script<'a>, RenderError> {
+    let plan = index.plan;
     let mut v = Vars::new(plan);
-    let steps = steps_of(plan, &mut v, |_| true)?;
+    let steps = steps_of(index, &mut v, &plan.steps)?;
     let mut summary = vec![format!(
         "Deploys scenario {}: {}",
         plan.scenario, plan.description
@@ -1686,59 +1728,63 @@ fn deploy(plan: &Plan, ctx: &Context) -> Result<Script, RenderError> {
         warnings: &[],
         done: "deployment complete".to_string(),
     };
-    Ok(script(plan, ctx, meta, v, steps))
+    Ok(script(ctx, meta, v, steps))
 }
 
-/// The symbols that belong to the private endpoints of one VNet: the endpoints, their zone
-/// groups, the zones they register in and those zones' links to this VNet.
-fn endpoint_resources(plan: &Plan, net: &str) -> Vec<String> {
-    let eps: Vec<&Endpoint> = plan.endpoints.iter().filter(|e| e.network == net).collect();
-    let vnet_sym = eps
+/// The symbols that belong to the private endpoints `eps` of one VNet: the endpoints, their
+/// zone groups, the zones they register in and those zones' links to this VNet.
+fn endpoint_resources<'p>(index: &Index<'p>, eps: &[&'p Endpoint]) -> HashSet<&'p str> {
+    let mut syms = HashSet::new();
+    for e in eps {
+        syms.insert(e.symbol.as_str());
+        syms.extend(e.zone_group.as_deref());
+        syms.extend(e.zones.iter().filter_map(|z| z.zone_symbol.as_deref()));
+    }
+    let vnet = eps
         .first()
         .map(|e| e.network_symbol.as_str())
         .unwrap_or_default();
-    let mut syms: Vec<String> = Vec::new();
-    for e in &eps {
-        syms.push(e.symbol.clone());
-        syms.extend(e.zone_group.iter().cloned());
-        syms.extend(e.zones.iter().filter_map(|z| z.zone_symbol.clone()));
-    }
-    for r in &plan.resources {
-        let link_here = r.ty == catalog::DNS_LINK.name
-            && r.parent.as_ref().is_some_and(|p| syms.contains(p))
-            && r.properties
+    let links: Vec<&str> = syms
+        .iter()
+        .filter_map(|s| index.links_by_zone.get(s))
+        .flatten()
+        .filter(|r| {
+            r.properties
                 .pointer("/virtualNetwork/id/$ref")
                 .and_then(Value::as_str)
-                == Some(vnet_sym);
-        if link_here {
-            syms.push(r.symbol.clone());
-        }
-    }
+                == Some(vnet)
+        })
+        .map(|r| r.symbol.as_str())
+        .collect();
+    syms.extend(links);
     syms
 }
 
-fn add_endpoints(plan: &Plan, ctx: &Context, net: &str) -> Result<Script, RenderError> {
-    let syms = endpoint_resources(plan, net);
-    let groups: Vec<String> = syms
+fn add_endpoints<'a>(
+    index: &Index,
+    ctx: &'a Context,
+    net: &str,
+    eps: &[&Endpoint],
+) -> Result<Script<'a>, RenderError> {
+    let plan = index.plan;
+    let syms = endpoint_resources(index, eps);
+    let groups: HashSet<String> = syms
         .iter()
         .filter_map(|s| plan.resource(s))
         .filter(|r| !r.existing)
         .map(|r| r.resource_group.to_lowercase())
         .collect();
-    let mut v = Vars::new(plan);
-    let steps = steps_of(plan, &mut v, |s| {
-        if s.kind == "resource-group" {
-            groups.contains(&s.target.to_lowercase())
-        } else {
-            syms.contains(&s.target)
-        }
-    })?;
-    let targets: Vec<&str> = plan
-        .endpoints
+    // The steps that create them and their resource groups, in the plan's order.
+    let positions: BTreeSet<usize> = syms
         .iter()
-        .filter(|e| e.network == net)
-        .map(|e| e.target_label.as_str())
+        .filter_map(|s| index.resource_steps.get(s))
+        .chain(groups.iter().filter_map(|g| index.group_steps.get(g)))
+        .flatten()
+        .copied()
         .collect();
+    let mut v = Vars::new(plan);
+    let steps = steps_of(index, &mut v, positions.into_iter().map(|i| &plan.steps[i]))?;
+    let targets: Vec<&str> = eps.iter().map(|e| e.target_label.as_str()).collect();
     let summary = vec![
         format!(
             "Adds the private endpoints in {net} ({}) to workspace {}, which exists, with their private DNS.",
@@ -1753,19 +1799,19 @@ fn add_endpoints(plan: &Plan, ctx: &Context, net: &str) -> Result<Script, Render
         warnings: warnings::ADD,
         done: "private endpoints in place".to_string(),
     };
-    Ok(script(plan, ctx, meta, v, steps))
+    Ok(script(ctx, meta, v, steps))
 }
 
-fn remove_endpoints(plan: &Plan, ctx: &Context, net: &str) -> Result<Script, RenderError> {
+fn remove_endpoints<'a>(
+    index: &Index,
+    ctx: &'a Context,
+    net: &str,
+    eps: &[&Endpoint],
+) -> Result<Script<'a>, RenderError> {
+    let plan = index.plan;
     let mut v = Vars::new(plan);
-    let eps: Vec<&Endpoint> = plan
-        .endpoints
-        .iter()
-        .filter(|e| e.network == net)
-        .rev()
-        .collect();
     let mut steps = Vec::new();
-    for e in &eps {
+    for e in eps.iter().rev() {
         steps.push(Step {
             n: steps.len() + 1,
             title: format!("remove private endpoint {} from {}", e.name, e.network),
@@ -1790,26 +1836,32 @@ fn remove_endpoints(plan: &Plan, ctx: &Context, net: &str) -> Result<Script, Ren
         warnings: warnings::REMOVE,
         done: "private endpoints removed".to_string(),
     };
-    Ok(script(plan, ctx, meta, v, steps))
+    Ok(script(ctx, meta, v, steps))
 }
 
-fn public_access(plan: &Plan, ctx: &Context, enable: bool) -> Result<Script, RenderError> {
+fn public_access<'a>(
+    plan: &Plan,
+    ctx: &'a Context,
+    enable: bool,
+) -> Result<Script<'a>, RenderError> {
     let mut v = Vars::new(plan);
-    let ws = plan
-        .resources
-        .iter()
-        .find(|r| r.ty == catalog::WORKSPACE.name)
-        .ok_or_else(|| error("the plan has no workspace"))?;
+    let ws = plan_workspace(plan)?;
     let value = if enable { "Enabled" } else { "Disabled" };
     let s = ws.symbol.as_str();
     let mut yaml = vec![
-        YamlOverride::var("name", v.name(s)?),
-        YamlOverride::lit("public_network_access", value),
+        YamlOverride::Var {
+            key: "name",
+            var: v.name(s)?,
+        },
+        YamlOverride::Lit {
+            key: "public_network_access",
+            value,
+        },
     ];
     if !ws.existing {
         for (key, prop) in DEPENDENCY_KEYS {
             if ws.properties.get(prop).is_some() {
-                yaml.push(YamlOverride::drop(key));
+                yaml.push(YamlOverride::Drop { key });
             }
         }
     }
@@ -1853,20 +1905,20 @@ fn public_access(plan: &Plan, ctx: &Context, enable: bool) -> Result<Script, Ren
         warnings: warn,
         done: format!("public network access {value}"),
     };
-    Ok(script(plan, ctx, meta, v, steps))
+    Ok(script(ctx, meta, v, steps))
 }
 
 // ---------------------------------------------------------------------------------------------
 // workspace.yml
 
-#[derive(Debug, Serialize)]
-struct WorkspaceYaml {
-    header: String,
-    schema: String,
+/// `workspace.yml`: top-level keys with plain values; the template writes them as YAML strings.
+#[derive(Template)]
+#[template(path = "cli/workspace.yml", escape = "none")]
+struct WorkspaceYaml<'a> {
+    header: &'a str,
     existing: bool,
-    placeholder_subscription: String,
-    entries: Vec<(String, String)>,
-    tags: Vec<(String, String)>,
+    entries: Vec<(&'static str, String)>,
+    tags: Vec<(&'a str, &'a str)>,
 }
 
 /// The id of a planned resource as workspace.yml spells it: with the placeholder subscription
@@ -1886,33 +1938,26 @@ fn static_id(plan: &Plan, symbol: &str) -> Result<String, RenderError> {
     ))
 }
 
-fn workspace_yaml(plan: &Plan, ctx: &Context) -> Result<WorkspaceYaml, RenderError> {
-    let ws = plan
-        .resources
-        .iter()
-        .find(|r| r.ty == catalog::WORKSPACE.name)
-        .ok_or_else(|| error("the plan has no workspace"))?;
+fn workspace_yaml<'a>(plan: &'a Plan, ctx: &'a Context) -> Result<WorkspaceYaml<'a>, RenderError> {
+    let ws = plan_workspace(plan)?;
     let p = |k: &str| ws.properties.get(k).and_then(Value::as_str);
-    let mut entries = vec![("name".to_string(), ws.name.clone())];
+    let mut entries = vec![("name", ws.name.clone())];
     if !ws.existing {
-        entries.push(("location".into(), plan.location.clone()));
+        entries.push(("location", plan.location.clone()));
         if let Some(f) = p("friendlyName") {
-            entries.push(("display_name".into(), f.to_string()));
+            entries.push(("display_name", f.to_string()));
         }
         if let Some(d) = p("description") {
-            entries.push(("description".into(), d.to_string()));
+            entries.push(("description", d.to_string()));
         }
     }
     if let Some(c) = p("imageBuildCompute") {
-        entries.push(("image_build_compute".into(), c.to_string()));
+        entries.push(("image_build_compute", c.to_string()));
     }
-    entries.push((
-        "public_network_access".into(),
-        plan.public_network_access.clone(),
-    ));
+    entries.push(("public_network_access", plan.public_network_access.clone()));
     for (key, prop) in DEPENDENCY_KEYS {
         if let Some(Value::String(dep)) = ws.properties.pointer(&format!("/{prop}/$ref")) {
-            entries.push((key.to_string(), static_id(plan, dep)?));
+            entries.push((key, static_id(plan, dep)?));
         }
     }
     let tags = if ws.existing {
@@ -1920,14 +1965,12 @@ fn workspace_yaml(plan: &Plan, ctx: &Context) -> Result<WorkspaceYaml, RenderErr
     } else {
         plan.tags
             .iter()
-            .map(|(k, x)| (k.clone(), x.clone()))
+            .map(|(k, x)| (k.as_str(), x.as_str()))
             .collect()
     };
     Ok(WorkspaceYaml {
-        header: ctx.header.clone(),
-        schema: catalog::WORKSPACE_YAML_SCHEMA.to_string(),
+        header: &ctx.header,
         existing: ws.existing,
-        placeholder_subscription: PLACEHOLDER_SUBSCRIPTION.to_string(),
         entries,
         tags,
     })
@@ -1938,7 +1981,7 @@ fn workspace_yaml(plan: &Plan, ctx: &Context) -> Result<WorkspaceYaml, RenderErr
 
 /// A workspace private endpoint as the v1 dialects create it: by VNet and subnet name, in the
 /// VNet's resource group (the spec: "Must be the same group that contains the virtual network").
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 struct LegacyEndpoint {
     name: String,
     vnet: String,
@@ -1960,7 +2003,7 @@ fn legacy_endpoints(plan: &Plan) -> Vec<LegacyEndpoint> {
                 vnet: vnet.map_or(e.network.clone(), |v| v.name.clone()),
                 subnet: e.subnet.clone(),
                 resource_group: vnet.map_or(e.resource_group.clone(), |v| v.resource_group.clone()),
-                subscription: vnet.and_then(|v| v.subscription.clone()),
+                subscription: non_empty(vnet.and_then(|v| v.subscription.clone())),
                 auto_approval: !e.manual_approval,
             }
         })
@@ -1975,25 +2018,24 @@ fn plan_workspace(plan: &Plan) -> Result<&Resource, RenderError> {
 }
 
 /// `legacy/sdk-v1.py`: plain values; the template writes them as Python literals.
-#[derive(Debug, Serialize)]
-struct SdkView {
-    header: String,
-    end_of_support: String,
+#[derive(Template)]
+#[template(path = "cli/legacy-sdk-v1.py", escape = "none")]
+struct SdkView<'a> {
+    header: &'a str,
     existing: bool,
-    workspace: String,
-    resource_group: String,
+    workspace: &'a str,
+    resource_group: &'a str,
     subscription: Option<String>,
-    location: String,
-    placeholder_subscription: String,
+    location: &'a str,
     /// Workspace.create keyword → resource id (placeholder subscription for created ones).
-    dependencies: Vec<(String, String)>,
+    dependencies: Vec<(&'static str, String)>,
     image_build_compute: Option<String>,
     endpoints: Vec<LegacyEndpoint>,
-    remove_warnings: Vec<String>,
-    public_warnings: Vec<String>,
+    remove_warnings: &'static [&'static str],
+    public_warnings: &'static [&'static str],
 }
 
-fn legacy_sdk(plan: &Plan, ctx: &Context) -> Result<SdkView, RenderError> {
+fn legacy_sdk<'a>(plan: &'a Plan, ctx: &'a Context) -> Result<SdkView<'a>, RenderError> {
     let ws = plan_workspace(plan)?;
     let mut dependencies = Vec::new();
     for (key, prop) in DEPENDENCY_KEYS {
@@ -2003,53 +2045,63 @@ fn legacy_sdk(plan: &Plan, ctx: &Context) -> Result<SdkView, RenderError> {
             } else {
                 key
             };
-            dependencies.push((keyword.to_string(), static_id(plan, dep)?));
+            dependencies.push((keyword, static_id(plan, dep)?));
         }
     }
     Ok(SdkView {
-        header: ctx.header.clone(),
-        end_of_support: catalog::SDK_V1_END_OF_SUPPORT.to_string(),
+        header: &ctx.header,
         existing: ws.existing,
-        workspace: ws.name.clone(),
-        resource_group: ws.resource_group.clone(),
-        subscription: ws.subscription.clone(),
-        location: plan.location.clone(),
-        placeholder_subscription: PLACEHOLDER_SUBSCRIPTION.to_string(),
+        workspace: &ws.name,
+        resource_group: &ws.resource_group,
+        subscription: non_empty(ws.subscription.clone()),
+        location: &plan.location,
         dependencies,
-        image_build_compute: ws
-            .properties
-            .get("imageBuildCompute")
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        image_build_compute: non_empty(
+            ws.properties
+                .get("imageBuildCompute")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        ),
         endpoints: legacy_endpoints(plan),
-        remove_warnings: warnings::REMOVE.iter().map(|w| (*w).to_string()).collect(),
-        public_warnings: warnings::ENABLE_PUBLIC
-            .iter()
-            .map(|w| (*w).to_string())
-            .collect(),
+        remove_warnings: warnings::REMOVE,
+        public_warnings: warnings::ENABLE_PUBLIC,
     })
 }
 
-/// One operation of `legacy/cli-v1.sh`, chosen by its argument.
-#[derive(Debug, Serialize)]
+/// `legacy/cli-v1.sh`: one shell function per operation, chosen by the script's argument.
+#[derive(Template)]
+#[template(path = "cli/legacy-cli-v1.sh", escape = "none")]
+struct LegacyScript<'a> {
+    header: &'a str,
+    head: Head,
+    operations: Vec<Operation>,
+}
+
+/// One operation of `legacy/cli-v1.sh`.
+#[derive(Debug)]
 struct Operation {
-    name: String,
-    summary: String,
-    warnings: Vec<String>,
+    name: &'static str,
+    summary: &'static str,
+    warnings: &'static [&'static str],
     steps: Vec<LegacyStep>,
 }
 
-#[derive(Debug, Serialize)]
+impl Operation {
+    /// The shell function that performs it: `op_add_endpoints`.
+    fn function(&self) -> String {
+        format!("op_{}", self.name.replace('-', "_"))
+    }
+}
+
+#[derive(Debug)]
 struct LegacyStep {
     n: usize,
     title: String,
-    #[serde(flatten)]
     action: LegacyAction,
 }
 
 /// Variables as in [`Action`]; `ws_*` name the workspace.
-#[derive(Debug, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[derive(Debug)]
 enum LegacyAction {
     Create {
         ws_sub: String,
@@ -2057,7 +2109,7 @@ enum LegacyAction {
         ws_name: String,
         location: String,
         /// (v1 flag, variable holding the id)
-        dependencies: Vec<(String, String)>,
+        dependencies: Vec<(&'static str, String)>,
         pe: LegacyPe,
     },
     Add {
@@ -2081,7 +2133,7 @@ enum LegacyAction {
 }
 
 /// A workspace endpoint's settings, as variables.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 struct LegacyPe {
     name: String,
     rg: String,
@@ -2092,24 +2144,6 @@ struct LegacyPe {
     /// Where the endpoint is looked up: the VNet's subscription, else the workspace's.
     show_sub: String,
     auto_approval: bool,
-}
-
-#[derive(Debug, Serialize)]
-struct LegacyScript {
-    header: String,
-    path: String,
-    end_of_support: String,
-    summary: Vec<String>,
-    settings: Vec<Setting>,
-    tags: Vec<String>,
-    tags_shorthand: Vec<String>,
-    literal_dollars: bool,
-    derived: Vec<Derived>,
-    subscription: bool,
-    placeholder_subscription: String,
-    workspace_yaml: bool,
-    zone_configs: bool,
-    operations: Vec<Operation>,
 }
 
 fn legacy_pe(v: &mut Vars, e: &Endpoint) -> Result<LegacyPe, RenderError> {
@@ -2135,7 +2169,7 @@ fn legacy_pe(v: &mut Vars, e: &Endpoint) -> Result<LegacyPe, RenderError> {
     })
 }
 
-fn legacy_cli(plan: &Plan, ctx: &Context) -> Result<LegacyScript, RenderError> {
+fn legacy_cli<'a>(plan: &Plan, ctx: &'a Context) -> Result<LegacyScript<'a>, RenderError> {
     let mut v = Vars::new(plan);
     let ws = plan_workspace(plan)?;
     let s = ws.symbol.as_str();
@@ -2167,7 +2201,7 @@ fn legacy_cli(plan: &Plan, ctx: &Context) -> Result<LegacyScript, RenderError> {
                 ("--container-registry", "containerRegistry"),
             ] {
                 if let Some(Value::String(dep)) = ws.properties.pointer(&format!("/{prop}/$ref")) {
-                    dependencies.push((flag.to_string(), v.id(dep)?));
+                    dependencies.push((flag, v.id(dep)?));
                 }
             }
             actions.push((
@@ -2197,9 +2231,9 @@ fn legacy_cli(plan: &Plan, ctx: &Context) -> Result<LegacyScript, RenderError> {
             }
         }
         operations.push(Operation {
-            name: "create".into(),
-            summary: "create the workspace with its first private endpoint, then add the others (spec: Create a workspace that uses a private endpoint)".into(),
-            warnings: Vec::new(),
+            name: "create",
+            summary: "create the workspace with its first private endpoint, then add the others (spec: Create a workspace that uses a private endpoint)",
+            warnings: &[],
             steps: numbered(actions),
         });
     }
@@ -2227,26 +2261,22 @@ fn legacy_cli(plan: &Plan, ctx: &Context) -> Result<LegacyScript, RenderError> {
         ));
     }
     operations.push(Operation {
-        name: "add-endpoints".into(),
-        summary: "add the workspace's private endpoints to a workspace that exists (spec: Add a private endpoint to a workspace)".into(),
-        warnings: warnings::ADD.iter().map(|w| (*w).to_string()).collect(),
+        name: "add-endpoints",
+        summary: "add the workspace's private endpoints to a workspace that exists (spec: Add a private endpoint to a workspace)",
+        warnings: warnings::ADD,
         steps: numbered(add),
     });
     operations.push(Operation {
-        name: "remove-endpoints".into(),
+        name: "remove-endpoints",
         summary:
-            "delete the workspace's private endpoint connections (spec: Remove a private endpoint)"
-                .into(),
-        warnings: warnings::REMOVE.iter().map(|w| (*w).to_string()).collect(),
+            "delete the workspace's private endpoint connections (spec: Remove a private endpoint)",
+        warnings: warnings::REMOVE,
         steps: numbered(remove),
     });
     operations.push(Operation {
-        name: "enable-public-access".into(),
-        summary: "let clients reach the workspace over its public endpoint too (spec: Enable public access)".into(),
-        warnings: warnings::ENABLE_PUBLIC
-            .iter()
-            .map(|w| (*w).to_string())
-            .collect(),
+        name: "enable-public-access",
+        summary: "let clients reach the workspace over its public endpoint too (spec: Enable public access)",
+        warnings: warnings::ENABLE_PUBLIC,
         steps: numbered(vec![(
             format!("public access of workspace {}", ws.name),
             LegacyAction::Public {
@@ -2264,19 +2294,11 @@ fn legacy_cli(plan: &Plan, ctx: &Context) -> Result<LegacyScript, RenderError> {
         "Deploy with deploy.sh (Azure CLI v2) instead; this file is a reference for teams migrating off v1. The workspace's dependencies and their private endpoints are created by deploy.sh.".to_string(),
     ];
     Ok(LegacyScript {
-        literal_dollars: summary.iter().any(|t| has_dollars(t)),
-        header: ctx.header.clone(),
-        path: paths::LEGACY_CLI.to_string(),
-        end_of_support: catalog::CLI_V1_END_OF_SUPPORT.to_string(),
-        summary,
-        settings: v.settings.into_values().collect(),
-        tags: Vec::new(),
-        tags_shorthand: Vec::new(),
-        derived: v.derived.into_values().collect(),
-        subscription: v.subscription,
-        placeholder_subscription: PLACEHOLDER_SUBSCRIPTION.to_string(),
-        workspace_yaml: false,
-        zone_configs: false,
+        header: &ctx.header,
+        head: Head {
+            operations: operations.iter().map(|o| o.name).collect(),
+            ..Head::new(v, paths::LEGACY_CLI.to_string(), summary)
+        },
         operations,
     })
 }

@@ -3,298 +3,325 @@
     `sh`. Optional flags sit on lines of their own; the last flag of a command never is. -#}
 {% macro action(s) -%}
 step {{ s.n }} {{ s.title | sh }}
-{% if s.kind == "resource-group" -%}
-if missing az group show --subscription "${{ s.sub }}" --name "${{ s.name }}"; then
+{% match s.action %}
+{% when Action::ResourceGroup { sub, name, location, tags } -%}
+if missing az group show --subscription "${{ sub }}" --name "${{ name }}"; then
   run az group create \
-    --subscription "${{ s.sub }}" \
-    --name "${{ s.name }}" \
-    --location "${{ s.location }}"{% if s.tags %}{{ self::tags(name=s.tags) }}{% endif %}
+    --subscription "${{ sub }}" \
+    --name "${{ name }}" \
+    --location "${{ location }}"{% call tags(tags) %}{% endcall %}
 fi
-{%- elif s.kind == "nsg" -%}
-if missing az network nsg show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --name "${{ s.name }}"; then
+{%- when Action::Nsg { sub, rg, name, location, tags } -%}
+if missing az network nsg show --subscription "${{ sub }}" --resource-group "${{ rg }}" --name "${{ name }}"; then
   run az network nsg create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}" \
-    --location "${{ s.location }}"{% if s.tags %}{{ self::tags(name=s.tags) }}{% endif %}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}" \
+    --location "${{ location }}"{% call tags(tags) %}{% endcall %}
 fi
-{%- elif s.kind == "vnet" -%}
-if missing az network vnet show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --name "${{ s.name }}"; then
+{%- when Action::Vnet { sub, rg, name, prefixes, location, tags } -%}
+if missing az network vnet show --subscription "${{ sub }}" --resource-group "${{ rg }}" --name "${{ name }}"; then
   run az network vnet create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}" \
-    --address-prefixes{% for p in s.prefixes %} "${{ p }}"{% endfor %} \
-    --location "${{ s.location }}"{% if s.tags %}{{ self::tags(name=s.tags) }}{% endif %}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}" \
+    --address-prefixes{% for p in prefixes %} "${{ p }}"{% endfor %} \
+    --location "${{ location }}"{% call tags(tags) %}{% endcall %}
 fi
-{%- elif s.kind == "subnet" -%}
-if missing az network vnet subnet show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --vnet-name "${{ s.vnet }}" --name "${{ s.name }}"; then
+{%- when Action::Subnet { sub, rg, vnet, name, prefix, nsg, endpoint_policies } -%}
+if missing az network vnet subnet show --subscription "${{ sub }}" --resource-group "${{ rg }}" --vnet-name "${{ vnet }}" --name "${{ name }}"; then
   run az network vnet subnet create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --vnet-name "${{ s.vnet }}" \
-    --name "${{ s.name }}" \
-    --address-prefixes "${{ s.prefix }}" \
-{% if s.nsg %}    --network-security-group "${{ s.nsg }}" \
-{% endif %}    --private-endpoint-network-policies {{ s.endpoint_policies | sh }}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --vnet-name "${{ vnet }}" \
+    --name "${{ name }}" \
+    --address-prefixes "${{ prefix }}" \
+{% if let Some(nsg) = nsg %}    --network-security-group "${{ nsg }}" \
+{% endif %}    --private-endpoint-network-policies {{ endpoint_policies | sh }}
 fi
-{%- elif s.kind == "log-analytics" -%}
-if missing az monitor log-analytics workspace show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --name "${{ s.name }}"; then
+{%- when Action::LogAnalytics { sub, rg, name, sku, retention, ingestion, query, location, tags } -%}
+if missing az monitor log-analytics workspace show --subscription "${{ sub }}" --resource-group "${{ rg }}" --name "${{ name }}"; then
   run az monitor log-analytics workspace create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}" \
-    --sku {{ s.sku | sh }} \
-    --retention-time {{ s.retention | sh }} \
-    --ingestion-access {{ s.ingestion | sh }} \
-    --query-access {{ s.query | sh }} \
-    --location "${{ s.location }}"{% if s.tags %}{{ self::tags(name=s.tags) }}{% endif %}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}" \
+    --sku {{ sku | sh }} \
+    --retention-time {{ retention | sh }} \
+    --ingestion-access {{ ingestion | sh }} \
+    --query-access {{ query | sh }} \
+    --location "${{ location }}"{% call tags(tags) %}{% endcall %}
 fi
-{%- elif s.kind == "generic" -%}
-# {{ s.resource_type | comment }} has no core create command with every setting: the
+{%- when Action::Generic { resource_type, literal_dollars, id, api_version, body } -%}
+# {{ resource_type | comment }} has no core create command with every setting: the
 # resource as ARM takes it.
-{% if s.literal_dollars %}# shellcheck disable=SC2016 # literal text, not expansions
+{% if literal_dollars %}# shellcheck disable=SC2016 # literal text, not expansions
 {% endif -%}
-if missing az resource show --ids "${{ s.id }}" --api-version {{ s.api_version | sh }}; then
+if missing az resource show --ids "${{ id }}" --api-version {{ api_version | sh }}; then
   run az resource create \
-    --id "${{ s.id }}" \
-    --api-version {{ s.api_version | sh }} \
+    --id "${{ id }}" \
+    --api-version {{ api_version | sh }} \
     --is-full-object \
-    --properties {% for p in s.body %}{% if p.var %}"${{ p.var }}"{% else %}{{ p.lit | sh }}{% endif %}{% endfor %}
+    --properties {% for p in body %}{% match p %}{% when Piece::Var(var) %}"${{ var }}"{% when Piece::Lit(text) %}{{ text | sh }}{% endmatch %}{% endfor %}
 fi
-{%- elif s.kind == "storage" -%}
-if missing az storage account show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --name "${{ s.name }}"; then
+{%- when Action::Storage {
+    sub, rg, name, sku, account_kind, access_tier, blob_public_access, shared_key_access,
+    cross_tenant_replication, min_tls, https_only, public_network_access, default_action,
+    bypass, infrastructure_encryption, key_source, services, location, tags, set
+} -%}
+if missing az storage account show --subscription "${{ sub }}" --resource-group "${{ rg }}" --name "${{ name }}"; then
   run az storage account create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}" \
-    --sku {{ s.sku | sh }} \
-    --kind {{ s.account_kind | sh }} \
-    --access-tier {{ s.access_tier | sh }} \
-    --allow-blob-public-access {{ s.blob_public_access | sh }} \
-    --allow-shared-key-access {{ s.shared_key_access | sh }} \
-    --allow-cross-tenant-replication {{ s.cross_tenant_replication | sh }} \
-    --min-tls-version {{ s.min_tls | sh }} \
-    --https-only {{ s.https_only | sh }} \
-    --public-network-access {{ s.public_network_access | sh }} \
-    --default-action {{ s.default_action | sh }} \
-    --bypass {{ s.bypass | sh }} \
-    --require-infrastructure-encryption {{ s.infrastructure_encryption | sh }} \
-    --encryption-key-source {{ s.key_source | sh }} \
-    --encryption-services{% for x in s.services %} {{ x | sh }}{% endfor %} \
-    --location "${{ s.location }}"{% if s.tags %}{{ self::tags(name=s.tags) }}{% endif %}
-{%- if s.set %}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}" \
+    --sku {{ sku | sh }} \
+    --kind {{ account_kind | sh }} \
+    --access-tier {{ access_tier | sh }} \
+    --allow-blob-public-access {{ blob_public_access | sh }} \
+    --allow-shared-key-access {{ shared_key_access | sh }} \
+    --allow-cross-tenant-replication {{ cross_tenant_replication | sh }} \
+    --min-tls-version {{ min_tls | sh }} \
+    --https-only {{ https_only | sh }} \
+    --public-network-access {{ public_network_access | sh }} \
+    --default-action {{ default_action | sh }} \
+    --bypass {{ bypass | sh }} \
+    --require-infrastructure-encryption {{ infrastructure_encryption | sh }} \
+    --encryption-key-source {{ key_source | sh }} \
+    --encryption-services{% for x in services %} {{ x | sh }}{% endfor %} \
+    --location "${{ location }}"{% call tags(tags) %}{% endcall %}
+{%- if !set.is_empty() %}
   # No create flag for these.
   run az storage account update \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}" \
-    --set{% for x in s.set %} {{ x | sh }}{% endfor %}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}" \
+    --set{% for x in set %} {{ x | sh }}{% endfor %}
 {%- endif %}
 fi
-{%- elif s.kind == "key-vault" -%}
-if missing az keyvault show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --name "${{ s.name }}"; then
+{%- when Action::KeyVault {
+    sub, rg, name, sku, rbac, purge_protection, retention_days, public_network_access,
+    default_action, bypass, location, tags
+} -%}
+if missing az keyvault show --subscription "${{ sub }}" --resource-group "${{ rg }}" --name "${{ name }}"; then
   run az keyvault create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}" \
-    --sku {{ s.sku | sh }} \
-    --enable-rbac-authorization {{ s.rbac | sh }} \
-{% if s.purge_protection %}    --enable-purge-protection true \
-{% endif %}    --retention-days {{ s.retention_days | sh }} \
-    --public-network-access {{ s.public_network_access | sh }} \
-    --default-action {{ s.default_action | sh }} \
-    --bypass {{ s.bypass | sh }} \
-    --location "${{ s.location }}"{% if s.tags %}{{ self::tags(name=s.tags) }}{% endif %}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}" \
+    --sku {{ sku | sh }} \
+    --enable-rbac-authorization {{ rbac | sh }} \
+{% if purge_protection %}    --enable-purge-protection true \
+{% endif %}    --retention-days {{ retention_days | sh }} \
+    --public-network-access {{ public_network_access | sh }} \
+    --default-action {{ default_action | sh }} \
+    --bypass {{ bypass | sh }} \
+    --location "${{ location }}"{% call tags(tags) %}{% endcall %}
 fi
-{%- elif s.kind == "registry" -%}
-if missing az acr show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --name "${{ s.name }}"; then
+{%- when Action::Registry {
+    sub, rg, name, sku, admin, public_network, trusted_services, zone_redundancy, data_endpoint,
+    exports, location, tags, anonymous_pull, set
+} -%}
+if missing az acr show --subscription "${{ sub }}" --resource-group "${{ rg }}" --name "${{ name }}"; then
   run az acr create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}" \
-    --sku {{ s.sku | sh }} \
-    --admin-enabled {{ s.admin | sh }} \
-    --public-network-enabled {{ s.public_network | sh }} \
-    --allow-trusted-services {{ s.trusted_services | sh }} \
-    --zone-redundancy {{ s.zone_redundancy | sh }} \
-    --data-endpoint-enabled {{ s.data_endpoint | sh }} \
-    --allow-exports {{ s.exports | sh }} \
-    --location "${{ s.location }}"{% if s.tags %}{{ self::tags(name=s.tags) }}{% endif %}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}" \
+    --sku {{ sku | sh }} \
+    --admin-enabled {{ admin | sh }} \
+    --public-network-enabled {{ public_network | sh }} \
+    --allow-trusted-services {{ trusted_services | sh }} \
+    --zone-redundancy {{ zone_redundancy | sh }} \
+    --data-endpoint-enabled {{ data_endpoint | sh }} \
+    --allow-exports {{ exports | sh }} \
+    --location "${{ location }}"{% call tags(tags) %}{% endcall %}
   # Anonymous pull and the policies have no create flag.
   run az acr update \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}" \
-    --anonymous-pull-enabled {{ s.anonymous_pull | sh }}{% if s.set %} \
-    --set{% for x in s.set %} {{ x | sh }}{% endfor %}{% endif %}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}" \
+    --anonymous-pull-enabled {{ anonymous_pull | sh }}{% if !set.is_empty() %} \
+    --set{% for x in set %} {{ x | sh }}{% endfor %}{% endif %}
 fi
-{%- elif s.kind == "workspace" -%}
-if missing az ml workspace show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --name "${{ s.name }}"; then
-  write_workspace_yaml{{ self::yaml_args(list=s.yaml) }}
+{%- when Action::Workspace { sub, rg, name, yaml } -%}
+if missing az ml workspace show --subscription "${{ sub }}" --resource-group "${{ rg }}" --name "${{ name }}"; then
+  write_workspace_yaml{% call yaml_args(yaml) %}{% endcall %}
   run az ml workspace create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}" \
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}" \
     --file "$WORKSPACE_FILE"
 fi
-{%- elif s.kind == "private-endpoint" -%}
-if missing az network private-endpoint show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --name "${{ s.name }}"; then
+{%- when Action::PrivateEndpoint {
+    sub, rg, name, subnet, target, group_id, connection, nic, manual, message, location, tags
+} -%}
+if missing az network private-endpoint show --subscription "${{ sub }}" --resource-group "${{ rg }}" --name "${{ name }}"; then
   run az network private-endpoint create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}" \
-    --subnet "${{ s.subnet }}" \
-    --private-connection-resource-id "${{ s.target }}" \
-    --group-id {{ s.group_id | sh }} \
-    --connection-name "${{ s.connection }}" \
-    --nic-name "${{ s.nic }}" \
-{% if s.manual %}    --manual-request true \
-{% endif %}{% if s.message %}    --request-message {{ s.message | sh }} \
-{% endif %}    --location "${{ s.location }}"{% if s.tags %}{{ self::tags(name=s.tags) }}{% endif %}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}" \
+    --subnet "${{ subnet }}" \
+    --private-connection-resource-id "${{ target }}" \
+    --group-id {{ group_id | sh }} \
+    --connection-name "${{ connection }}" \
+    --nic-name "${{ nic }}" \
+{% if manual %}    --manual-request true \
+{% endif %}{% if let Some(message) = message %}    --request-message {{ message | sh }} \
+{% endif %}    --location "${{ location }}"{% call tags(tags) %}{% endcall %}
 fi
-{%- elif s.kind == "dns-zone" -%}
-if missing az network private-dns zone show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --name "${{ s.name }}"; then
+{%- when Action::DnsZone { sub, rg, name, tags } -%}
+if missing az network private-dns zone show --subscription "${{ sub }}" --resource-group "${{ rg }}" --name "${{ name }}"; then
   run az network private-dns zone create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}"{% if s.tags %}{{ self::tags(name=s.tags) }}{% endif %}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}"{% call tags(tags) %}{% endcall %}
 fi
-{%- elif s.kind == "dns-link" -%}
-if missing az network private-dns link vnet show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --zone-name "${{ s.zone }}" --name "${{ s.name }}"; then
+{%- when Action::DnsLink { sub, rg, zone, name, vnet, registration, tags } -%}
+if missing az network private-dns link vnet show --subscription "${{ sub }}" --resource-group "${{ rg }}" --zone-name "${{ zone }}" --name "${{ name }}"; then
   run az network private-dns link vnet create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --zone-name "${{ s.zone }}" \
-    --name "${{ s.name }}" \
-    --virtual-network "${{ s.vnet }}" \
-    --registration-enabled {{ s.registration | sh }}{% if s.tags %}{{ self::tags(name=s.tags) }}{% endif %}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --zone-name "${{ zone }}" \
+    --name "${{ name }}" \
+    --virtual-network "${{ vnet }}" \
+    --registration-enabled {{ registration | sh }}{% call tags(tags) %}{% endcall %}
 fi
-{%- elif s.kind == "zone-group" -%}
-if missing az network private-endpoint dns-zone-group show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --endpoint-name "${{ s.endpoint }}" --name "${{ s.name }}"; then
+{%- when Action::ZoneGroup { sub, rg, endpoint, name, first, rest } -%}
+if missing az network private-endpoint dns-zone-group show --subscription "${{ sub }}" --resource-group "${{ rg }}" --endpoint-name "${{ endpoint }}" --name "${{ name }}"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --endpoint-name "${{ s.endpoint }}" \
-    --name "${{ s.name }}" \
-    --private-dns-zone "${{ s.first.zone }}" \
-    --zone-name {{ s.first.key | sh }}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --endpoint-name "${{ endpoint }}" \
+    --name "${{ name }}" \
+    --private-dns-zone "${{ first.zone }}" \
+    --zone-name {{ first.key | sh }}
 fi
-{%- for z in s.rest %}
-if missing zone_config_present "${{ s.sub }}" "${{ s.rg }}" "${{ s.endpoint }}" "${{ s.name }}" {{ z.key | sh }}; then
+{%- for z in rest %}
+if missing zone_config_present "${{ sub }}" "${{ rg }}" "${{ endpoint }}" "${{ name }}" {{ z.key | sh }}; then
   run az network private-endpoint dns-zone-group add \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --endpoint-name "${{ s.endpoint }}" \
-    --name "${{ s.name }}" \
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --endpoint-name "${{ endpoint }}" \
+    --name "${{ name }}" \
     --private-dns-zone "${{ z.zone }}" \
     --zone-name {{ z.key | sh }}
 fi
 {%- endfor %}
-{%- elif s.kind == "compute" -%}
-if missing az ml compute show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --workspace-name "${{ s.workspace }}" --name "${{ s.name }}"; then
+{%- when Action::Compute {
+    sub, rg, workspace, name, compute_type, size, min, max, idle_seconds, tier, subnet,
+    public_ip, ssh_public, identity, location, tags
+} -%}
+if missing az ml compute show --subscription "${{ sub }}" --resource-group "${{ rg }}" --workspace-name "${{ workspace }}" --name "${{ name }}"; then
   run az ml compute create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --workspace-name "${{ s.workspace }}" \
-    --name "${{ s.name }}" \
-    --type {{ s.compute_type | sh }} \
-    --size "${{ s.size }}" \
-{% if s.min %}    --min-instances "${{ s.min }}" \
-{% endif %}{% if s.max %}    --max-instances "${{ s.max }}" \
-{% endif %}{% if s.idle_seconds %}    --idle-time-before-scale-down {{ s.idle_seconds | sh }} \
-{% endif %}{% if s.tier %}    --tier {{ s.tier | sh }} \
-{% endif %}    --subnet "${{ s.subnet }}" \
-    --enable-node-public-ip {{ s.public_ip | sh }} \
-    --ssh-public-access-enabled {{ s.ssh_public | sh }} \
-{% if s.identity %}    --identity-type {{ s.identity | sh }} \
-{% endif %}    --location "${{ s.location }}"{% if s.tags %}{{ self::tags(name=s.tags) }}{% endif %}
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --workspace-name "${{ workspace }}" \
+    --name "${{ name }}" \
+    --type {{ compute_type | sh }} \
+    --size "${{ size }}" \
+{% if let Some(min) = min %}    --min-instances "${{ min }}" \
+{% endif %}{% if let Some(max) = max %}    --max-instances "${{ max }}" \
+{% endif %}{% if let Some(idle_seconds) = idle_seconds %}    --idle-time-before-scale-down {{ idle_seconds | sh }} \
+{% endif %}{% if let Some(tier) = tier %}    --tier {{ tier | sh }} \
+{% endif %}    --subnet "${{ subnet }}" \
+    --enable-node-public-ip {{ public_ip | sh }} \
+    --ssh-public-access-enabled {{ ssh_public | sh }} \
+{% if let Some(identity) = identity %}    --identity-type {{ identity | sh }} \
+{% endif %}    --location "${{ location }}"{% call tags(tags) %}{% endcall %}
 fi
-{%- elif s.kind == "aks" -%}
-if missing az aks show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --name "${{ s.name }}"; then
+{%- when Action::Aks {
+    sub, rg, name, dns_prefix, tier, managed_identity, rbac, local_accounts, aad, azure_rbac,
+    private_cluster, upgrade_channel, network_plugin, network_policy, load_balancer_sku,
+    service_cidr, dns_service_ip, pool, node_count, vm_size, os_disk, vm_set, subnet, max_pods,
+    host_encryption, addons, secret_rotation, location, tags
+} -%}
+if missing az aks show --subscription "${{ sub }}" --resource-group "${{ rg }}" --name "${{ name }}"; then
   run az aks create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}" \
-    --dns-name-prefix "${{ s.dns_prefix }}" \
-    --tier {{ s.tier | sh }} \
-{% if s.managed_identity %}    --enable-managed-identity \
-{% endif %}{% if not s.rbac %}    --disable-rbac \
-{% endif %}{% if not s.local_accounts %}    --disable-local-accounts \
-{% endif %}{% if s.aad %}    --enable-aad \
-{% endif %}{% if s.azure_rbac %}    --enable-azure-rbac \
-{% endif %}{% if s.private_cluster %}    --enable-private-cluster \
-{% endif %}{% if s.upgrade_channel %}    --auto-upgrade-channel {{ s.upgrade_channel | sh }} \
-{% endif %}    --network-plugin {{ s.network_plugin | sh }} \
-{% if s.network_policy %}    --network-policy {{ s.network_policy | sh }} \
-{% endif %}    --load-balancer-sku {{ s.load_balancer_sku | sh }} \
-{% if s.service_cidr %}    --service-cidr "${{ s.service_cidr }}" \
-{% endif %}{% if s.dns_service_ip %}    --dns-service-ip "${{ s.dns_service_ip }}" \
-{% endif %}    --nodepool-name {{ s.pool | sh }} \
-    --node-count "${{ s.node_count }}" \
-    --node-vm-size "${{ s.vm_size }}" \
-    --node-osdisk-type {{ s.os_disk | sh }} \
-    --vm-set-type {{ s.vm_set | sh }} \
-    --vnet-subnet-id "${{ s.subnet }}" \
-    --max-pods {{ s.max_pods | sh }} \
-{% if s.host_encryption %}    --enable-encryption-at-host \
-{% endif %}{% if s.addons %}    --enable-addons {{ s.addons | sh }} \
-{% endif %}{% if s.secret_rotation %}    --enable-secret-rotation \
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}" \
+    --dns-name-prefix "${{ dns_prefix }}" \
+    --tier {{ tier | sh }} \
+{% if managed_identity %}    --enable-managed-identity \
+{% endif %}{% if !rbac %}    --disable-rbac \
+{% endif %}{% if !local_accounts %}    --disable-local-accounts \
+{% endif %}{% if aad %}    --enable-aad \
+{% endif %}{% if azure_rbac %}    --enable-azure-rbac \
+{% endif %}{% if private_cluster %}    --enable-private-cluster \
+{% endif %}{% if let Some(upgrade_channel) = upgrade_channel %}    --auto-upgrade-channel {{ upgrade_channel | sh }} \
+{% endif %}    --network-plugin {{ network_plugin | sh }} \
+{% if let Some(network_policy) = network_policy %}    --network-policy {{ network_policy | sh }} \
+{% endif %}    --load-balancer-sku {{ load_balancer_sku | sh }} \
+{% if let Some(service_cidr) = service_cidr %}    --service-cidr "${{ service_cidr }}" \
+{% endif %}{% if let Some(dns_service_ip) = dns_service_ip %}    --dns-service-ip "${{ dns_service_ip }}" \
+{% endif %}    --nodepool-name {{ pool | sh }} \
+    --node-count "${{ node_count }}" \
+    --node-vm-size "${{ vm_size }}" \
+    --node-osdisk-type {{ os_disk | sh }} \
+    --vm-set-type {{ vm_set | sh }} \
+    --vnet-subnet-id "${{ subnet }}" \
+    --max-pods {{ max_pods | sh }} \
+{% if host_encryption %}    --enable-encryption-at-host \
+{% endif %}{% if let Some(addons) = addons %}    --enable-addons {{ addons | sh }} \
+{% endif %}{% if secret_rotation %}    --enable-secret-rotation \
 {% endif %}    --no-ssh-key \
-    --location "${{ s.location }}"{% if s.tags %}{{ self::tags(name=s.tags) }}{% endif %}
+    --location "${{ location }}"{% call tags(tags) %}{% endcall %}
 fi
-{%- elif s.kind == "extension" -%}
-if missing az k8s-extension show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --cluster-type managedClusters --cluster-name "${{ s.cluster }}" --name "${{ s.name }}"; then
+{%- when Action::Extension {
+    sub, rg, cluster, name, extension_type, scope, namespace, train, auto_upgrade, config
+} -%}
+if missing az k8s-extension show --subscription "${{ sub }}" --resource-group "${{ rg }}" --cluster-type managedClusters --cluster-name "${{ cluster }}" --name "${{ name }}"; then
   run az k8s-extension create \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
     --cluster-type managedClusters \
-    --cluster-name "${{ s.cluster }}" \
-    --name "${{ s.name }}" \
-    --extension-type {{ s.extension_type | sh }} \
-    --scope {{ s.scope | sh }} \
-    --release-namespace {{ s.namespace | sh }} \
-    --release-train {{ s.train | sh }} \
-    --auto-upgrade-minor-version {{ s.auto_upgrade | sh }} \
-    --configuration-settings{% for c in s.config %} {{ c | sh }}{% endfor %}
+    --cluster-name "${{ cluster }}" \
+    --name "${{ name }}" \
+    --extension-type {{ extension_type | sh }} \
+    --scope {{ scope | sh }} \
+    --release-namespace {{ namespace | sh }} \
+    --release-train {{ train | sh }} \
+    --auto-upgrade-minor-version {{ auto_upgrade | sh }} \
+    --configuration-settings{% for c in config %} {{ c | sh }}{% endfor %}
 fi
-{%- elif s.kind == "attach" -%}
+{%- when Action::Attach { sub, rg, workspace, name, identity, aks, namespace } -%}
 # Attaching twice fails: the show guard keeps a rerun from trying.
-if missing az ml compute show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --workspace-name "${{ s.workspace }}" --name "${{ s.name }}"; then
+if missing az ml compute show --subscription "${{ sub }}" --resource-group "${{ rg }}" --workspace-name "${{ workspace }}" --name "${{ name }}"; then
   run az ml compute attach \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --workspace-name "${{ s.workspace }}" \
-    --name "${{ s.name }}" \
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --workspace-name "${{ workspace }}" \
+    --name "${{ name }}" \
     --type Kubernetes \
-{% if s.identity %}    --identity-type {{ s.identity | sh }} \
-{% endif %}    --resource-id "${{ s.aks }}" \
-    --namespace {{ s.namespace | sh }}
+{% if let Some(identity) = identity %}    --identity-type {{ identity | sh }} \
+{% endif %}    --resource-id "${{ aks }}" \
+    --namespace {{ namespace | sh }}
 fi
-{%- elif s.kind == "delete-endpoint" -%}
-if present az network private-endpoint show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --name "${{ s.name }}"; then
+{%- when Action::DeleteEndpoint { sub, rg, name } -%}
+if present az network private-endpoint show --subscription "${{ sub }}" --resource-group "${{ rg }}" --name "${{ name }}"; then
   run az network private-endpoint delete \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}"
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}"
 fi
-{%- elif s.kind == "public-access" -%}
-if differs {{ s.value | sh }} az ml workspace show --subscription "${{ s.sub }}" --resource-group "${{ s.rg }}" --name "${{ s.name }}" --query public_network_access --output tsv; then
-  write_workspace_yaml{{ self::yaml_args(list=s.yaml) }}
+{%- when Action::PublicAccess { value, sub, rg, name, yaml } -%}
+if differs {{ value | sh }} az ml workspace show --subscription "${{ sub }}" --resource-group "${{ rg }}" --name "${{ name }}" --query public_network_access --output tsv; then
+  write_workspace_yaml{% call yaml_args(yaml) %}{% endcall %}
   run az ml workspace update \
-    --subscription "${{ s.sub }}" \
-    --resource-group "${{ s.rg }}" \
-    --name "${{ s.name }}" \
+    --subscription "${{ sub }}" \
+    --resource-group "${{ rg }}" \
+    --name "${{ name }}" \
     --file "$WORKSPACE_FILE"
 fi
-{%- endif %}
+{%- endmatch %}
 {%- endmacro action %}
 
 {#- Arguments of write_workspace_yaml: key="$VAR", 'key=literal' or -key (removed). -#}
 {% macro yaml_args(list) -%}
-{% for o in list %} {% if o.drop %}-{{ o.key }}{% elif o.var %}{{ o.key }}="${{ o.var }}"{% else %}{% set kv = o.key ~ "=" ~ o.lit %}{{ kv | sh }}{% endif %}{% endfor %}
+{% for o in list %} {% match o %}
+{%- when YamlOverride::Drop { key } %}-{{ key }}
+{%- when YamlOverride::Var { key, var } %}{{ key }}="${{ var }}"
+{%- when YamlOverride::Lit { key, value } %}{% let kv = key ~ "=" ~ value %}{{ kv | sh }}
+{%- endmatch %}{% endfor %}
 {%- endmacro yaml_args %}
 
-{#- The last flag of a create: ` \`, a new line, `--tags "${ARRAY[@]}"`. -#}
-{% macro tags(name) %} \
-    --tags "${{ "{" }}{{ name }}[@]{{ "}" }}"{% endmacro tags %}
+{#- The last flag of a create, when it is tagged: ` \`, a new line, `--tags "${ARRAY[@]}"`. -#}
+{% macro tags(array) %}{% if let Some(array) = array %} \
+    --tags "${{ "{" }}{{ array }}[@]{{ "}" }}"{% endif %}{% endmacro tags %}

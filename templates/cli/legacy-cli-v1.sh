@@ -3,12 +3,12 @@
 set -euo pipefail
 #
 # LEGACY: Azure Machine Learning CLI v1 (the azure-cli-ml extension) reached end of support on
-# {{ end_of_support }}. Its commands stop working as the service moves on; use deploy.sh and ops/.
+# {{ crate::catalog::CLI_V1_END_OF_SUPPORT }}. Its commands stop working as the service moves on; use deploy.sh and ops/.
 #
-{% for line in summary %}# {{ line | comment }}
+{% for line in head.summary %}# {{ line | comment }}
 {% endfor -%}
 #
-# Usage: {{ path | comment }} [--dry-run] [{% for o in operations %}{{ o.name }}{% if not loop.last %}|{% endif %}{% endfor %}]
+# Usage: {{ head.path | comment }} [--dry-run] [{% for o in operations %}{{ o.name }}{% if !loop.last %}|{% endif %}{% endfor %}]
 {%- for o in operations %}
 #   {{ o.name }}: {{ o.summary | comment }}
 {%- endfor %}
@@ -19,7 +19,7 @@ set -euo pipefail
 {% include "cli/settings.sh" %}
 {% include "cli/prelude.sh" %}
 
-{% set line = "LEGACY: Azure ML CLI v1 reached end of support on " ~ end_of_support ~ "; prefer deploy.sh and ops/." -%}
+{% let line = "LEGACY: Azure ML CLI v1 reached end of support on " ~ crate::catalog::CLI_V1_END_OF_SUPPORT ~ "; prefer deploy.sh and ops/." -%}
 log {{ line | sh }}
 
 # The workspace's private endpoint connection that belongs to private endpoint $1, in
@@ -34,70 +34,72 @@ find_connection() {
   fi
 }
 {% for o in operations %}
-op_{{ o.name | replace(from="-", to="_") }}() {
-  STEPS={{ o.steps | length }}
-{%- for w in o.warnings %}{% set line = "WARNING: " ~ w %}
+{{ o.function() }}() {
+  STEPS={{ o.steps.len() }}
+{%- for w in o.warnings %}{% let line = "WARNING: " ~ w %}
   log {{ line | sh }}
 {%- endfor %}
 {%- for s in o.steps %}
   step {{ s.n }} {{ s.title | sh }}
-{%- if s.kind == "create" %}
-  if missing az ml workspace show --subscription-id "${{ s.ws_sub }}" --resource-group "${{ s.ws_rg }}" --workspace-name "${{ s.ws_name }}"; then
+{%- match s.action %}
+{%- when LegacyAction::Create { ws_sub, ws_rg, ws_name, location, dependencies, pe } %}
+  if missing az ml workspace show --subscription-id "${{ ws_sub }}" --resource-group "${{ ws_rg }}" --workspace-name "${{ ws_name }}"; then
     run az ml workspace create \
-      --subscription-id "${{ s.ws_sub }}" \
-      --resource-group "${{ s.ws_rg }}" \
-      --workspace-name "${{ s.ws_name }}" \
-      --location "${{ s.location }}" \
-{%- for d in s.dependencies %}
-      {{ d.0 }} "${{ d.1 }}" \
+      --subscription-id "${{ ws_sub }}" \
+      --resource-group "${{ ws_rg }}" \
+      --workspace-name "${{ ws_name }}" \
+      --location "${{ location }}" \
+{%- for (flag, var) in dependencies %}
+      {{ flag }} "${{ var }}" \
 {%- endfor %}
-      --pe-name "${{ s.pe.name }}" \
-{%- if s.pe.auto_approval %}
+      --pe-name "${{ pe.name }}" \
+{%- if pe.auto_approval %}
       --pe-auto-approval \
 {%- endif %}
-      --pe-resource-group "${{ s.pe.rg }}" \
-      --pe-vnet-name "${{ s.pe.vnet }}" \
-      --pe-subnet-name "${{ s.pe.subnet }}"
+      --pe-resource-group "${{ pe.rg }}" \
+      --pe-vnet-name "${{ pe.vnet }}" \
+      --pe-subnet-name "${{ pe.subnet }}"
   fi
-{%- elif s.kind == "add" %}
-  if missing az network private-endpoint show --subscription "${{ s.pe.show_sub }}" --resource-group "${{ s.pe.rg }}" --name "${{ s.pe.name }}"; then
+{%- when LegacyAction::Add { ws_sub, ws_rg, ws_name, pe } %}
+  if missing az network private-endpoint show --subscription "${{ pe.show_sub }}" --resource-group "${{ pe.rg }}" --name "${{ pe.name }}"; then
     run az ml workspace private-endpoint add \
-      --subscription-id "${{ s.ws_sub }}" \
-      --resource-group "${{ s.ws_rg }}" \
-      --workspace-name "${{ s.ws_name }}" \
-      --pe-name "${{ s.pe.name }}" \
-{%- if s.pe.auto_approval %}
+      --subscription-id "${{ ws_sub }}" \
+      --resource-group "${{ ws_rg }}" \
+      --workspace-name "${{ ws_name }}" \
+      --pe-name "${{ pe.name }}" \
+{%- if pe.auto_approval %}
       --pe-auto-approval \
 {%- endif %}
-{%- if s.pe.sub %}
-      --pe-subscription-id "${{ s.pe.sub }}" \
+{%- if let Some(sub) = pe.sub %}
+      --pe-subscription-id "${{ sub }}" \
 {%- endif %}
-      --pe-resource-group "${{ s.pe.rg }}" \
-      --pe-vnet-name "${{ s.pe.vnet }}" \
-      --pe-subnet-name "${{ s.pe.subnet }}"
+      --pe-resource-group "${{ pe.rg }}" \
+      --pe-vnet-name "${{ pe.vnet }}" \
+      --pe-subnet-name "${{ pe.subnet }}"
   fi
-{%- elif s.kind == "remove" %}
-  find_connection "${{ s.pe.name }}" "${{ s.ws_id }}"
+{%- when LegacyAction::Remove { ws_sub, ws_rg, ws_name, ws_id, pe } %}
+  find_connection "${{ pe.name }}" "${{ ws_id }}"
   if [[ -n $CONNECTION ]]; then
     run az ml workspace private-endpoint delete \
-      --subscription-id "${{ s.ws_sub }}" \
-      --resource-group "${{ s.ws_rg }}" \
-      --workspace-name "${{ s.ws_name }}" \
+      --subscription-id "${{ ws_sub }}" \
+      --resource-group "${{ ws_rg }}" \
+      --workspace-name "${{ ws_name }}" \
       --connection-name "$CONNECTION"
   fi
-{%- elif s.kind == "public" %}
+{%- when LegacyAction::Public { ws_sub, ws_rg, ws_name } %}
   run az ml workspace update \
-    --subscription-id "${{ s.ws_sub }}" \
-    --resource-group "${{ s.ws_rg }}" \
-    --workspace-name "${{ s.ws_name }}" \
+    --subscription-id "${{ ws_sub }}" \
+    --resource-group "${{ ws_rg }}" \
+    --workspace-name "${{ ws_name }}" \
     --allow-public-access true
-{%- endif %}
+{%- endmatch %}
 {%- endfor %}
 }
 {% endfor %}
 case $OPERATION in
 {%- for o in operations %}
-  {{ o.name }}) op_{{ o.name | replace(from="-", to="_") }} ;;
+  {{ o.name }}) {{ o.function() }} ;;
 {%- endfor %}
 esac
 log "$SCRIPT: $OPERATION done"
+{# askama drops the last line break of a template file: this comment keeps the one above. #}

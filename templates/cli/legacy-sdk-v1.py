@@ -2,11 +2,11 @@
 # {{ header | comment }}
 #
 # LEGACY: the Azure Machine Learning Python SDK v1 (azureml-core) reaches end of support on
-# {{ end_of_support }}. A reference for teams migrating off it: deploy with deploy.sh (Azure CLI v2)
+# {{ crate::catalog::SDK_V1_END_OF_SUPPORT }}. A reference for teams migrating off it: deploy with deploy.sh (Azure CLI v2)
 # or the Bicep / ARM templates.
 """The spec's Python SDK v1 operations on this scenario's workspace, one function each.
 
-Usage: python3 sdk-v1.py {% if not existing %}create|{% endif %}add-endpoints|remove-endpoints|enable-public-access
+Usage: python3 sdk-v1.py {% if !existing %}create|{% endif %}add-endpoints|remove-endpoints|enable-public-access
 
 Needs `pip install azureml-core` and an Azure sign-in that azureml-core can use. Importing this
 file runs nothing. The workspace's dependencies and their private endpoints are created by
@@ -17,19 +17,19 @@ import argparse
 import os
 import sys
 
-END_OF_SUPPORT = {{ end_of_support | yaml }}
-PLACEHOLDER_SUBSCRIPTION = {{ placeholder_subscription | yaml }}
-SUBSCRIPTION_ID = os.environ.get("AZURE_SUBSCRIPTION_ID", {% if subscription %}{{ subscription | yaml }}{% else %}PLACEHOLDER_SUBSCRIPTION{% endif %})
+END_OF_SUPPORT = {{ crate::catalog::SDK_V1_END_OF_SUPPORT | yaml }}
+PLACEHOLDER_SUBSCRIPTION = {{ crate::render::cli::PLACEHOLDER_SUBSCRIPTION | yaml }}
+SUBSCRIPTION_ID = os.environ.get("AZURE_SUBSCRIPTION_ID", {% if let Some(subscription) = subscription %}{{ subscription | yaml }}{% else %}PLACEHOLDER_SUBSCRIPTION{% endif %})
 RESOURCE_GROUP = {{ resource_group | yaml }}
 WORKSPACE = {{ workspace | yaml }}
 LOCATION = {{ location | yaml }}
-{%- if not existing %}
-IMAGE_BUILD_COMPUTE = {% if image_build_compute %}{{ image_build_compute | yaml }}{% else %}None{% endif %}
+{%- if !existing %}
+IMAGE_BUILD_COMPUTE = {% if let Some(image_build_compute) = image_build_compute %}{{ image_build_compute | yaml }}{% else %}None{% endif %}
 # Workspace.create keyword -> resource id; created dependencies carry the placeholder
 # subscription, replaced with SUBSCRIPTION_ID when used.
 DEPENDENCIES = {
-{%- for d in dependencies %}
-    {{ d.0 | yaml }}: {{ d.1 | yaml }},
+{%- for (keyword, id) in dependencies %}
+    {{ keyword | yaml }}: {{ id | yaml }},
 {%- endfor %}
 }
 {%- endif %}
@@ -41,7 +41,7 @@ ENDPOINTS = [
         "vnet_name": {{ e.vnet | yaml }},
         "vnet_subnet_name": {{ e.subnet | yaml }},
         "vnet_resource_group": {{ e.resource_group | yaml }},
-        "vnet_subscription_id": {% if e.subscription %}{{ e.subscription | yaml }}{% else %}None{% endif %},
+        "vnet_subscription_id": {% if let Some(subscription) = e.subscription %}{{ subscription | yaml }}{% else %}None{% endif %},
         "auto_approval": {% if e.auto_approval %}True{% else %}False{% endif %},
     },
 {%- endfor %}
@@ -87,7 +87,7 @@ def _add(ws, endpoint):
         private_endpoint_auto_approval=endpoint["auto_approval"],
         show_output=True,
     )
-{%- if not existing %}
+{%- if !existing %}
 
 
 def create_workspace():
@@ -147,7 +147,7 @@ def enable_public_access():
 
 
 OPERATIONS = {
-{%- if not existing %}
+{%- if !existing %}
     "create": create_workspace,
 {%- endif %}
     "add-endpoints": add_private_endpoints,
@@ -167,3 +167,4 @@ def main(argv=None):
 
 if __name__ == "__main__":
     sys.exit(main())
+{# askama drops the last line break of a template file: this comment keeps the one above. #}

@@ -1,9 +1,9 @@
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
-SCRIPT={{ path | sh }}
+SCRIPT={{ head.path | sh }}
 DRY_RUN=0
 STEP=setup
-{%- if operations %}
-OPERATION={{ operations.0.name | sh }}
+{%- if let Some(first) = head.operations.first() %}
+OPERATION={{ first | sh }}
 {%- endif %}
 
 log() { printf '%s\n' "$*" >&2; }
@@ -11,11 +11,11 @@ die() {
   log "$SCRIPT: $*"
   exit 2
 }
-{% if literal_dollars %}# shellcheck disable=SC2016 # literal text, not expansions
+{% if head.literal_dollars %}# shellcheck disable=SC2016 # literal text, not expansions
 {% endif -%}
 usage() {
-  log "usage: $SCRIPT [--dry-run]{% if operations %} [{% for o in operations %}{{ o.name }}{% if not loop.last %}|{% endif %}{% endfor %}]{% endif %}"
-{%- for line in summary %}
+  log "usage: $SCRIPT [--dry-run]{% if !head.operations.is_empty() %} [{% for o in head.operations %}{{ o }}{% if !loop.last %}|{% endif %}{% endfor %}]{% endif %}"
+{%- for line in head.summary %}
   log {{ line | sh }}
 {%- endfor %}
 }
@@ -29,8 +29,8 @@ set -o errtrace
 for arg in "$@"; do
   case $arg in
     --dry-run) DRY_RUN=1 ;;
-{%- if operations %}
-    {% for o in operations %}{{ o.name }}{% if not loop.last %} | {% endif %}{% endfor %}) OPERATION=$arg ;;
+{%- if !head.operations.is_empty() %}
+    {% for o in head.operations %}{{ o }}{% if !loop.last %} | {% endif %}{% endfor %}) OPERATION=$arg ;;
 {%- endif %}
     -h | --help)
       usage
@@ -72,7 +72,7 @@ differs() {
   got=$("$@" 2>/dev/null) || return 0
   [[ $got != "$want" ]]
 }
-{%- if zone_configs %}
+{%- if head.zone_configs %}
 # True when zone group $4 of private endpoint $3 already holds the zone config named $5.
 zone_config_present() {
   local names
@@ -87,12 +87,12 @@ id_part() {
   IFS=/ read -r -a parts <<<"$1"
   printf '%s\n' "${parts[$2]}"
 }
-{%- if workspace_yaml %}
+{%- if head.workspace_yaml %}
 
 # workspace.yml with top-level keys set (key=value) or removed (-key), written to a temporary
 # file in $WORKSPACE_FILE: the committed file holds the placeholder subscription and the
 # scenario's names, the copy holds this run's.
-WORKSPACE_YAML="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/{{ root }}workspace.yml"
+WORKSPACE_YAML="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/{{ head.root }}workspace.yml"
 WORKSPACE_FILE=
 TMP_DIR=
 trap '[[ -z $TMP_DIR ]] || rm -rf "$TMP_DIR"' EXIT
@@ -125,31 +125,32 @@ write_workspace_yaml() {
   done
 }
 {%- endif %}
-{%- if subscription %}
+{%- if head.subscription %}
 
 STEP='resolving the subscription'
 if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
   SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
 elif ((DRY_RUN)); then
-  SUBSCRIPTION_ID={{ placeholder_subscription | sh }}
+  SUBSCRIPTION_ID={{ crate::render::cli::PLACEHOLDER_SUBSCRIPTION | sh }}
 else
   SUBSCRIPTION_ID=$(az account show --query id --output tsv)
 fi
 [[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
   die "not a subscription id: $SUBSCRIPTION_ID"
 {%- endif %}
-{%- if derived %}
+{%- if !head.derived.is_empty() %}
 
 # Resource ids, and the parts of the ids of existing resources.
-{%- for d in derived %}
-{% if d.form == "id" -%}
-{{ d.var }}="/subscriptions/${{ d.sub }}/resourceGroups/${{ d.rg }}/providers/{{ d.provider }}/${{ d.name }}"
-{%- elif d.form == "child-id" -%}
-{{ d.var }}="${{ d.parent }}/{{ d.segment }}/${{ d.name }}"
-{%- elif d.form == "name-of" -%}
-{{ d.var }}=${{ "{" }}{{ d.id }}##*/{{ "}" }}
-{%- elif d.form == "part-of" -%}
-{{ d.var }}=$(id_part "${{ d.id }}" {{ d.index }})
-{%- endif %}
+{%- for d in head.derived %}
+{% match d -%}
+{% when Derived::Id { var, sub, rg, provider, name } -%}
+{{ var }}="/subscriptions/${{ sub }}/resourceGroups/${{ rg }}/providers/{{ provider }}/${{ name }}"
+{%- when Derived::ChildId { var, parent, segment, name } -%}
+{{ var }}="${{ parent }}/{{ segment }}/${{ name }}"
+{%- when Derived::NameOf { var, id } -%}
+{{ var }}=${{ "{" }}{{ id }}##*/{{ "}" }}
+{%- when Derived::PartOf { var, id, index } -%}
+{{ var }}=$(id_part "${{ id }}" {{ index }})
+{%- endmatch %}
 {%- endfor %}
 {%- endif %}

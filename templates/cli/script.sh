@@ -3,10 +3,10 @@
 # {{ header | comment }}
 set -euo pipefail
 #
-{% for line in summary %}# {{ line | comment }}
+{% for line in head.summary %}# {{ line | comment }}
 {% endfor -%}
 #
-# Usage: {{ path | comment }} [--dry-run]
+# Usage: {{ head.path | comment }} [--dry-run]
 #   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
 #              command per line; progress on stderr) and call no az at all.
 # Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
@@ -14,15 +14,16 @@ set -euo pipefail
 
 {% include "cli/settings.sh" %}
 {% include "cli/prelude.sh" %}
-{%- for w in warnings %}{% set line = "WARNING: " ~ w %}
+{% for w in warnings %}{% let line = "WARNING: " ~ w %}
 log {{ line | sh }}
 {%- endfor %}
 
-STEPS={{ steps | length }}
+STEPS={{ steps.len() }}
 {%- for s in steps %}
 
-{{ a::action(s=s) }}
+{% call a::action(s) %}{% endcall %}
 {%- endfor %}
 
-{% set line = path ~ ": " ~ done -%}
+{% let line = head.path ~ ": " ~ done -%}
 log {{ line | sh }}
+{# askama drops the last line break of a template file: this comment keeps the one above. #}
