@@ -103,12 +103,7 @@ fn build_tera() -> Result<tera::Tera, tera::Error> {
     let mut t = tera::Tera::default();
     t.autoescape_on(Vec::new());
     escape::register(&mut t);
-    for set in [
-        bicep::TEMPLATES,
-        arm::TEMPLATES,
-        cli::TEMPLATES,
-        runbook::TEMPLATES,
-    ] {
+    for set in [cli::TEMPLATES, runbook::TEMPLATES] {
         t.add_raw_templates(set.iter().copied())?;
     }
     Ok(t)
