@@ -8,30 +8,21 @@
 //! it needs that its template deploys: parent, extended resource, references, the plan's own
 //! ordering.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
 
-use serde::Serialize;
-use serde_json::{json, Map, Value};
+use askama::Template;
+use serde_json::Value;
 
-use super::layout::{self, Deployment, Form};
-use super::{escape, paths, render_template, Context, RenderError};
+use super::layout::{self, Deployment, Form, Layout};
+use super::{escape, paths, Context, RenderError};
 use crate::catalog;
 use crate::plan::{Output, Parameter, Plan, Resource, Scope};
 
 const TEMPLATE: &str = "arm/azuredeploy.json";
 const PARAMS: &str = "arm/azuredeploy.parameters.json";
-
-/// Embedded templates: (name, source).
-pub const TEMPLATES: &[(&str, &str)] = &[
-    (
-        TEMPLATE,
-        include_str!("../../templates/arm/azuredeploy.json"),
-    ),
-    (
-        PARAMS,
-        include_str!("../../templates/arm/azuredeploy.parameters.json"),
-    ),
-];
 
 const SCHEMA_GROUP: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
@@ -40,112 +31,492 @@ const SCHEMA_SUBSCRIPTION: &str =
 const SCHEMA_PARAMETERS: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#";
 
+/// Filters of the ARM templates: the shared escapers, and `json_encode`.
+mod filters {
+    pub use crate::render::escape::filters::*;
+
+    use std::fmt::Display;
+
+    /// A JSON string literal of the text, quotes included.
+    #[askama::filter_fn]
+    pub fn json_encode<T: Display>(value: T, _: &dyn askama::Values) -> askama::Result<String> {
+        let text = value.to_string();
+        let mut out = String::with_capacity(text.len() + 2);
+        super::json_string(&mut out, &text);
+        Ok(out)
+    }
+}
+
+/// Appends `s` as a JSON string literal, quotes included.
+fn json_string(out: &mut String, s: &str) {
+    out.push('"');
+    json_escape(out, s);
+    out.push('"');
+}
+
+/// Appends the inside of a JSON string literal of `s`, escaped exactly as `serde_json` escapes
+/// it: quote, backslash and control characters below U+0020, nothing else.
+fn json_escape(out: &mut String, s: &str) {
+    let plain = !s.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        out.push_str(s);
+        return;
+    }
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x09 => "\\t",
+            0x0A => "\\n",
+            0x0C => "\\f",
+            0x0D => "\\r",
+            0x00..=0x1F => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        run = i + 1;
+        if short.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xF)]));
+        } else {
+            out.push_str(short);
+        }
+    }
+    out.push_str(&s[run..]);
+}
+
+/// Two spaces per level, for the levels most text sits at.
+const SPACES: &str = "                                                                ";
+
+/// Appends two spaces per level.
+fn indent(out: &mut String, depth: usize) {
+    let mut n = 2 * depth;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
+    }
+}
+
+/// Pretty JSON written as `serde_json`'s pretty printer writes it (two spaces per level), for
+/// a place `depth` levels deep: the first line is not indented, the others are. One writer
+/// holds the text of many values; each is a range of it.
+struct Json {
+    out: String,
+    depth: usize,
+    /// Per open object or array: whether it has no entry yet.
+    empty: Vec<bool>,
+}
+
+impl Json {
+    fn new(depth: usize) -> Self {
+        Self {
+            out: String::new(),
+            depth,
+            empty: Vec::new(),
+        }
+    }
+
+    fn newline(&mut self) {
+        self.out.push('\n');
+        indent(&mut self.out, self.depth);
+    }
+
+    fn open(&mut self, bracket: char) {
+        self.out.push(bracket);
+        self.empty.push(true);
+        self.depth += 1;
+    }
+
+    fn close(&mut self, bracket: char) {
+        self.depth -= 1;
+        if !self.empty.pop().unwrap_or(true) {
+            self.newline();
+        }
+        self.out.push(bracket);
+    }
+
+    /// Starts an array item (or, after it, an object's key).
+    fn item(&mut self) {
+        if let Some(empty) = self.empty.last_mut() {
+            if !*empty {
+                self.out.push(',');
+            }
+            *empty = false;
+        }
+        self.newline();
+    }
+
+    fn key(&mut self, k: &str) {
+        self.item();
+        json_string(&mut self.out, k);
+        self.out.push_str(": ");
+    }
+
+    fn string(&mut self, s: &str) {
+        json_string(&mut self.out, s);
+    }
+
+    /// `[<expression>]`: a template expression as a string value.
+    fn expression(&mut self, e: &str) {
+        self.expression_of(&[e]);
+    }
+
+    /// `[<expression>]` of an expression in pieces.
+    fn expression_of(&mut self, pieces: &[&str]) {
+        self.out.push_str("\"[");
+        for piece in pieces {
+            json_escape(&mut self.out, piece);
+        }
+        self.out.push_str("]\"");
+    }
+
+    /// A JSON value as it is: no escaping, no special forms.
+    fn plain(&mut self, v: &Value) {
+        match v {
+            Value::Null => self.out.push_str("null"),
+            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => match serde_json::to_string(n) {
+                Ok(text) => self.out.push_str(&text),
+                Err(_) => self.out.push_str("null"),
+            },
+            Value::String(s) => self.string(s),
+            Value::Array(a) => {
+                self.open('[');
+                for x in a {
+                    self.item();
+                    self.plain(x);
+                }
+                self.close(']');
+            }
+            Value::Object(m) => {
+                self.open('{');
+                for (k, x) in m {
+                    self.key(k);
+                    self.plain(x);
+                }
+                self.close('}');
+            }
+        }
+    }
+
+    /// Writes one value with `write`, and returns where its text is.
+    fn part(&mut self, write: impl FnOnce(&mut Self)) -> Range<usize> {
+        let start = self.out.len();
+        write(self);
+        start..self.out.len()
+    }
+}
+
+/// Marks a piece of text already indented for where it goes (see [`Indented`]). JSON text
+/// never holds it: the writer escapes control characters.
+const VERBATIM: char = '\0';
+
+/// Writes text printed at depth 0 (a template's) where the writer stands: every line after
+/// the first indented to `pad`; the final line break (the file's) is left out. A piece that
+/// starts with [`VERBATIM`] is already indented (parts of a nested template, written at
+/// their final depth): it is written as it is, without the mark.
+struct Indented<'a> {
+    out: &'a mut String,
+    pad: usize,
+    /// A line break is pending: written before the next text.
+    newline: bool,
+}
+
+impl fmt::Write for Indented<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if let Some(text) = s.strip_prefix(VERBATIM) {
+            self.text(text);
+            return Ok(());
+        }
+        let mut lines = s.split('\n');
+        if let Some(first) = lines.next() {
+            self.text(first);
+        }
+        for line in lines {
+            if self.newline {
+                self.out.push('\n');
+                indent(self.out, self.pad);
+            }
+            self.newline = true;
+            self.text(line);
+        }
+        Ok(())
+    }
+}
+
+impl Indented<'_> {
+    fn text(&mut self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        if self.newline {
+            self.newline = false;
+            self.out.push('\n');
+            indent(self.out, self.pad);
+        }
+        self.out.push_str(s);
+    }
+}
+
 /// Pretty JSON, two spaces per level, for a place `depth` levels deep.
 pub fn print(v: &Value, depth: usize) -> String {
-    let text = serde_json::to_string_pretty(v).unwrap_or_default();
-    // JSON strings hold no raw line breaks, so every line break is the printer's.
-    text.replace('\n', &format!("\n{}", "  ".repeat(depth)))
+    let mut j = Json::new(depth);
+    j.plain(v);
+    j.out
 }
 
 /// Where a template deploys to: a resource group (subscription when named) or, `None`, the
 /// subscription itself.
 type Home<'a> = Option<(Option<&'a str>, &'a str)>;
 
-#[derive(Serialize)]
-struct TemplateView {
+/// An ARM template: a whole `azuredeploy.json`, or the inline template of a nested deployment.
+#[derive(Template)]
+#[template(path = "arm/azuredeploy.json", escape = "none")]
+struct TemplateView<'a> {
     /// Top-level templates only: the generated-file header.
-    header: Option<String>,
+    header: Option<&'a str>,
     version: &'static str,
-    description: Option<String>,
-    deploy: Option<String>,
+    description: Option<&'a str>,
+    deploy: Option<&'a str>,
     schema: &'static str,
     /// (name, definition spelled at depth 2).
-    parameters: Vec<(String, String)>,
+    parameters: Vec<(&'a str, &'a str)>,
     /// Resources spelled at depth 2.
-    resources: Vec<String>,
+    resources: Vec<&'a str>,
     /// (name, definition spelled at depth 2).
-    outputs: Vec<(String, String)>,
+    outputs: Vec<(&'a str, &'a str)>,
 }
 
-#[derive(Serialize)]
-struct ParamsView {
+/// `azuredeploy.parameters.json`.
+#[derive(Template)]
+#[template(path = "arm/azuredeploy.parameters.json", escape = "none")]
+struct ParamsView<'a> {
     schema: &'static str,
-    /// (name, value spelled at depth 3).
-    parameters: Vec<(String, String)>,
+    /// (name, value spelled at depth 2).
+    parameters: Vec<(&'a str, &'a str)>,
+}
+
+/// The parts of a template, spelled: parameter definitions, resources and outputs, each a
+/// range of one text.
+struct Parts<'p> {
+    json: Json,
+    /// For a nested template, how many levels deeper than its own file it goes: parts are
+    /// written at their final depth and marked [`VERBATIM`].
+    nested: Option<usize>,
+    parameters: Vec<(&'p str, Range<usize>)>,
+    resources: Vec<Range<usize>>,
+    outputs: Vec<(&'p str, Range<usize>)>,
+}
+
+impl<'p> Parts<'p> {
+    fn new() -> Self {
+        Self::at(None)
+    }
+
+    fn at(nested: Option<usize>) -> Self {
+        Self {
+            json: Json::new(2 + nested.unwrap_or(0)),
+            nested,
+            parameters: Vec::new(),
+            resources: Vec::new(),
+            outputs: Vec::new(),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.json.out.clear();
+        self.parameters.clear();
+        self.resources.clear();
+        self.outputs.clear();
+    }
+
+    /// Writes one part with `write`, and returns where its text is.
+    fn part(&mut self, write: impl FnOnce(&mut Json)) -> Range<usize> {
+        let start = self.json.out.len();
+        if self.nested.is_some() {
+            self.json.out.push(VERBATIM);
+        }
+        write(&mut self.json);
+        start..self.json.out.len()
+    }
+
+    /// The file of a template of these parts: the parts and a little more.
+    fn render(&self, view: TemplateView) -> Result<String, RenderError> {
+        let mut out = String::with_capacity(self.json.out.len() + 4096);
+        view.render_into(&mut out)
+            .map_err(|source| RenderError::Askama {
+                name: TEMPLATE,
+                source,
+            })?;
+        Ok(out)
+    }
+
+    /// The template of these parts; the texts that templates test for truth are left out
+    /// when empty, as when absent.
+    fn view<'v>(
+        &'v self,
+        schema: &'static str,
+        header: Option<&'v str>,
+        description: Option<&'v str>,
+        deploy: Option<&'v str>,
+    ) -> TemplateView<'v> {
+        let text = |r: &Range<usize>| &self.json.out[r.clone()];
+        TemplateView {
+            header: header.filter(|s| !s.is_empty()),
+            version: env!("CARGO_PKG_VERSION"),
+            description: description.filter(|s| !s.is_empty()),
+            deploy: deploy.filter(|s| !s.is_empty()),
+            schema,
+            parameters: self.parameters.iter().map(|(n, r)| (*n, text(r))).collect(),
+            resources: self.resources.iter().map(text).collect(),
+            outputs: self.outputs.iter().map(|(n, r)| (*n, text(r))).collect(),
+        }
+    }
 }
 
 /// The files of this kind for one scenario: (path inside the scenario folder, contents).
 pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, RenderError> {
     let arm = Arm::new(plan);
-    let deployments = layout::deployments(plan);
-    let (view, used) = match plan.scope {
+    let deployments = &arm.layout.deployments;
+    let mut parts = Parts::new();
+    let (text, used) = match plan.scope {
         Scope::ResourceGroup => {
             let created: Vec<&Resource> = deployments
                 .iter()
                 .flat_map(|d| d.resources.iter().copied())
                 .collect();
+            let positions: Vec<usize> = deployments
+                .iter()
+                .flat_map(|d| d.positions.iter().copied())
+                .collect();
             let outputs: Vec<&Output> = plan.outputs.iter().collect();
-            let used = layout::used_parameters(plan, &created, false);
+            let used = arm.layout.used_parameters(&positions, false);
             let deploy = format!(
                 "az deployment group create -g {} --template-file {} --parameters @{}",
                 escape::shell(&plan.resource_group),
                 paths::ARM,
                 paths::ARM_PARAMS
             );
-            let mut foreign = false;
             let home = Some((None, plan.resource_group.as_str()));
-            let mut view = arm.group_template(home, &created, &outputs, &used, &mut foreign);
-            view.header = Some(ctx.header.clone());
-            view.description = Some(plan.description.clone());
-            view.deploy = Some(deploy);
-            (view, used)
+            let created = (&created[..], &positions[..]);
+            arm.group_template(&mut parts, home, created, &outputs, &used, true);
+            let view = parts.view(
+                SCHEMA_GROUP,
+                Some(&ctx.header),
+                Some(&plan.description),
+                Some(&deploy),
+            );
+            (parts.render(view)?, used)
         }
-        Scope::Subscription => arm.subscription_template(ctx, &deployments)?,
+        Scope::Subscription => arm.subscription_template(ctx)?,
     };
+    // A parameter file is data: its values are never evaluated as expressions.
+    let mut j = Json::new(2);
+    let values: Vec<(&str, Range<usize>)> = used
+        .iter()
+        .map(|p| {
+            let range = j.part(|j| {
+                j.open('{');
+                j.key("value");
+                j.plain(&p.default);
+                j.close('}');
+            });
+            (p.name.as_str(), range)
+        })
+        .collect();
     let params = ParamsView {
         schema: SCHEMA_PARAMETERS,
-        parameters: used
+        parameters: values
             .iter()
-            .map(|p| {
-                // A parameter file is data: its values are never evaluated as expressions.
-                (p.name.clone(), print(&json!({ "value": p.default }), 2))
-            })
+            .map(|(n, r)| (*n, &j.out[r.clone()]))
             .collect(),
     };
     Ok(vec![
-        (paths::ARM.to_string(), render_template(TEMPLATE, &view)?),
+        (paths::ARM.to_string(), text),
         (
             paths::ARM_PARAMS.to_string(),
-            render_template(PARAMS, &params)?,
+            super::render(PARAMS, &params)?,
         ),
     ])
 }
 
 /// The `format()` string `'<prefix>{0}'`: the prefix's quotes and braces doubled.
 fn format_with_hole(prefix: &str) -> String {
-    let quoted = escape::arm_expr_string(&prefix.replace('{', "{{").replace('}', "}}"));
-    format!("{}{{0}}'", &quoted[..quoted.len() - 1])
+    let mut out = String::with_capacity(prefix.len() + 8);
+    push_format_with_hole(&mut out, prefix);
+    out
+}
+
+/// Appends [`format_with_hole`] of `prefix`.
+fn push_format_with_hole(out: &mut String, prefix: &str) {
+    out.push('\'');
+    for c in prefix.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '{' => out.push_str("{{"),
+            '}' => out.push_str("}}"),
+            c => out.push(c),
+        }
+    }
+    out.push_str("{0}'");
 }
 
 fn lit(s: &str) -> String {
     escape::arm_expr_string(s)
 }
 
+/// Appends [`lit`] of `s`.
+fn push_lit(out: &mut String, s: &str) {
+    out.push('\'');
+    let mut pieces = s.split('\'');
+    if let Some(first) = pieces.next() {
+        out.push_str(first);
+    }
+    for piece in pieces {
+        out.push_str("''");
+        out.push_str(piece);
+    }
+    out.push('\'');
+}
+
+/// `escape::arm` as a JSON string value.
+fn arm_string(j: &mut Json, s: &str) {
+    if s.starts_with('[') {
+        j.string(&escape::arm(s));
+    } else {
+        j.string(s);
+    }
+}
+
 struct Arm<'p> {
     plan: &'p Plan,
+    layout: Layout<'p>,
+    /// Where an expression is put together before it is written as a JSON string.
+    scratch: RefCell<String>,
 }
 
 impl<'p> Arm<'p> {
     fn new(plan: &'p Plan) -> Self {
-        Self { plan }
+        Self {
+            plan,
+            layout: Layout::new(plan),
+            scratch: RefCell::new(String::new()),
+        }
     }
 
     fn resource(&self, symbol: &str) -> Option<&'p Resource> {
         self.plan.resource(symbol)
     }
 
-    /// The name segments of a resource, root first, as expression arguments.
-    fn segments(&self, r: &Resource) -> Vec<String> {
+    /// A resource and its ancestors, root first.
+    fn chain<'r>(&'r self, r: &'r Resource) -> Vec<&'r Resource> {
         let mut chain = vec![r];
         while let Some(p) = chain
             .last()
@@ -157,18 +528,45 @@ impl<'p> Arm<'p> {
             }
             chain.push(p);
         }
+        chain.reverse();
         chain
-            .iter()
-            .rev()
-            .map(|c| match &c.name_expr {
-                Some(e) => expression(e).unwrap_or_else(|| lit(&c.name)),
-                None => lit(&c.name),
+    }
+
+    /// The name segment of one resource, as an expression argument.
+    fn push_segment(out: &mut String, c: &Resource) {
+        if !c
+            .name_expr
+            .as_ref()
+            .is_some_and(|e| push_expression(out, e))
+        {
+            push_lit(out, &c.name);
+        }
+    }
+
+    /// The name segments of a resource, root first, as expression arguments.
+    fn segments(&self, r: &Resource) -> Vec<String> {
+        self.chain(r)
+            .into_iter()
+            .map(|c| {
+                let mut s = String::new();
+                Self::push_segment(&mut s, c);
+                s
             })
             .collect()
     }
 
-    /// The `name` of a resource written at the top level: `parent/child` for children.
-    fn name(&self, r: &Resource) -> Value {
+    /// Appends the name segments of a resource, root first, separated by `, `.
+    fn push_segments(&self, out: &mut String, r: &Resource) {
+        for (i, c) in self.chain(r).into_iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            Self::push_segment(out, c);
+        }
+    }
+
+    /// Writes the `name` of a resource written at the top level: `parent/child` for children.
+    fn write_name(&self, j: &mut Json, r: &Resource) {
         if self.chain_is_literal(r) {
             let mut names = Vec::new();
             let mut at = Some(r);
@@ -180,18 +578,44 @@ impl<'p> Arm<'p> {
                 }
             }
             names.reverse();
-            return Value::String(escape::arm(&names.join("/")));
+            // `escape::arm` of the names joined with `/`.
+            j.out.push('"');
+            if names.first().is_some_and(|n| n.starts_with('[')) {
+                j.out.push('[');
+            }
+            for (i, n) in names.iter().enumerate() {
+                if i > 0 {
+                    j.out.push('/');
+                }
+                json_escape(&mut j.out, n);
+            }
+            j.out.push('"');
+            return;
+        }
+        j.string(&self.name(r));
+    }
+
+    /// The `name` of a resource written at the top level: `parent/child` for children.
+    fn name(&self, r: &Resource) -> String {
+        if self.chain_is_literal(r) {
+            let mut names = Vec::new();
+            let mut at = Some(r);
+            while let Some(c) = at {
+                names.push(c.name.as_str());
+                at = c.parent.as_deref().and_then(|p| self.resource(p));
+                if names.len() > self.plan.resources.len() {
+                    break;
+                }
+            }
+            names.reverse();
+            return escape::arm(&names.join("/"));
         }
         let segments = self.segments(r);
         if segments.len() == 1 {
-            return Value::String(format!("[{}]", segments[0]));
+            return format!("[{}]", segments[0]);
         }
         let holes: Vec<String> = (0..segments.len()).map(|i| format!("{{{i}}}")).collect();
-        Value::String(format!(
-            "[format('{}', {})]",
-            holes.join("/"),
-            segments.join(", ")
-        ))
+        format!("[format('{}', {})]", holes.join("/"), segments.join(", "))
     }
 
     fn chain_is_literal(&self, r: &Resource) -> bool {
@@ -213,110 +637,172 @@ impl<'p> Arm<'p> {
     /// The resource id of `symbol` as an expression (no brackets), seen from `home`; `foreign`
     /// is set when it needs the deploying subscription from a template that runs elsewhere.
     fn id(&self, symbol: &str, home: Home, foreign: &mut bool) -> String {
+        let mut out = String::with_capacity(128);
+        self.push_id(&mut out, symbol, home, foreign);
+        out
+    }
+
+    /// Writes `[<id of symbol>]` as a JSON string (see [`Self::id`]).
+    fn write_id(&self, j: &mut Json, symbol: &str, home: Home, foreign: &mut bool) {
+        let mut scratch = self.scratch.borrow_mut();
+        scratch.clear();
+        self.push_id(&mut scratch, symbol, home, foreign);
+        j.expression(&scratch);
+    }
+
+    fn push_id(&self, out: &mut String, symbol: &str, home: Home, foreign: &mut bool) {
         let Some(r) = self.resource(symbol) else {
-            return lit(symbol);
+            push_lit(out, symbol);
+            return;
         };
-        let ty = lit(&r.ty);
-        let segments = self.segments(r).join(", ");
+        // The arguments after the scope: type and name segments.
+        let tail = |out: &mut String| {
+            push_lit(out, &r.ty);
+            out.push_str(", ");
+            self.push_segments(out, r);
+            out.push(')');
+        };
         if let Some(extended) = &r.scope {
-            let scope = self.id(extended, home, foreign);
-            return format!("extensionResourceId({scope}, {ty}, {segments})");
+            out.push_str("extensionResourceId(");
+            self.push_id(out, extended, home, foreign);
+            out.push_str(", ");
+            tail(out);
+            return;
         }
         let (sub, rg) = layout::home(self.plan, r);
-        let rg_lit = lit(rg);
         match home {
             Some((hsub, hrg))
-                if rg.eq_ignore_ascii_case(hrg)
-                    && sub.map(str::to_lowercase) == hsub.map(str::to_lowercase) =>
+                if rg.eq_ignore_ascii_case(hrg) && layout::same_subscription(sub, hsub) =>
             {
-                format!("resourceId({ty}, {segments})")
+                out.push_str("resourceId(");
             }
-            Some((hsub, _)) => match sub {
-                Some(s) => format!("resourceId({}, {rg_lit}, {ty}, {segments})", lit(s)),
-                None if hsub.is_some() => {
-                    *foreign = true;
-                    format!(
-                        "resourceId(parameters('{}'), {rg_lit}, {ty}, {segments})",
-                        layout::DEPLOYING_SUBSCRIPTION
-                    )
+            Some((hsub, _)) => {
+                out.push_str("resourceId(");
+                match sub {
+                    Some(s) => {
+                        push_lit(out, s);
+                        out.push_str(", ");
+                    }
+                    None if hsub.is_some() => {
+                        *foreign = true;
+                        out.push_str("parameters('");
+                        out.push_str(layout::DEPLOYING_SUBSCRIPTION);
+                        out.push_str("'), ");
+                    }
+                    None => {}
                 }
-                None => format!("resourceId({rg_lit}, {ty}, {segments})"),
-            },
+                push_lit(out, rg);
+                out.push_str(", ");
+            }
             None => {
-                let sub = sub.map_or_else(|| "subscription().subscriptionId".to_string(), lit);
-                format!(
-                    "extensionResourceId(format('/subscriptions/{{0}}/resourceGroups/{{1}}', {sub}, {rg_lit}), {ty}, {segments})"
-                )
+                out.push_str(
+                    "extensionResourceId(format('/subscriptions/{0}/resourceGroups/{1}', ",
+                );
+                match sub {
+                    Some(s) => push_lit(out, s),
+                    None => out.push_str("subscription().subscriptionId"),
+                }
+                out.push_str(", ");
+                push_lit(out, rg);
+                out.push_str("), ");
             }
         }
+        tail(out);
     }
 
-    /// A plan value as ARM JSON: strings escaped, special forms as expressions.
-    fn value(&self, v: &Value, home: Home, foreign: &mut bool) -> Value {
+    /// Writes a plan value as ARM JSON: strings escaped, special forms as expressions.
+    fn value(&self, j: &mut Json, v: &Value, home: Home, foreign: &mut bool) {
         match v {
-            Value::String(s) => Value::String(escape::arm(s)),
+            Value::String(s) => arm_string(j, s),
             Value::Array(a) => {
-                Value::Array(a.iter().map(|x| self.value(x, home, foreign)).collect())
+                j.open('[');
+                for x in a {
+                    j.item();
+                    self.value(j, x, home, foreign);
+                }
+                j.close(']');
             }
             Value::Object(m) => match layout::form(m) {
-                Some(Form::Ref(symbol)) => {
-                    Value::String(format!("[{}]", self.id(symbol, home, foreign)))
+                Some(Form::Ref(symbol)) => self.write_id(j, symbol, home, foreign),
+                Some(_) => {
+                    let mut scratch = self.scratch.borrow_mut();
+                    scratch.clear();
+                    push_expression(&mut scratch, v);
+                    j.expression(&scratch);
                 }
-                Some(_) => Value::String(format!("[{}]", expression(v).unwrap_or_default())),
-                None => Value::Object(
-                    m.iter()
-                        .map(|(k, x)| (k.clone(), self.value(x, home, foreign)))
-                        .collect(),
-                ),
+                None => {
+                    j.open('{');
+                    for (k, x) in m {
+                        j.key(k);
+                        self.value(j, x, home, foreign);
+                    }
+                    j.close('}');
+                }
             },
-            other => other.clone(),
+            other => j.plain(other),
         }
     }
 
-    /// One resource of a template deploying `here` into `home`.
+    /// One resource (at `position` in the plan) of a template deploying `here` into `home`.
     fn resource_json(
         &self,
-        r: &Resource,
+        j: &mut Json,
+        (r, position): (&Resource, usize),
         here: &HashSet<&str>,
         home: Home,
         foreign: &mut bool,
-    ) -> Value {
-        let mut o = Map::new();
-        o.insert("type".into(), json!(r.ty));
-        o.insert("apiVersion".into(), json!(r.api_version));
-        o.insert("name".into(), self.name(r));
+    ) {
+        j.open('{');
+        j.key("type");
+        j.string(&r.ty);
+        j.key("apiVersion");
+        j.string(&r.api_version);
+        j.key("name");
+        self.write_name(j, r);
         if let Some(extended) = r.scope.as_deref().and_then(|s| self.resource(s)) {
-            o.insert("scope".into(), self.scope_of(extended, here, home, foreign));
+            j.key("scope");
+            j.string(&self.scope_of(extended, here, home, foreign));
         }
-        let mut put = |key: &str, v: &Option<Value>, o: &mut Map<String, Value>| {
+        let mut put = |key: &str, v: &Option<Value>, j: &mut Json| {
             if let Some(v) = v {
-                o.insert(key.into(), self.value(v, home, foreign));
+                j.key(key);
+                self.value(j, v, home, foreign);
             }
         };
-        put("location", &r.location, &mut o);
+        put("location", &r.location, j);
         if r.tags {
-            o.insert("tags".into(), json!("[parameters('tags')]"));
+            j.key("tags");
+            j.string("[parameters('tags')]");
         }
-        put("sku", &r.sku, &mut o);
+        put("sku", &r.sku, j);
         if let Some(kind) = &r.kind {
-            o.insert("kind".into(), json!(escape::arm(kind)));
+            j.key("kind");
+            arm_string(j, kind);
         }
-        put("identity", &r.identity, &mut o);
-        let properties = if r.properties.is_null() {
-            json!({})
+        put("identity", &r.identity, j);
+        j.key("properties");
+        if r.properties.is_null() {
+            j.open('{');
+            j.close('}');
         } else {
-            self.value(&r.properties, home, foreign)
-        };
-        o.insert("properties".into(), properties);
-        let depends: Vec<Value> = layout::needs(r)
-            .into_iter()
-            .filter(|s| here.contains(s))
-            .map(|s| json!(format!("[{}]", self.id(s, home, foreign))))
-            .collect();
-        if !depends.is_empty() {
-            o.insert("dependsOn".into(), Value::Array(depends));
+            self.value(j, &r.properties, home, foreign);
         }
-        Value::Object(o)
+        let mut depends = self
+            .layout
+            .needs(position)
+            .iter()
+            .filter(|s| here.contains(*s))
+            .peekable();
+        if depends.peek().is_some() {
+            j.key("dependsOn");
+            j.open('[');
+            for s in depends {
+                j.item();
+                self.write_id(j, s, home, foreign);
+            }
+            j.close(']');
+        }
+        j.close('}');
     }
 
     /// The `scope` of an extension resource: the extended resource's type and name, relative
@@ -327,86 +813,100 @@ impl<'p> Arm<'p> {
         here: &HashSet<&str>,
         home: Home,
         foreign: &mut bool,
-    ) -> Value {
+    ) -> String {
         if here.contains(extended.symbol.as_str()) && extended.parent.is_none() {
             let segments = self.segments(extended);
-            return json!(format!(
+            return format!(
                 "[format({}, {})]",
                 format_with_hole(&format!("{}/", extended.ty)),
                 segments.join(", ")
-            ));
+            );
         }
-        json!(format!("[{}]", self.id(&extended.symbol, home, foreign)))
+        format!("[{}]", self.id(&extended.symbol, home, foreign))
     }
 
-    fn parameter_definitions(&self, used: &[&Parameter], defaults: bool) -> Vec<(String, String)> {
-        used.iter()
-            .map(|p| {
-                let mut d = Map::new();
-                d.insert("type".into(), json!(p.ty));
+    fn parameter_definitions(&self, parts: &mut Parts<'p>, used: &[&'p Parameter], defaults: bool) {
+        for p in used {
+            let range = parts.part(|j| {
+                j.open('{');
+                j.key("type");
+                j.string(&p.ty);
                 if defaults {
-                    d.insert(
-                        "defaultValue".into(),
-                        self.value(&p.default, None, &mut false),
-                    );
+                    j.key("defaultValue");
+                    self.value(j, &p.default, None, &mut false);
                 }
                 if !p.allowed.is_empty() {
-                    d.insert(
-                        "allowedValues".into(),
-                        Value::Array(p.allowed.iter().map(|a| json!(escape::arm(a))).collect()),
-                    );
+                    j.key("allowedValues");
+                    j.open('[');
+                    for a in &p.allowed {
+                        j.item();
+                        arm_string(j, a);
+                    }
+                    j.close(']');
                 }
-                d.insert(
-                    "metadata".into(),
-                    json!({ "description": escape::arm(&p.description) }),
-                );
-                (p.name.clone(), print(&Value::Object(d), 2))
-            })
-            .collect()
+                j.key("metadata");
+                j.open('{');
+                j.key("description");
+                arm_string(j, &p.description);
+                j.close('}');
+                j.close('}');
+            });
+            parts.parameters.push((&p.name, range));
+        }
     }
 
-    /// A template deploying `created` into one resource group.
+    /// The definition of the parameter that passes the deploying subscription.
+    fn deploying_subscription(parts: &mut Parts<'p>) {
+        let range = parts.part(|j| {
+            j.open('{');
+            j.key("type");
+            j.string("string");
+            j.key("metadata");
+            j.open('{');
+            j.key("description");
+            j.string(layout::DEPLOYING_SUBSCRIPTION_DESCRIPTION);
+            j.close('}');
+            j.close('}');
+        });
+        parts
+            .parameters
+            .push((layout::DEPLOYING_SUBSCRIPTION, range));
+    }
+
+    /// The parts of a template deploying `created` into one resource group (`defaults`:
+    /// parameters have their default values; nested templates get every value from the outer
+    /// one). Returns whether it needs the deploying subscription as a parameter.
     fn group_template(
         &self,
+        parts: &mut Parts<'p>,
         home: Home,
-        created: &[&Resource],
-        outputs: &[&Output],
-        used: &[&Parameter],
-        foreign: &mut bool,
-    ) -> TemplateView {
+        (created, positions): (&[&Resource], &[usize]),
+        outputs: &[&'p Output],
+        used: &[&'p Parameter],
+        defaults: bool,
+    ) -> bool {
+        let mut foreign = false;
         let here: HashSet<&str> = created.iter().map(|r| r.symbol.as_str()).collect();
-        let resources = created
-            .iter()
-            .map(|r| print(&self.resource_json(r, &here, home, foreign), 2))
-            .collect();
-        let outputs = outputs
-            .iter()
-            .map(|o| {
-                let v = self.value(&o.value, home, foreign);
-                (
-                    o.name.clone(),
-                    print(&json!({ "type": "string", "value": v }), 2),
-                )
-            })
-            .collect();
-        let mut parameters = self.parameter_definitions(used, true);
-        if *foreign {
-            let d = json!({
-                "type": "string",
-                "metadata": { "description": layout::DEPLOYING_SUBSCRIPTION_DESCRIPTION },
+        for (r, &p) in created.iter().zip(positions) {
+            let range = parts.part(|j| self.resource_json(j, (r, p), &here, home, &mut foreign));
+            parts.resources.push(range);
+        }
+        for o in outputs {
+            let range = parts.part(|j| {
+                j.open('{');
+                j.key("type");
+                j.string("string");
+                j.key("value");
+                self.value(j, &o.value, home, &mut foreign);
+                j.close('}');
             });
-            parameters.push((layout::DEPLOYING_SUBSCRIPTION.to_string(), print(&d, 2)));
+            parts.outputs.push((&o.name, range));
         }
-        TemplateView {
-            header: None,
-            version: env!("CARGO_PKG_VERSION"),
-            description: None,
-            deploy: None,
-            schema: SCHEMA_GROUP,
-            parameters,
-            resources,
-            outputs,
+        self.parameter_definitions(parts, used, defaults);
+        if foreign {
+            Self::deploying_subscription(parts);
         }
+        foreign
     }
 
     /// The subscription-scope template: the groups to create, one nested deployment per
@@ -414,128 +914,170 @@ impl<'p> Arm<'p> {
     fn subscription_template(
         &self,
         ctx: &Context,
-        deployments: &[Deployment],
-    ) -> Result<(TemplateView, Vec<&'p Parameter>), RenderError> {
-        let deployment_id = |d: &Deployment| {
-            let sub = d
-                .subscription
-                .map_or_else(|| "subscription().subscriptionId".to_string(), lit);
-            format!(
-                "extensionResourceId(format('/subscriptions/{{0}}/resourceGroups/{{1}}', {sub}, {}), {}, {})",
-                lit(d.resource_group),
-                lit(catalog::DEPLOYMENT.name),
-                lit(&d.name)
-            )
-        };
+    ) -> Result<(String, Vec<&'p Parameter>), RenderError> {
+        let deployments: &[Deployment] = &self.layout.deployments;
+        // Each deployment's id, for those that wait for it.
+        let ids: Vec<String> = deployments
+            .iter()
+            .map(|d| {
+                let sub = d
+                    .subscription
+                    .map_or_else(|| "subscription().subscriptionId".to_string(), lit);
+                format!(
+                    "extensionResourceId(format('/subscriptions/{{0}}/resourceGroups/{{1}}', {sub}, {}), {}, {})",
+                    lit(d.resource_group),
+                    lit(catalog::DEPLOYMENT.name),
+                    lit(&d.name)
+                )
+            })
+            .collect();
+        let mut parts = Parts::new();
         let created_groups: Vec<_> = layout::created_groups(self.plan).collect();
-        let mut resources = Vec::new();
         for g in &created_groups {
-            let group = json!({
-                "type": catalog::RESOURCE_GROUP.name,
-                "apiVersion": catalog::RESOURCE_GROUP.api_version,
-                "name": escape::arm(&g.name),
-                "location": self.value(&layout::group_location(self.plan, g), None, &mut false),
-                "tags": "[parameters('tags')]",
-                "properties": {},
+            let range = parts.part(|j| {
+                j.open('{');
+                j.key("type");
+                j.string(catalog::RESOURCE_GROUP.name);
+                j.key("apiVersion");
+                j.string(catalog::RESOURCE_GROUP.api_version);
+                j.key("name");
+                arm_string(j, &g.name);
+                j.key("location");
+                self.value(j, &layout::group_location(self.plan, g), None, &mut false);
+                j.key("tags");
+                j.string("[parameters('tags')]");
+                j.key("properties");
+                j.open('{');
+                j.close('}');
+                j.close('}');
             });
-            resources.push(print(&group, 2));
+            parts.resources.push(range);
+        }
+        // Created groups by name, compared as Azure does.
+        let created_names: HashSet<String> = created_groups
+            .iter()
+            .map(|g| g.name.to_ascii_lowercase())
+            .collect();
+        let mut outputs_of: Vec<Vec<&Output>> = vec![Vec::new(); deployments.len()];
+        for o in &self.plan.outputs {
+            if let Some(i) = layout::output_symbol(o).and_then(|s| self.layout.holder(s)) {
+                outputs_of[i].push(o);
+            }
         }
         let mut all_used: Vec<&Parameter> = Vec::new();
-        for d in deployments {
-            let outputs: Vec<&Output> = self
-                .plan
-                .outputs
-                .iter()
-                .filter(|o| layout::output_symbol(o).is_some_and(|s| d.holds(s)))
-                .collect();
-            let used = layout::used_parameters(self.plan, &d.resources, false);
-            let mut foreign = false;
-            let mut inner = self.group_template(
-                Some((d.subscription, d.resource_group)),
-                &d.resources,
-                &outputs,
-                &used,
-                &mut foreign,
-            );
+        // A nested template stands in `resources[i].properties.template`: its file's lines go
+        // four levels deeper (the outer template's resources are at depth 2).
+        const NESTED: usize = 4;
+        let mut inner = Parts::at(Some(NESTED));
+        for (d, outputs) in deployments.iter().zip(&outputs_of) {
+            let used = self.layout.used_parameters(&d.positions, false);
             // Inner templates get every value from the outer one: no defaults.
-            inner.parameters = self.parameter_definitions(&used, false);
-            if foreign {
-                let def = json!({
-                    "type": "string",
-                    "metadata": { "description": layout::DEPLOYING_SUBSCRIPTION_DESCRIPTION },
-                });
-                inner
-                    .parameters
-                    .push((layout::DEPLOYING_SUBSCRIPTION.to_string(), print(&def, 2)));
-            }
-            inner.description = Some(format!(
+            inner.clear();
+            let foreign = self.group_template(
+                &mut inner,
+                Some((d.subscription, d.resource_group)),
+                (&d.resources, &d.positions),
+                outputs,
+                &used,
+                false,
+            );
+            let description = format!(
                 "Deployment {} of {}: resource group {}",
                 d.index,
                 deployments.len(),
                 d.resource_group
-            ));
-            let text = render_template(TEMPLATE, &inner)?;
-            let template: Value = serde_json::from_str(&text)
-                .map_err(|e| RenderError::Json(format!("inner template {}", d.name), e))?;
+            );
+            let view = inner.view(SCHEMA_GROUP, None, Some(&description), None);
 
-            let mut passed = Map::new();
+            let j = &mut parts.json;
+            let start = j.out.len();
+            j.open('{');
+            j.key("type");
+            j.string(catalog::DEPLOYMENT.name);
+            j.key("apiVersion");
+            j.string(catalog::DEPLOYMENT.api_version);
+            j.key("name");
+            arm_string(j, &d.name);
+            if let Some(sub) = d.subscription {
+                j.key("subscriptionId");
+                arm_string(j, sub);
+            }
+            j.key("resourceGroup");
+            arm_string(j, d.resource_group);
+            j.key("properties");
+            j.open('{');
+            j.key("expressionEvaluationOptions");
+            j.open('{');
+            j.key("scope");
+            j.string("inner");
+            j.close('}');
+            j.key("mode");
+            j.string("Incremental");
+            j.key("parameters");
+            j.open('{');
             for p in &used {
-                passed.insert(
-                    p.name.clone(),
-                    json!({ "value": format!("[parameters('{}')]", p.name) }),
-                );
+                j.key(&p.name);
+                j.open('{');
+                j.key("value");
+                j.expression_of(&["parameters('", &p.name, "')"]);
+                j.close('}');
                 if !all_used.iter().any(|q| q.name == p.name) {
                     all_used.push(p);
                 }
             }
             if foreign {
-                passed.insert(
-                    layout::DEPLOYING_SUBSCRIPTION.to_string(),
-                    json!({ "value": "[subscription().subscriptionId]" }),
-                );
+                j.key(layout::DEPLOYING_SUBSCRIPTION);
+                j.open('{');
+                j.key("value");
+                j.string("[subscription().subscriptionId]");
+                j.close('}');
             }
-            let mut depends: Vec<Value> = Vec::new();
-            if d.subscription.is_none()
-                && created_groups
-                    .iter()
-                    .any(|g| g.name.eq_ignore_ascii_case(d.resource_group))
-            {
-                depends.push(json!(format!(
-                    "[subscriptionResourceId({}, {})]",
-                    lit(catalog::RESOURCE_GROUP.name),
-                    lit(d.resource_group)
-                )));
+            j.close('}');
+            j.key("template");
+            // The nested template as its own file would be, moved to where it stands.
+            debug_assert_eq!(j.depth, NESTED);
+            view.render_into(&mut Indented {
+                out: &mut j.out,
+                pad: NESTED,
+                newline: false,
+            })
+            .map_err(|source| RenderError::Askama {
+                name: TEMPLATE,
+                source,
+            })?;
+            j.close('}');
+            let in_created_group = d.subscription.is_none()
+                && created_names.contains(&d.resource_group.to_ascii_lowercase());
+            if in_created_group || !d.needs.is_empty() {
+                j.key("dependsOn");
+                j.open('[');
+                if in_created_group {
+                    j.item();
+                    j.expression_of(&[
+                        "subscriptionResourceId(",
+                        &lit(catalog::RESOURCE_GROUP.name),
+                        ", ",
+                        &lit(d.resource_group),
+                        ")",
+                    ]);
+                }
+                for &i in &d.needs {
+                    j.item();
+                    j.expression(&ids[i - 1]);
+                }
+                j.close(']');
             }
-            for &i in &d.needs {
-                depends.push(json!(format!("[{}]", deployment_id(&deployments[i - 1]))));
-            }
-            let mut o = Map::new();
-            o.insert("type".into(), json!(catalog::DEPLOYMENT.name));
-            o.insert("apiVersion".into(), json!(catalog::DEPLOYMENT.api_version));
-            o.insert("name".into(), json!(escape::arm(&d.name)));
-            if let Some(sub) = d.subscription {
-                o.insert("subscriptionId".into(), json!(escape::arm(sub)));
-            }
-            o.insert("resourceGroup".into(), json!(escape::arm(d.resource_group)));
-            o.insert(
-                "properties".into(),
-                json!({
-                    "expressionEvaluationOptions": { "scope": "inner" },
-                    "mode": "Incremental",
-                    "parameters": passed,
-                    "template": template,
-                }),
-            );
-            if !depends.is_empty() {
-                o.insert("dependsOn".into(), Value::Array(depends));
-            }
-            resources.push(print(&Value::Object(o), 2));
+            j.close('}');
+            let end = j.out.len();
+            parts.resources.push(start..end);
         }
+        // Created groups use `tags`, and `location` when one is in the plan's region.
+        let at_plan_location = created_groups
+            .iter()
+            .any(|g| g.location.eq_ignore_ascii_case(&self.plan.location));
         for p in &self.plan.parameters {
-            let by_groups = created_groups.iter().any(|g| {
-                p.name == "tags"
-                    || layout::group_location(self.plan, g) == json!({ "$param": p.name })
-            });
+            let by_groups = !created_groups.is_empty()
+                && (p.name == "tags" || (at_plan_location && p.name == "location"));
             if by_groups && !all_used.iter().any(|q| q.name == p.name) {
                 all_used.push(p);
             }
@@ -547,62 +1089,82 @@ impl<'p> Arm<'p> {
             .filter(|p| all_used.iter().any(|q| q.name == p.name))
             .collect();
 
-        let mut outputs = Vec::new();
+        let api_version = lit(catalog::DEPLOYMENT.api_version);
         for o in &self.plan.outputs {
             let Some(sym) = layout::output_symbol(o) else {
                 continue;
             };
-            let value = match deployments.iter().find(|d| d.holds(sym)) {
-                Some(d) => format!(
-                    "[reference({}, {}).outputs.{}.value]",
-                    deployment_id(d),
-                    lit(catalog::DEPLOYMENT.api_version),
-                    o.name
-                ),
-                None => format!("[{}]", self.id(sym, None, &mut false)),
-            };
-            outputs.push((
-                o.name.clone(),
-                print(&json!({ "type": "string", "value": value }), 2),
-            ));
+            let range = parts.part(|j| {
+                j.open('{');
+                j.key("type");
+                j.string("string");
+                j.key("value");
+                match self.layout.holder(sym) {
+                    Some(i) => j.expression_of(&[
+                        "reference(",
+                        &ids[i],
+                        ", ",
+                        &api_version,
+                        ").outputs.",
+                        &o.name,
+                        ".value",
+                    ]),
+                    None => self.write_id(j, sym, None, &mut false),
+                }
+                j.close('}');
+            });
+            parts.outputs.push((&o.name, range));
         }
+        self.parameter_definitions(&mut parts, &used, true);
         let deploy = format!(
             "az deployment sub create -l {} --template-file {} --parameters @{}",
             escape::shell(&self.plan.location),
             paths::ARM,
             paths::ARM_PARAMS
         );
-        let view = TemplateView {
-            header: Some(ctx.header.clone()),
-            version: env!("CARGO_PKG_VERSION"),
-            description: Some(self.plan.description.clone()),
-            deploy: Some(deploy),
-            schema: SCHEMA_SUBSCRIPTION,
-            parameters: self.parameter_definitions(&used, true),
-            resources,
-            outputs,
-        };
-        Ok((view, used))
+        let view = parts.view(
+            SCHEMA_SUBSCRIPTION,
+            Some(&ctx.header),
+            Some(&self.plan.description),
+            Some(&deploy),
+        );
+        Ok((parts.render(view)?, used))
     }
 }
 
 /// A special form other than `$ref` as an expression (no brackets).
+#[cfg(test)]
 fn expression(v: &Value) -> Option<String> {
-    let Value::Object(m) = v else { return None };
-    match layout::form(m)? {
-        Form::Param(p) => Some(format!("parameters({})", lit(p))),
-        Form::Env { prefix, suffix } => Some(format!(
-            "format({}, environment().suffixes.{suffix})",
-            format_with_hole(prefix)
-        )),
-        Form::Tenant => Some("subscription().tenantId".to_string()),
-        Form::Ref(_) => None,
+    let mut out = String::new();
+    push_expression(&mut out, v).then_some(out)
+}
+
+/// Appends [`expression`] of `v`; false (and nothing appended) when `v` is not such a form.
+fn push_expression(out: &mut String, v: &Value) -> bool {
+    let Value::Object(m) = v else { return false };
+    match layout::form(m) {
+        Some(Form::Param(p)) => {
+            out.push_str("parameters(");
+            push_lit(out, p);
+            out.push(')');
+        }
+        Some(Form::Env { prefix, suffix }) => {
+            out.push_str("format(");
+            push_format_with_hole(out, prefix);
+            out.push_str(", environment().suffixes.");
+            out.push_str(suffix);
+            out.push(')');
+        }
+        Some(Form::Tenant) => out.push_str("subscription().tenantId"),
+        Some(Form::Ref(_)) | None => return false,
     }
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn env_names_become_format_expressions() {
@@ -616,6 +1178,36 @@ mod tests {
             expression(&v).as_deref(),
             Some("format('it''s{{x}}{0}', environment().suffixes.acrLoginServer)")
         );
+    }
+
+    #[test]
+    fn json_strings_are_escaped_as_serde_json_escapes_them() {
+        let mut texts: Vec<String> = ["", "plain", "a\"b\\c", "[x]", "\u{202E}é"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        texts.push((0u32..0x200).filter_map(char::from_u32).collect());
+        for t in texts {
+            let mut out = String::new();
+            json_string(&mut out, &t);
+            assert_eq!(out, serde_json::to_string(&t).unwrap(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn printing_matches_serde_json() {
+        let v = json!({
+            "a": [1, -2, 2.5, 1e300, true, null, "x\ny", [], {}],
+            "b": { "c": { "d": [[]] } },
+            "": ""
+        });
+        for depth in 0..3 {
+            let pad = "  ".repeat(depth);
+            let expected = serde_json::to_string_pretty(&v)
+                .unwrap()
+                .replace('\n', &format!("\n{pad}"));
+            assert_eq!(print(&v, depth), expected);
+        }
     }
 
     #[test]

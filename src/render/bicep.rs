@@ -7,169 +7,451 @@
 //! Across groups, a module declares what it uses from elsewhere as `existing` (scoped to that
 //! group); `main.bicep` orders the modules with `dependsOn`, since no value passes between them.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::fmt::{self, Display, Write as _};
 
+use askama::{FastWritable, Template};
 use heck::ToLowerCamelCase;
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::layout::{self, Deployment, Form};
-use super::{escape, paths, render_template, Context, RenderError};
+use super::layout::{self, CloudNeutral, Deployment, Form, Layout};
+use super::{escape, paths, Context, RenderError};
 use crate::catalog;
 use crate::plan::{Output, Parameter, Plan, Resource, Scope};
 
 const FILE: &str = "bicep/file.bicep";
 const PARAMS: &str = "bicep/main.bicepparam";
 
-/// Embedded templates: (name, source).
-pub const TEMPLATES: &[(&str, &str)] = &[
-    (FILE, include_str!("../../templates/bicep/file.bicep")),
-    (
-        PARAMS,
-        include_str!("../../templates/bicep/main.bicepparam"),
-    ),
-];
+/// Filters of the Bicep templates: `bicep` and `comment`, the shared escapers (see
+/// `escape::filters`) but writing their output straight into the file instead of building a
+/// string per value. They escape exactly as `escape::bicep` and `escape::comment` do; a test
+/// holds them to it.
+mod filters {
+    use askama::FastWritable;
+
+    use super::{BicepString, CommentText};
+
+    #[askama::filter_fn]
+    pub fn bicep<T: FastWritable>(
+        value: T,
+        _: &dyn askama::Values,
+    ) -> askama::Result<BicepString<T>> {
+        Ok(BicepString(value))
+    }
+
+    #[askama::filter_fn]
+    pub fn comment<T: FastWritable>(
+        value: T,
+        _: &dyn askama::Values,
+    ) -> askama::Result<CommentText<T>> {
+        Ok(CommentText(value))
+    }
+}
+
+/// Implements `Display` through a writer function, and askama's `FastWritable` (which
+/// templates use instead of `Display`, skipping the formatting machinery) with the same one.
+macro_rules! writable {
+    ($(impl[$($g:tt)*] for $ty:ty => |$this:ident, $w:ident| $body:expr;)*) => {$(
+        impl<$($g)*> Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let $this = self;
+                let $w: &mut dyn fmt::Write = f;
+                $body
+            }
+        }
+
+        impl<$($g)*> FastWritable for $ty {
+            fn write_into(
+                &self,
+                dest: &mut dyn fmt::Write,
+                _: &dyn askama::Values,
+            ) -> askama::Result<()> {
+                let $this = self;
+                let $w = dest;
+                Ok($body?)
+            }
+        }
+    )*};
+}
+
+/// A Bicep string literal of the text, as [`escape::bicep`] writes it.
+pub struct BicepString<T>(pub T);
+
+/// Comment text, as [`escape::comment`] writes it: control characters become spaces.
+pub struct CommentText<T>(pub T);
+
+/// What a value that askama can write writes, into `w`.
+fn write_writable(w: &mut dyn fmt::Write, value: &impl FastWritable) -> fmt::Result {
+    value
+        .write_into(w, askama::NO_VALUES)
+        .map_err(|_| fmt::Error)
+}
+
+writable! {
+    impl[T: FastWritable] for BicepString<T> => |this, w| {
+        w.write_char('\'')
+            .and_then(|()| escaped(w, |e| write_writable(e, &this.0)))
+            .and_then(|()| w.write_char('\''))
+    };
+    impl[T: FastWritable] for CommentText<T> => |this, w| {
+        write_writable(&mut Uncontrolled(w), &this.0)
+    };
+    impl['a] for Code<'a> => |this, w| match this {
+        Code::Value(v, depth) => {
+            // Put together with plain string pushes, then written at once.
+            let mut text = String::with_capacity(256);
+            write_value(&mut text, v, *depth)?;
+            w.write_str(&text)
+        }
+        Code::Literal(s) => literal(w, s),
+        Code::Text(s) => w.write_str(s),
+        Code::Group(sub, rg) => {
+            w.write_str("resourceGroup(")?;
+            match sub {
+                Some(Subscription::Named(s)) => {
+                    literal(w, s)?;
+                    w.write_str(", ")?;
+                }
+                Some(Subscription::Deploying) => {
+                    w.write_str(layout::DEPLOYING_SUBSCRIPTION)?;
+                    w.write_str(", ")?;
+                }
+                None => {}
+            }
+            literal(w, rg)?;
+            w.write_char(')')
+        }
+    };
+    impl['a] for TypeRef<'a> => |this, w| {
+        w.write_str(this.0)
+            .and_then(|()| w.write_char('@'))
+            .and_then(|()| w.write_str(this.1))
+    };
+}
+
+/// A Bicep string literal of `s`, as [`escape::bicep`] writes it.
+fn literal<W: fmt::Write + ?Sized>(w: &mut W, s: &str) -> fmt::Result {
+    w.write_char('\'')?;
+    escaped(w, |e| e.write_str(s))?;
+    w.write_char('\'')
+}
+
+/// Writes what `text` writes, escaped as the inside of [`escape::bicep`]'s literal.
+fn escaped<W: fmt::Write + ?Sized>(
+    w: &mut W,
+    text: impl FnOnce(&mut Escaper<'_, W>) -> fmt::Result,
+) -> fmt::Result {
+    let mut e = Escaper { w, dollar: false };
+    text(&mut e)?;
+    if e.dollar {
+        e.w.write_char('$')?;
+    }
+    Ok(())
+}
+
+/// Escapes what is written through it as [`escape::bicep`] does. A `$` at the end of one
+/// piece waits for the next: it is escaped only before `{`.
+struct Escaper<'a, W: ?Sized> {
+    w: &'a mut W,
+    /// A `$` is pending.
+    dollar: bool,
+}
+
+impl<W: fmt::Write + ?Sized> fmt::Write for Escaper<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let bytes = s.as_bytes();
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if self.dollar {
+            self.dollar = false;
+            self.w
+                .write_str(if bytes[0] == b'{' { "\\$" } else { "$" })?;
+        }
+        // Most text has nothing to escape: one look at every byte (no early exit, which
+        // vectorizes), then one write.
+        let special = bytes.iter().fold(false, |any, &b| {
+            any | matches!(b, b'\\' | b'\'' | b'$' | 0x00..=0x1F | 0x7F | 0xC2)
+        });
+        if !special {
+            return self.w.write_str(s);
+        }
+        let mut run = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let special = match b {
+                b'\\' | b'\'' | b'$' | 0x00..=0x1F | 0x7F => true,
+                // U+0080 to U+009F, control characters too.
+                0xC2 => bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)),
+                _ => false,
+            };
+            if !special {
+                i += 1;
+                continue;
+            }
+            self.w.write_str(&s[run..i])?;
+            let width = if b == 0xC2 { 2 } else { 1 };
+            match b {
+                b'\\' => self.w.write_str("\\\\")?,
+                b'\'' => self.w.write_str("\\'")?,
+                b'\n' => self.w.write_str("\\n")?,
+                b'\r' => self.w.write_str("\\r")?,
+                b'\t' => self.w.write_str("\\t")?,
+                b'$' => match bytes.get(i + 1) {
+                    Some(b'{') => self.w.write_str("\\$")?,
+                    Some(_) => self.w.write_char('$')?,
+                    None => self.dollar = true,
+                },
+                _ => {
+                    let c = s[i..].chars().next().map_or(0, u32::from);
+                    write!(self.w, "\\u{{{c:X}}}")?;
+                }
+            }
+            i += width;
+            run = i;
+        }
+        self.w.write_str(&s[run..])
+    }
+}
+
+/// Replaces control characters with spaces in what is written through it.
+struct Uncontrolled<'a>(&'a mut dyn fmt::Write);
+
+impl fmt::Write for Uncontrolled<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let bytes = s.as_bytes();
+        let special = bytes.iter().fold(false, |any, &b| {
+            any | matches!(b, 0x00..=0x1F | 0x7F | 0xC2)
+        });
+        if !special {
+            return self.0.write_str(s);
+        }
+        let mut run = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let width = match bytes[i] {
+                0x00..=0x1F | 0x7F => 1,
+                0xC2 if bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)) => 2,
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            self.0.write_str(&s[run..i])?;
+            self.0.write_char(' ')?;
+            i += width;
+            run = i;
+        }
+        self.0.write_str(&s[run..])
+    }
+}
 
 /// Spells a plan value in Bicep, two spaces per level, for a place `depth` levels deep.
 /// `$ref`s become `<symbol>.id`: the file declares every resource it refers to.
 pub fn value(v: &Value, depth: usize) -> String {
-    let pad = "  ".repeat(depth + 1);
-    let close = "  ".repeat(depth);
+    Code::Value(v, depth).to_string()
+}
+
+fn write_value<W: fmt::Write + ?Sized>(w: &mut W, v: &Value, depth: usize) -> fmt::Result {
     match v {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) if n.is_f64() => format!("json({})", escape::bicep(&n.to_string())),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => escape::bicep(s),
-        Value::Array(a) if a.is_empty() => "[]".to_string(),
+        Value::Null => w.write_str("null"),
+        Value::Bool(b) => w.write_str(if *b { "true" } else { "false" }),
+        Value::Number(n) if n.is_f64() => {
+            w.write_str("json(")?;
+            literal(w, &n.to_string())?;
+            w.write_char(')')
+        }
+        Value::Number(n) => write!(w, "{n}"),
+        Value::String(s) => literal(w, s),
+        Value::Array(a) if a.is_empty() => w.write_str("[]"),
         Value::Array(a) => {
-            let items: String = a
-                .iter()
-                .map(|x| format!("{pad}{}\n", value(x, depth + 1)))
-                .collect();
-            format!("[\n{items}{close}]")
+            w.write_str("[\n")?;
+            for x in a {
+                pad(w, depth + 1)?;
+                write_value(w, x, depth + 1)?;
+                w.write_char('\n')?;
+            }
+            pad(w, depth)?;
+            w.write_char(']')
         }
         Value::Object(m) => match layout::form(m) {
-            Some(Form::Ref(symbol)) => format!("{symbol}.id"),
-            Some(Form::Param(name)) => name.to_string(),
-            Some(Form::Env { prefix, suffix }) => {
-                let literal = escape::bicep(prefix);
-                let open = &literal[..literal.len() - 1];
-                format!("{open}${{environment().suffixes.{suffix}}}'")
+            Some(Form::Ref(symbol)) => {
+                w.write_str(symbol)?;
+                w.write_str(".id")
             }
-            Some(Form::Tenant) => "subscription().tenantId".to_string(),
-            None if m.is_empty() => "{}".to_string(),
+            Some(Form::Param(name)) => w.write_str(name),
+            Some(Form::Env { prefix, suffix }) => {
+                w.write_char('\'')?;
+                escaped(w, |e| e.write_str(prefix))?;
+                w.write_str("${environment().suffixes.")?;
+                w.write_str(suffix)?;
+                w.write_str("}'")
+            }
+            Some(Form::Tenant) => w.write_str("subscription().tenantId"),
+            None if m.is_empty() => w.write_str("{}"),
             None => {
-                let props: String = m
-                    .iter()
-                    .map(|(k, x)| format!("{pad}{}: {}\n", key(k), value(x, depth + 1)))
-                    .collect();
-                format!("{{\n{props}{close}}}")
+                w.write_str("{\n")?;
+                for (k, x) in m {
+                    pad(w, depth + 1)?;
+                    write_key(w, k)?;
+                    w.write_str(": ")?;
+                    write_value(w, x, depth + 1)?;
+                    w.write_char('\n')?;
+                }
+                pad(w, depth)?;
+                w.write_char('}')
             }
         },
     }
 }
 
+/// Two spaces per level.
+fn pad<W: fmt::Write + ?Sized>(w: &mut W, depth: usize) -> fmt::Result {
+    const SPACES: &str = "                                                                ";
+    let mut n = 2 * depth;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        w.write_str(&SPACES[..k])?;
+        n -= k;
+    }
+    Ok(())
+}
+
 /// An object key: bare when it is an identifier, else a string literal.
-fn key(k: &str) -> String {
+fn write_key<W: fmt::Write + ?Sized>(w: &mut W, k: &str) -> fmt::Result {
     let mut chars = k.chars();
     let ident = chars
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ident {
-        k.to_string()
+        w.write_str(k)
     } else {
-        escape::bicep(k)
+        literal(w, k)
     }
 }
 
-#[derive(Serialize)]
-struct FileView {
-    header: String,
+/// Bicep code for a template to write as is.
+enum Code<'a> {
+    /// A plan value, spelled for a place `depth` levels deep.
+    Value(&'a Value, usize),
+    /// A string literal of this text.
+    Literal(&'a str),
+    /// Code already spelled.
+    Text(Cow<'a, str>),
+    /// `resourceGroup([<subscription>, ]<name>)`.
+    Group(Option<Subscription<'a>>, &'a str),
+}
+
+/// The subscription of a resource group outside the file's.
+#[derive(Clone, Copy)]
+enum Subscription<'a> {
+    /// Named by the scenario.
+    Named(&'a str),
+    /// The deploying one, passed to a file that runs in another
+    /// ([`layout::DEPLOYING_SUBSCRIPTION`]).
+    Deploying,
+}
+
+/// `<type>@<api version>`.
+struct TypeRef<'a>(&'a str, &'a str);
+
+/// A `.bicep` file: `main.bicep` or a module.
+#[derive(Template)]
+#[template(path = "bicep/file.bicep", escape = "none")]
+struct FileView<'a> {
+    header: &'a str,
     /// Comment lines under the header: how to deploy.
     notes: Vec<String>,
     target_scope: Option<&'static str>,
-    params: Vec<ParamView>,
-    groups: Vec<GroupView>,
-    resources: Vec<ResourceView>,
-    modules: Vec<ModuleView>,
-    outputs: Vec<OutputView>,
+    params: Vec<ParamView<'a>>,
+    groups: Vec<GroupView<'a>>,
+    resources: Vec<ResourceView<'a>>,
+    modules: Vec<ModuleView<'a>>,
+    outputs: Vec<OutputView<'a>>,
 }
 
-#[derive(Serialize)]
-struct ParamView {
-    name: String,
-    #[serde(rename = "type")]
-    ty: String,
-    description: String,
-    allowed: Vec<String>,
+struct ParamView<'a> {
+    name: &'a str,
+    ty: &'a str,
+    description: &'a str,
+    allowed: &'a [String],
     /// The default, spelled (main.bicep only; modules get every value from main.bicep).
-    default: Option<String>,
+    default: Option<Code<'a>>,
 }
 
-#[derive(Serialize)]
-struct GroupView {
+struct GroupView<'a> {
     symbol: String,
-    type_ref: String,
-    name: String,
-    location: String,
+    type_ref: TypeRef<'a>,
+    name: &'a str,
+    location: Code<'a>,
 }
 
-#[derive(Serialize)]
-struct ResourceView {
-    comment: String,
-    symbol: String,
-    type_ref: String,
+struct ResourceView<'a> {
+    comment: Cow<'a, str>,
+    symbol: &'a str,
+    type_ref: TypeRef<'a>,
     existing: bool,
-    parent: Option<String>,
-    scope: Option<String>,
-    name: String,
-    location: Option<String>,
+    parent: Option<&'a str>,
+    scope: Option<Code<'a>>,
+    name: Code<'a>,
+    location: Option<Code<'a>>,
     tags: bool,
-    sku: Option<String>,
-    kind: Option<String>,
-    identity: Option<String>,
-    properties: Option<String>,
-    depends_on: Vec<String>,
+    sku: Option<Code<'a>>,
+    kind: Option<&'a str>,
+    identity: Option<Code<'a>>,
+    properties: Option<Code<'a>>,
+    depends_on: Vec<&'a str>,
 }
 
-#[derive(Serialize)]
-struct ModuleView {
+struct ModuleView<'a> {
     comment: String,
     symbol: String,
     path: String,
     name: String,
     scope: String,
     /// (module parameter, value).
-    params: Vec<(String, String)>,
+    params: Vec<(&'a str, &'a str)>,
     depends_on: Vec<String>,
 }
 
-#[derive(Serialize)]
-struct OutputView {
-    name: String,
-    description: String,
-    value: String,
+struct OutputView<'a> {
+    name: &'a str,
+    description: Cow<'a, str>,
+    value: Code<'a>,
 }
 
-#[derive(Serialize)]
-struct ParamsView {
-    header: String,
+/// `main.bicepparam`.
+#[derive(Template)]
+#[template(path = "bicep/main.bicepparam", escape = "none")]
+struct ParamsView<'a> {
+    header: &'a str,
     using: &'static str,
-    params: Vec<(String, String)>,
+    params: Vec<(&'a str, Code<'a>)>,
+}
+
+/// Text the templates test for truth: like an absent one, an empty one is left out.
+fn present(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.is_empty())
 }
 
 /// The files of this kind for one scenario: (path inside the scenario folder, contents).
 pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, RenderError> {
     let r = Renderer::new(plan);
-    let deployments = layout::deployments(plan);
+    let deployments = &r.layout.deployments;
     let mut files = Vec::new();
     let main = match plan.scope {
         Scope::ResourceGroup => {
             let created: Vec<&Resource> = deployments
                 .iter()
                 .flat_map(|d| d.resources.iter().copied())
+                .collect();
+            let positions: Vec<usize> = deployments
+                .iter()
+                .flat_map(|d| d.positions.iter().copied())
                 .collect();
             let outputs: Vec<&Output> = plan.outputs.iter().collect();
             let deploy = format!(
@@ -182,7 +464,7 @@ pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, Rende
             r.group_file(
                 ctx,
                 home,
-                &created,
+                (&created, &positions),
                 &outputs,
                 vec![format!("Deploy: {deploy}")],
                 true,
@@ -195,13 +477,14 @@ pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, Rende
                 paths::BICEP,
                 paths::BICEP_PARAMS
             );
+            let mut outputs_of: Vec<Vec<&Output>> = vec![Vec::new(); deployments.len()];
+            for o in &plan.outputs {
+                if let Some(i) = layout::output_symbol(o).and_then(|s| r.layout.holder(s)) {
+                    outputs_of[i].push(o);
+                }
+            }
             let mut modules = Vec::new();
-            for d in &deployments {
-                let outputs: Vec<&Output> = plan
-                    .outputs
-                    .iter()
-                    .filter(|o| layout::output_symbol(o).is_some_and(|s| d.holds(s)))
-                    .collect();
+            for (d, outputs) in deployments.iter().zip(&outputs_of) {
                 let notes = vec![
                     format!(
                         "Deployment {} of {} (resource group {}), run by {}.",
@@ -213,30 +496,31 @@ pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, Rende
                     format!("Deploy: {deploy}"),
                 ];
                 let home = (d.subscription, d.resource_group);
-                let view = r.group_file(ctx, home, &d.resources, &outputs, notes, false);
-                modules.push(view.params.iter().map(|p| p.name.clone()).collect());
+                let created = (&d.resources[..], &d.positions[..]);
+                let view = r.group_file(ctx, home, created, outputs, notes, false);
+                modules.push(view.params.iter().map(|p| p.name).collect());
                 files.push((
                     paths::bicep_module_stage(d.resource_group, d.stage),
-                    render_template(FILE, &view)?,
+                    r.file(&view)?,
                 ));
             }
-            r.subscription_main(ctx, &deployments, &modules, &deploy)
+            r.subscription_main(ctx, &modules, &deploy)
         }
     };
     let view = ParamsView {
-        header: ctx.header.clone(),
+        header: &ctx.header,
         using: paths::BICEP,
         params: plan
             .parameters
             .iter()
             .filter(|p| main.params.iter().any(|q| q.name == p.name))
-            .map(|p| (p.name.clone(), value(&p.default, 0)))
+            .map(|p| (p.name.as_str(), Code::Value(&p.default, 0)))
             .collect(),
     };
-    files.push((paths::BICEP.to_string(), render_template(FILE, &main)?));
+    files.push((paths::BICEP.to_string(), r.file(&main)?));
     files.push((
         paths::BICEP_PARAMS.to_string(),
-        render_template(PARAMS, &view)?,
+        super::render(PARAMS, &view)?,
     ));
     Ok(files)
 }
@@ -246,69 +530,85 @@ type Home<'a> = (Option<&'a str>, &'a str);
 
 struct Renderer<'p> {
     plan: &'p Plan,
+    layout: Layout<'p>,
+    neutral: CloudNeutral<'p>,
+    /// Per resource (by place in the plan), its comment where another file declares it: many
+    /// modules declare the same few resources.
+    elsewhere: Vec<OnceCell<String>>,
+    /// Where files are written before they are copied out at their size: it keeps the room
+    /// the biggest one needed, so no file grows it step by step.
+    buffer: RefCell<String>,
 }
 
 impl<'p> Renderer<'p> {
     fn new(plan: &'p Plan) -> Self {
-        Self { plan }
+        Self {
+            plan,
+            layout: Layout::new(plan),
+            elsewhere: vec![OnceCell::new(); plan.resources.len()],
+            buffer: RefCell::new(String::new()),
+            // Comments and descriptions spell env-dependent zone names the way the template does.
+            neutral: CloudNeutral::new(plan, |prefix, suffix| {
+                format!("{prefix}${{environment().suffixes.{suffix}}}")
+            }),
+        }
     }
 
-    /// Comments and descriptions spell env-dependent zone names the way the template does.
-    fn neutral(&self, text: &str) -> String {
-        layout::cloud_neutral(self.plan, text, |prefix, suffix| {
-            format!("{prefix}${{environment().suffixes.{suffix}}}")
-        })
+    /// The text of a `.bicep` file.
+    fn file(&self, view: &FileView) -> Result<String, RenderError> {
+        let mut buffer = self.buffer.borrow_mut();
+        buffer.clear();
+        view.render_into(&mut *buffer)
+            .map_err(|source| RenderError::Askama { name: FILE, source })?;
+        Ok(buffer.as_str().to_owned())
     }
 
-    fn params(&self, used: &[&Parameter], defaults: bool) -> Vec<ParamView> {
+    fn params(&self, used: &[&'p Parameter], defaults: bool) -> Vec<ParamView<'p>> {
         used.iter()
             .map(|p| ParamView {
-                name: p.name.clone(),
-                ty: p.ty.clone(),
-                description: p.description.clone(),
-                allowed: p.allowed.clone(),
-                default: defaults.then(|| value(&p.default, 0)),
+                name: &p.name,
+                ty: &p.ty,
+                description: &p.description,
+                allowed: &p.allowed,
+                default: defaults.then_some(Code::Value(&p.default, 0)),
             })
             .collect()
     }
 
     /// A file deployed into one resource group: `main.bicep` at resource-group scope, or a
-    /// module. It declares `created`, and everything they (and `outputs`) refer to as
-    /// `existing`.
-    fn group_file(
-        &self,
-        ctx: &Context,
+    /// module. It declares `created` (the resources, and their places in the plan), and
+    /// everything they (and `outputs`) refer to as `existing`.
+    fn group_file<'r>(
+        &'r self,
+        ctx: &'r Context,
         home: Home,
-        created: &[&Resource],
-        outputs: &[&Output],
+        (created, positions): (&[&'r Resource], &[usize]),
+        outputs: &[&'r Output],
         notes: Vec<String>,
         defaults: bool,
-    ) -> FileView {
+    ) -> FileView<'r> {
         let here: HashSet<&str> = created.iter().map(|r| r.symbol.as_str()).collect();
         let mut wanted: Vec<&str> = Vec::new();
-        for r in created {
+        for (r, &p) in created.iter().zip(positions) {
             wanted.extend(r.parent.iter().chain(&r.scope).map(String::as_str));
-            wanted.extend(layout::references(r));
+            wanted.extend(self.layout.references(p));
         }
         wanted.extend(outputs.iter().filter_map(|o| layout::output_symbol(o)));
         let mut foreign = false;
         let mut resources = self.existing(&wanted, &here, Some(home), &mut foreign);
         resources.extend(created.iter().map(|r| self.resource(r, &here)));
-        let mut params = self.params(
-            &layout::used_parameters(self.plan, created, false),
-            defaults,
-        );
+        let mut params = self.params(&self.layout.used_parameters(positions, false), defaults);
         if foreign {
             params.push(ParamView {
-                name: layout::DEPLOYING_SUBSCRIPTION.to_string(),
-                ty: "string".to_string(),
-                description: layout::DEPLOYING_SUBSCRIPTION_DESCRIPTION.to_string(),
-                allowed: Vec::new(),
+                name: layout::DEPLOYING_SUBSCRIPTION,
+                ty: "string",
+                description: layout::DEPLOYING_SUBSCRIPTION_DESCRIPTION,
+                allowed: &[],
                 default: None,
             });
         }
         FileView {
-            header: ctx.header.clone(),
+            header: &ctx.header,
             notes,
             target_scope: None,
             params,
@@ -318,9 +618,9 @@ impl<'p> Renderer<'p> {
             outputs: outputs
                 .iter()
                 .map(|o| OutputView {
-                    name: o.name.clone(),
-                    description: self.neutral(&o.description),
-                    value: value(&o.value, 0),
+                    name: &o.name,
+                    description: self.neutral.apply(&o.description),
+                    value: Code::Value(&o.value, 0),
                 })
                 .collect(),
         }
@@ -335,41 +635,54 @@ impl<'p> Renderer<'p> {
         here: &HashSet<&str>,
         home: Option<Home>,
         foreign: &mut bool,
-    ) -> Vec<ResourceView> {
+    ) -> Vec<ResourceView<'_>> {
         let mut need: HashSet<&str> = HashSet::new();
         let mut stack: Vec<&str> = wanted
             .iter()
             .copied()
             .filter(|s| !here.contains(s))
             .collect();
+        let mut found: Vec<usize> = Vec::new();
         while let Some(s) = stack.pop() {
             if need.insert(s) {
-                if let Some(r) = self.plan.resource(s) {
+                if let Some(i) = self.layout.position(s) {
+                    let r = &self.plan.resources[i];
+                    found.push(i);
                     stack.extend(r.parent.iter().chain(&r.scope).map(String::as_str));
                 }
             }
         }
-        self.plan
-            .resources
-            .iter()
-            .filter(|r| need.contains(r.symbol.as_str()))
-            .map(|r| {
+        found.sort_unstable();
+        let plan: &'p Plan = self.plan;
+        found
+            .into_iter()
+            .map(|i| {
+                let r = &plan.resources[i];
                 let scope = match (&r.parent, &r.scope) {
                     (Some(_), _) => None,
-                    (None, Some(extended)) => Some(extended.clone()),
+                    (None, Some(extended)) => Some(extended.as_str())
+                        .filter(|s| !s.is_empty())
+                        .map(|s| Code::Text(Cow::Borrowed(s))),
                     (None, None) => self.group_scope(r, home, foreign),
                 };
                 let comment = if r.existing {
-                    r.purpose.clone()
+                    self.neutral.apply(&r.purpose)
                 } else {
-                    format!("{} (deployed by another module)", r.purpose)
+                    Cow::Borrowed(
+                        self.elsewhere[i]
+                            .get_or_init(|| {
+                                let text = format!("{} (deployed by another module)", r.purpose);
+                                self.neutral.apply(&text).into_owned()
+                            })
+                            .as_str(),
+                    )
                 };
                 ResourceView {
-                    comment: self.neutral(&comment),
-                    symbol: r.symbol.clone(),
-                    type_ref: format!("{}@{}", r.ty, r.api_version),
+                    comment,
+                    symbol: &r.symbol,
+                    type_ref: TypeRef(&r.ty, &r.api_version),
                     existing: true,
-                    parent: r.parent.clone(),
+                    parent: present(&r.parent),
                     scope,
                     name: name(r),
                     location: None,
@@ -385,55 +698,55 @@ impl<'p> Renderer<'p> {
     }
 
     /// `resourceGroup(...)` for a resource outside the file's group; `None` inside it.
-    fn group_scope(&self, r: &Resource, home: Option<Home>, foreign: &mut bool) -> Option<String> {
+    fn group_scope(
+        &self,
+        r: &'p Resource,
+        home: Option<Home>,
+        foreign: &mut bool,
+    ) -> Option<Code<'p>> {
         let (sub, rg) = layout::home(self.plan, r);
-        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-        let rg_lit = escape::bicep(rg);
         match (sub, home) {
             (s, Some((hs, hrg)))
-                if same(rg, hrg) && s.map(str::to_lowercase) == hs.map(str::to_lowercase) =>
+                if rg.eq_ignore_ascii_case(hrg) && layout::same_subscription(s, hs) =>
             {
                 None
             }
-            (Some(s), _) => Some(format!("resourceGroup({}, {rg_lit})", escape::bicep(s))),
+            (Some(s), _) => Some(Code::Group(Some(Subscription::Named(s)), rg)),
             (None, Some((Some(_), _))) => {
                 *foreign = true;
-                Some(format!(
-                    "resourceGroup({}, {rg_lit})",
-                    layout::DEPLOYING_SUBSCRIPTION
-                ))
+                Some(Code::Group(Some(Subscription::Deploying), rg))
             }
-            (None, _) => Some(format!("resourceGroup({rg_lit})")),
+            (None, _) => Some(Code::Group(None, rg)),
         }
     }
 
-    fn resource(&self, r: &Resource, here: &HashSet<&str>) -> ResourceView {
-        let spelled = |v: &Option<Value>| v.as_ref().map(|v| value(v, 1));
+    fn resource(&self, r: &'p Resource, here: &HashSet<&str>) -> ResourceView<'p> {
+        let spelled = |v: &'p Option<Value>| v.as_ref().map(|v| Code::Value(v, 1));
         ResourceView {
-            comment: self.neutral(&r.purpose),
-            symbol: r.symbol.clone(),
-            type_ref: format!("{}@{}", r.ty, r.api_version),
+            comment: self.neutral.apply(&r.purpose),
+            symbol: &r.symbol,
+            type_ref: TypeRef(&r.ty, &r.api_version),
             existing: false,
-            parent: r.parent.clone(),
-            scope: r.scope.clone(),
+            parent: present(&r.parent),
+            scope: present(&r.scope).map(|s| Code::Text(Cow::Borrowed(s))),
             name: name(r),
             location: spelled(&r.location),
             tags: r.tags,
             sku: spelled(&r.sku),
-            kind: r.kind.clone(),
+            kind: present(&r.kind),
             identity: spelled(&r.identity),
             properties: Some(if r.properties.is_null() {
-                "{}".to_string()
+                Code::Text(Cow::Borrowed("{}"))
             } else {
-                value(&r.properties, 1)
+                Code::Value(&r.properties, 1)
             }),
             // Only the plan's explicit ordering; on a resource that another module deploys,
             // the order of the modules keeps it.
             depends_on: r
                 .depends_on
                 .iter()
-                .filter(|d| here.contains(d.as_str()))
-                .cloned()
+                .map(String::as_str)
+                .filter(|d| here.contains(d))
                 .collect(),
         }
     }
@@ -441,27 +754,28 @@ impl<'p> Renderer<'p> {
     /// `main.bicep` at subscription scope: the groups to create, one module per deployment
     /// (`module_params`: the parameters each declares), and the outputs, from the modules or
     /// from `existing` declarations.
-    fn subscription_main(
-        &self,
-        ctx: &Context,
-        deployments: &[Deployment],
-        module_params: &[Vec<String>],
+    fn subscription_main<'r>(
+        &'r self,
+        ctx: &'r Context,
+        module_params: &[Vec<&'r str>],
         deploy: &str,
-    ) -> FileView {
-        let mut taken: HashSet<String> = self
-            .plan
-            .resources
-            .iter()
-            .map(|r| r.symbol.clone())
-            .chain(self.plan.parameters.iter().map(|p| p.name.clone()))
-            .collect();
+    ) -> FileView<'r> {
+        let deployments: &[Deployment] = &self.layout.deployments;
+        // Symbols are the plan's, its parameters' names, and those made here.
+        let mut made: HashSet<String> = HashSet::new();
         let mut unique = |base: String| {
+            let taken = |s: &str| {
+                self.layout.is_symbol(s)
+                    || self.plan.parameters.iter().any(|p| p.name == s)
+                    || made.contains(s)
+            };
             let mut s = base.clone();
             let mut n = 2;
-            while !taken.insert(s.clone()) {
+            while taken(&s) {
                 s = format!("{base}{n}");
                 n += 1;
             }
+            made.insert(s.clone());
             s
         };
         let created_groups: Vec<_> = layout::created_groups(self.plan).collect();
@@ -469,15 +783,21 @@ impl<'p> Renderer<'p> {
             .iter()
             .map(|g| GroupView {
                 symbol: unique(group_symbol(&g.name)),
-                type_ref: format!(
-                    "{}@{}",
+                type_ref: TypeRef(
                     catalog::RESOURCE_GROUP.name,
-                    catalog::RESOURCE_GROUP.api_version
+                    catalog::RESOURCE_GROUP.api_version,
                 ),
-                name: g.name.clone(),
-                location: value(&layout::group_location(self.plan, g), 1),
+                name: &g.name,
+                location: Code::Text(Cow::Owned(value(&layout::group_location(self.plan, g), 1))),
             })
             .collect();
+        // The first created group of each name, compared as Azure does.
+        let mut group_by_name: HashMap<String, usize> = HashMap::new();
+        for (i, g) in created_groups.iter().enumerate() {
+            group_by_name
+                .entry(g.name.to_ascii_lowercase())
+                .or_insert(i);
+        }
         let module_symbols: Vec<String> = deployments
             .iter()
             .map(|d| {
@@ -498,16 +818,12 @@ impl<'p> Renderer<'p> {
                 let created = d
                     .subscription
                     .is_none()
-                    .then(|| {
-                        created_groups
-                            .iter()
-                            .zip(&groups)
-                            .find(|(g, _)| g.name.eq_ignore_ascii_case(d.resource_group))
-                    })
-                    .flatten();
+                    .then(|| group_by_name.get(&d.resource_group.to_ascii_lowercase()))
+                    .flatten()
+                    .map(|&i| &groups[i]);
                 let rg = escape::bicep(d.resource_group);
                 let scope = match (created, d.subscription) {
-                    (Some((_, g)), _) => g.symbol.clone(),
+                    (Some(g), _) => g.symbol.clone(),
                     (None, Some(sub)) => format!("resourceGroup({}, {rg})", escape::bicep(sub)),
                     (None, None) => format!("resourceGroup({rg})"),
                 };
@@ -524,13 +840,13 @@ impl<'p> Renderer<'p> {
                     scope,
                     params: params
                         .iter()
-                        .map(|p| {
+                        .map(|&p| {
                             let v = if p == layout::DEPLOYING_SUBSCRIPTION {
-                                "subscription().subscriptionId".to_string()
+                                "subscription().subscriptionId"
                             } else {
-                                p.clone()
+                                p
                             };
-                            (p.clone(), v)
+                            (p, v)
                         })
                         .collect(),
                     depends_on: d
@@ -541,16 +857,19 @@ impl<'p> Renderer<'p> {
                 }
             })
             .collect();
+        // Created groups use `tags`, and `location` when one is in the plan's region.
+        let at_plan_location = created_groups
+            .iter()
+            .any(|g| g.location.eq_ignore_ascii_case(&self.plan.location));
+        let by_modules: HashSet<&str> = module_params.iter().flatten().copied().collect();
         let used: Vec<&Parameter> = self
             .plan
             .parameters
             .iter()
             .filter(|p| {
-                let by_groups = created_groups.iter().any(|g| {
-                    p.name == "tags"
-                        || layout::group_location(self.plan, g) == json!({ "$param": p.name })
-                });
-                by_groups || module_params.iter().flatten().any(|q| *q == p.name)
+                let by_groups = !created_groups.is_empty()
+                    && (p.name == "tags" || (at_plan_location && p.name == "location"));
+                by_groups || by_modules.contains(p.name.as_str())
             })
             .collect();
 
@@ -560,37 +879,38 @@ impl<'p> Renderer<'p> {
             let Some(sym) = layout::output_symbol(o) else {
                 continue;
             };
-            let value = match deployments.iter().position(|d| d.holds(sym)) {
-                Some(i) => format!("{}.outputs.{}", module_symbols[i], o.name),
+            let value = match self.layout.holder(sym) {
+                Some(i) => [module_symbols[i].as_str(), ".outputs.", &o.name].concat(),
                 None => {
                     outside.push(sym);
                     format!("{sym}.id")
                 }
             };
             outputs.push(OutputView {
-                name: o.name.clone(),
-                description: self.neutral(&o.description),
-                value,
+                name: &o.name,
+                description: self.neutral.apply(&o.description),
+                value: Code::Text(Cow::Owned(value)),
             });
         }
         let mut foreign = false;
+        let resources = self.existing(&outside, &HashSet::new(), None, &mut foreign);
         FileView {
-            header: ctx.header.clone(),
+            header: &ctx.header,
             notes: vec![format!("Deploy: {deploy}")],
             target_scope: Some("subscription"),
             params: self.params(&used, true),
             groups,
-            resources: self.existing(&outside, &HashSet::new(), None, &mut foreign),
+            resources,
             modules,
             outputs,
         }
     }
 }
 
-fn name(r: &Resource) -> String {
+fn name(r: &Resource) -> Code<'_> {
     match &r.name_expr {
-        Some(e) => value(e, 1),
-        None => escape::bicep(&r.name),
+        Some(e) => Code::Value(e, 1),
+        None => Code::Literal(&r.name),
     }
 }
 
@@ -630,6 +950,65 @@ mod tests {
              zone: 'privatelink.blob.${environment().suffixes.storage}'\n  \
              tenant: subscription().tenantId\n  loc: location\n  empty: []\n}"
         );
+    }
+
+    /// Texts that exercise every escape, pieces included.
+    fn tricky() -> Vec<String> {
+        let mut texts: Vec<String> = [
+            "",
+            "plain",
+            "${x}",
+            "$",
+            "$$",
+            "$${",
+            "a$",
+            "$5",
+            "it's",
+            "back\\slash",
+            "line\nbreak\r\t",
+            "\u{0}\u{1f}\u{7f}\u{80}\u{85}\u{9f}\u{a0}",
+            "\u{202E}rev",
+            "é${ü}",
+            "{$}",
+            "privatelink.blob.core.windows.net",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        texts.push((0u32..0x200).filter_map(char::from_u32).collect());
+        texts
+    }
+
+    #[test]
+    fn streaming_escapers_match_the_shared_ones() {
+        for t in tricky() {
+            assert_eq!(BicepString(&t).to_string(), escape::bicep(&t), "{t:?}");
+            assert_eq!(CommentText(&t).to_string(), escape::comment(&t), "{t:?}");
+        }
+        // A `$` that ends one piece of a displayed value still looks at the next piece.
+        struct Pieces(&'static [&'static str]);
+        impl FastWritable for Pieces {
+            fn write_into(
+                &self,
+                dest: &mut dyn fmt::Write,
+                _: &dyn askama::Values,
+            ) -> askama::Result<()> {
+                Ok(self.0.iter().try_for_each(|p| dest.write_str(p))?)
+            }
+        }
+        for pieces in [
+            &["a$", "{b}"][..],
+            &["$", "", "{"],
+            &["$", "x"],
+            &["x$"],
+            &["$", "$", "{"],
+        ] {
+            let whole: String = pieces.concat();
+            assert_eq!(
+                BicepString(Pieces(pieces)).to_string(),
+                escape::bicep(&whole)
+            );
+        }
     }
 
     #[test]

@@ -2,10 +2,6 @@
 //! through the function of that output's language (templates use them as filters), so no value
 //! can close its quotes and become code.
 
-use std::collections::HashMap;
-
-use tera::{Result as TeraResult, Value};
-
 /// A Bicep single-quoted string literal, quotes included. `${` is escaped so a value cannot
 /// open an interpolation.
 pub fn bicep(s: &str) -> String {
@@ -126,19 +122,6 @@ pub fn comment(s: &str) -> String {
         .collect()
 }
 
-fn filter(f: fn(&str) -> String) -> impl tera::Filter {
-    move |v: &Value, _: &HashMap<String, Value>| -> TeraResult<Value> {
-        match v {
-            Value::String(s) => Ok(Value::String(f(s))),
-            Value::Number(n) => Ok(Value::String(f(&n.to_string()))),
-            Value::Bool(b) => Ok(Value::String(f(&b.to_string()))),
-            other => Err(tera::Error::msg(format!(
-                "escape filters take strings, numbers or booleans, not {other}"
-            ))),
-        }
-    }
-}
-
 /// The escapers as askama filters: `{{ value|sh }}`. A filter takes anything displayable
 /// (strings, numbers, booleans) and escapes its text. A renderer whose templates need more
 /// filters declares its own `filters` module that re-exports these.
@@ -164,19 +147,6 @@ pub mod filters {
         mermaid => super::mermaid,
         comment => super::comment,
     }
-}
-
-/// Registers the escapers as Tera filters: `bicep`, `arm`, `sh`, `yaml`, `md`, `mdcode`,
-/// `mermaid`, `comment`.
-pub fn register(t: &mut tera::Tera) {
-    t.register_filter("bicep", filter(bicep));
-    t.register_filter("arm", filter(arm));
-    t.register_filter("sh", filter(shell));
-    t.register_filter("yaml", filter(yaml));
-    t.register_filter("md", filter(markdown));
-    t.register_filter("mdcode", filter(markdown_code));
-    t.register_filter("mermaid", filter(mermaid));
-    t.register_filter("comment", filter(comment));
 }
 
 #[cfg(test)]

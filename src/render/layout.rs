@@ -8,6 +8,7 @@
 //! of deployments can be, e.g., main group → DNS group → main group. The sequence is the
 //! shortest one that respects every dependency (a few groups at most: a short search).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
@@ -27,6 +28,8 @@ pub struct Deployment<'p> {
     pub stage: usize,
     /// In plan order.
     pub resources: Vec<&'p Resource>,
+    /// Their places in the plan.
+    pub positions: Vec<usize>,
     /// Indices of the earlier deployments holding resources this one needs.
     pub needs: Vec<usize>,
     /// The deployment's name (≤ 64 characters, unique in the template).
@@ -48,6 +51,40 @@ pub enum Form<'v> {
 
 /// The special form an object stands for, if it is one.
 pub fn form(m: &serde_json::Map<String, Value>) -> Option<Form<'_>> {
+    // Forms are objects of one or two keys. A small object is read key by key; a look-up per
+    // form name would hash every name for every object.
+    if m.len() > 4 {
+        return form_by_lookup(m);
+    }
+    let (mut reference, mut param, mut env, mut prefix, mut tenant) =
+        (None, None, None, None, false);
+    for (k, v) in m {
+        match k.as_str() {
+            "$ref" => reference = v.as_str(),
+            "$param" => param = v.as_str(),
+            "$env" => env = v.as_str(),
+            "$prefix" => prefix = v.as_str(),
+            "$tenant" => tenant = true,
+            _ => {}
+        }
+    }
+    if let Some(s) = reference {
+        Some(Form::Ref(s))
+    } else if let Some(p) = param {
+        Some(Form::Param(p))
+    } else if let Some(suffix) = env {
+        Some(Form::Env {
+            prefix: prefix.unwrap_or_default(),
+            suffix,
+        })
+    } else if tenant {
+        Some(Form::Tenant)
+    } else {
+        None
+    }
+}
+
+fn form_by_lookup(m: &serde_json::Map<String, Value>) -> Option<Form<'_>> {
     let text = |k: &str| m.get(k).and_then(Value::as_str);
     if let Some(s) = text("$ref") {
         Some(Form::Ref(s))
@@ -76,92 +113,172 @@ pub fn output_symbol(o: &Output) -> Option<&str> {
     }
 }
 
-/// Every `$param` name inside a plan value.
-pub fn value_params<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
+/// The `$ref` symbols and `$param` names inside a plan value, in order.
+fn walk<'v>(v: &'v Value, refs: &mut Vec<&'v str>, params: &mut Vec<&'v str>) {
     match v {
         Value::Object(m) => match form(m) {
-            Some(Form::Param(p)) => out.push(p),
+            Some(Form::Ref(s)) => refs.push(s),
+            Some(Form::Param(p)) => params.push(p),
             Some(_) => {}
-            None => m.values().for_each(|x| value_params(x, out)),
+            None => m.values().for_each(|x| walk(x, refs, params)),
         },
-        Value::Array(a) => a.iter().for_each(|x| value_params(x, out)),
+        Value::Array(a) => a.iter().for_each(|x| walk(x, refs, params)),
         _ => {}
     }
 }
 
-/// The template parameters a set of resources uses, in plan order (`tags` when any of them
-/// is tagged).
-pub fn used_parameters<'p>(
-    plan: &'p Plan,
-    resources: &[&Resource],
-    tags: bool,
-) -> Vec<&'p Parameter> {
-    let mut used = Vec::new();
-    for r in resources {
-        for v in [&r.name_expr, &r.location, &r.sku, &r.identity]
-            .into_iter()
-            .flatten()
-            .chain([&r.properties])
-        {
-            value_params(v, &mut used);
+/// Keeps the first of equal symbols, in order.
+fn dedup(v: &mut Vec<&str>) {
+    if v.len() <= 16 {
+        // A handful: comparing beats hashing.
+        let mut kept = 0;
+        for i in 0..v.len() {
+            let s = v[i];
+            if !v[..kept].contains(&s) {
+                v[kept] = s;
+                kept += 1;
+            }
+        }
+        v.truncate(kept);
+    } else {
+        let mut seen = HashSet::new();
+        v.retain(|s| seen.insert(*s));
+    }
+}
+
+/// Lists of symbols, one per resource, stored end to end (one allocation for them all).
+struct Lists<'p> {
+    items: Vec<&'p str>,
+    /// Where each list ends in `items`.
+    ends: Vec<usize>,
+}
+
+impl<'p> Lists<'p> {
+    fn with_capacity(lists: usize) -> Self {
+        Self {
+            items: Vec::with_capacity(4 * lists),
+            ends: Vec::with_capacity(lists),
         }
     }
-    let tagged = tags || resources.iter().any(|r| r.tags);
-    plan.parameters
-        .iter()
-        .filter(|p| used.contains(&p.name.as_str()) || (tagged && p.name == "tags"))
-        .collect()
-}
 
-impl Deployment<'_> {
-    /// Whether this deployment creates the resource named `symbol`.
-    pub fn holds(&self, symbol: &str) -> bool {
-        self.resources.iter().any(|r| r.symbol == symbol)
+    /// Appends a list: `items`, the first of equal symbols only.
+    fn push(&mut self, items: &mut Vec<&'p str>) {
+        dedup(items);
+        self.items.append(items);
+        self.ends.push(self.items.len());
+    }
+
+    fn get(&self, i: usize) -> &[&'p str] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.items[start..self.ends[i]]
     }
 }
 
-/// Every `$ref` symbol inside a plan value.
-pub fn value_refs<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
-    match v {
-        Value::Object(m) => match form(m) {
-            Some(Form::Ref(s)) => out.push(s),
-            Some(_) => {}
-            None => m.values().for_each(|x| value_refs(x, out)),
-        },
-        Value::Array(a) => a.iter().for_each(|x| value_refs(x, out)),
-        _ => {}
-    }
+/// What the renderers need to know of a plan, worked out once per plan (each resource's values
+/// are walked once): what every resource refers to, needs and uses, and the deployments.
+pub struct Layout<'p> {
+    pub plan: &'p Plan,
+    /// The deployments, in order.
+    pub deployments: Vec<Deployment<'p>>,
+    /// Each resource's place in the plan, by symbol (the first, should two share one).
+    positions: HashMap<&'p str, usize>,
+    /// Per resource (by place in the plan): the symbols its values refer to (properties,
+    /// sku, identity, location, name), each once, in order.
+    references: Lists<'p>,
+    /// Per resource: the symbols that must exist before it is deployed: its parent, the
+    /// resource it extends, what its values refer to, and its explicit `depends_on`.
+    needs: Lists<'p>,
+    /// Per resource: the `$param` names its values use.
+    params: Lists<'p>,
+    /// Per resource: the deployment (index into `deployments`) that creates it.
+    holders: Vec<Option<usize>>,
 }
 
-/// Symbols a resource refers to from its values (properties, sku, identity, location, name).
-pub fn references(r: &Resource) -> Vec<&str> {
-    let mut out = Vec::new();
-    for v in [&r.name_expr, &r.location, &r.sku, &r.identity]
-        .into_iter()
-        .flatten()
-        .chain([&r.properties])
-    {
-        value_refs(v, &mut out);
+impl<'p> Layout<'p> {
+    pub fn new(plan: &'p Plan) -> Self {
+        let n = plan.resources.len();
+        let mut positions = HashMap::with_capacity(n);
+        for (i, r) in plan.resources.iter().enumerate() {
+            positions.entry(r.symbol.as_str()).or_insert(i);
+        }
+        let mut references = Lists::with_capacity(n);
+        let mut needs = Lists::with_capacity(n);
+        let mut params = Lists::with_capacity(n);
+        let (mut refs, mut need, mut used) = (Vec::new(), Vec::new(), Vec::new());
+        for r in &plan.resources {
+            for v in [&r.name_expr, &r.location, &r.sku, &r.identity]
+                .into_iter()
+                .flatten()
+                .chain([&r.properties])
+            {
+                walk(v, &mut refs, &mut used);
+            }
+            dedup(&mut refs);
+            need.extend(r.parent.iter().chain(&r.scope).map(String::as_str));
+            need.extend(&refs);
+            need.extend(r.depends_on.iter().map(String::as_str));
+            references.push(&mut refs);
+            needs.push(&mut need);
+            params.push(&mut used);
+        }
+        let deployments = deployments(plan, &needs, &positions);
+        let mut holders = vec![None; n];
+        for (i, d) in deployments.iter().enumerate() {
+            for &p in &d.positions {
+                holders[p].get_or_insert(i);
+            }
+        }
+        Self {
+            plan,
+            deployments,
+            positions,
+            references,
+            needs,
+            params,
+            holders,
+        }
     }
-    let mut seen = HashSet::new();
-    out.retain(|s| seen.insert(*s));
-    out
-}
 
-/// Symbols that must exist before the resource is deployed: its parent, the resource it
-/// extends, what its values refer to, and its explicit `depends_on`.
-pub fn needs(r: &Resource) -> Vec<&str> {
-    let mut out: Vec<&str> = r
-        .parent
-        .iter()
-        .chain(&r.scope)
-        .map(String::as_str)
-        .collect();
-    out.extend(references(r));
-    out.extend(r.depends_on.iter().map(String::as_str));
-    let mut seen = HashSet::new();
-    out.retain(|s| seen.insert(*s));
-    out
+    /// The place in the plan of the resource with this symbol.
+    pub fn position(&self, symbol: &str) -> Option<usize> {
+        self.positions.get(symbol).copied()
+    }
+
+    /// Whether a resource of the plan has this symbol.
+    pub fn is_symbol(&self, symbol: &str) -> bool {
+        self.positions.contains_key(symbol)
+    }
+
+    /// The symbols the values of the resource at `position` refer to.
+    pub fn references(&self, position: usize) -> &[&'p str] {
+        self.references.get(position)
+    }
+
+    /// What the resource at `position` needs deployed first.
+    pub fn needs(&self, position: usize) -> &[&'p str] {
+        self.needs.get(position)
+    }
+
+    /// The deployment (index into `deployments`) that creates the resource named `symbol`.
+    pub fn holder(&self, symbol: &str) -> Option<usize> {
+        self.position(symbol).and_then(|p| self.holders[p])
+    }
+
+    /// The template parameters the resources at `positions` use, in plan order (`tags` when
+    /// any of them is tagged).
+    pub fn used_parameters(&self, positions: &[usize], tags: bool) -> Vec<&'p Parameter> {
+        let tagged = tags || positions.iter().any(|&i| self.plan.resources[i].tags);
+        self.plan
+            .parameters
+            .iter()
+            .filter(|p| {
+                positions
+                    .iter()
+                    .any(|&i| self.params.get(i).contains(&p.name.as_str()))
+                    || (tagged && p.name == "tags")
+            })
+            .collect()
+    }
 }
 
 /// Groups the subscription-scope templates create: groups with new resources that are not
@@ -178,18 +295,138 @@ pub const DEPLOYING_SUBSCRIPTION: &str = "deployingSubscriptionId";
 pub const DEPLOYING_SUBSCRIPTION_DESCRIPTION: &str =
     "Subscription of the deployment that runs this one, where the resources it refers to live";
 
-/// `text` with every zone name that templates spell from the cloud's suffixes replaced by
-/// `spell(prefix, suffix)`, so comments and descriptions name no cloud host either.
-pub fn cloud_neutral(plan: &Plan, text: &str, spell: impl Fn(&str, &str) -> String) -> String {
-    let mut out = text.to_string();
-    for r in &plan.resources {
-        if let Some(Value::Object(m)) = &r.name_expr {
-            if let Some(Form::Env { prefix, suffix }) = form(m) {
-                out = out.replace(&r.name, &spell(prefix, suffix));
+/// Rewrites comments and descriptions so they name no cloud host: every zone name that the
+/// templates spell from the cloud's suffixes (a resource whose `name_expr` is an `$env` form)
+/// becomes its spelling. The names are collected once per plan; there are a few distinct
+/// ones, however many resources (one zone per DNS resource group) carry them.
+pub struct CloudNeutral<'p> {
+    /// (zone name, its spelling), each name once, in plan order.
+    zones: Vec<(&'p str, String)>,
+    /// The first bytes of the names, for a quick look whether a text holds any.
+    first: [bool; 256],
+    /// What every name starts with.
+    common: &'p str,
+    /// No name is empty, and no two names or a name and a spelling overlap: replacing every
+    /// name in one pass over the text is then the same as replacing them one after another.
+    independent: bool,
+}
+
+/// Whether `a` and `b` can share text: one holds the other, or an end of one is a start of
+/// the other.
+fn overlap(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let contains = |x: &[u8], y: &[u8]| match y.first() {
+        None => true,
+        Some(&first) => x.windows(y.len()).any(|w| w[0] == first && w == y),
+    };
+    // Whether a start of `y`, shorter than both, is an end of `x`.
+    let ends_in = |x: &[u8], y: &[u8]| {
+        (1..x.len().min(y.len())).any(|k| x[x.len() - k] == y[0] && x[x.len() - k..] == y[..k])
+    };
+    contains(a, b) || contains(b, a) || ends_in(a, b) || ends_in(b, a)
+}
+
+impl<'p> CloudNeutral<'p> {
+    /// `spell(prefix, suffix)` spells a zone name in the output's language.
+    pub fn new(plan: &'p Plan, spell: impl Fn(&str, &str) -> String) -> Self {
+        let mut zones: Vec<(&'p str, String)> = Vec::new();
+        for r in &plan.resources {
+            if let Some(Value::Object(m)) = &r.name_expr {
+                if let Some(Form::Env { prefix, suffix }) = form(m) {
+                    // A name already replaced no longer occurs in the text: only the first
+                    // spelling of a name ever applies.
+                    if !zones.iter().any(|(n, _)| *n == r.name) {
+                        zones.push((&r.name, spell(prefix, suffix)));
+                    }
+                }
             }
         }
+        let mut first = [false; 256];
+        for (name, _) in &zones {
+            if let Some(&b) = name.as_bytes().first() {
+                first[usize::from(b)] = true;
+            }
+        }
+        let mut common: &str = zones.first().map_or("", |(n, _)| n);
+        for (name, _) in &zones {
+            while !name.starts_with(common) {
+                let mut end = common.len() - 1;
+                while !common.is_char_boundary(end) {
+                    end -= 1;
+                }
+                common = &common[..end];
+            }
+        }
+        let independent = zones.iter().all(|(n, _)| !n.is_empty())
+            && zones.iter().enumerate().all(|(i, (name, _))| {
+                zones.iter().enumerate().all(|(j, (other, spelled))| {
+                    i == j || (!overlap(name, other) && !overlap(name, spelled))
+                })
+            });
+        Self {
+            zones,
+            first,
+            common,
+            independent,
+        }
     }
-    out
+
+    /// The first place at or after `from` where a name starts, and which.
+    fn next(&self, text: &str, from: usize) -> Option<(usize, usize)> {
+        let bytes = text.as_bytes();
+        (from..bytes.len()).find_map(|i| {
+            if !self.first[usize::from(bytes[i])] || !bytes[i..].starts_with(self.common.as_bytes())
+            {
+                return None;
+            }
+            let z = self
+                .zones
+                .iter()
+                .position(|(name, _)| bytes[i..].starts_with(name.as_bytes()))?;
+            Some((i, z))
+        })
+    }
+
+    /// `text` with every zone name replaced by its spelling, in plan order.
+    pub fn apply<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if !self.independent {
+            let mut out = Cow::Borrowed(text);
+            for (name, spelled) in &self.zones {
+                if out.contains(name) {
+                    out = Cow::Owned(out.replace(name, spelled));
+                }
+            }
+            return out;
+        }
+        let Some(mut at) = self.next(text, 0) else {
+            return Cow::Borrowed(text);
+        };
+        let mut out = String::with_capacity(text.len() + 32);
+        let mut done = 0;
+        loop {
+            let (i, z) = at;
+            let (name, spelled) = &self.zones[z];
+            out.push_str(&text[done..i]);
+            out.push_str(spelled);
+            done = i + name.len();
+            match self.next(text, done) {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+        out.push_str(&text[done..]);
+        Cow::Owned(out)
+    }
+}
+
+/// Whether two optional subscriptions are the same, compared as lowercase text.
+pub fn same_subscription(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) if a.is_ascii() && b.is_ascii() => a.eq_ignore_ascii_case(b),
+        (Some(a), Some(b)) => a.to_lowercase() == b.to_lowercase(),
+        _ => false,
+    }
 }
 
 /// Where a resource lives: (subscription when named, resource group). A child lives where its
@@ -218,83 +455,113 @@ pub fn group_location(plan: &Plan, g: &ResourceGroupPlan) -> Value {
     }
 }
 
-/// The deployments of a plan, in order.
-pub fn deployments(plan: &Plan) -> Vec<Deployment<'_>> {
-    let created: Vec<&Resource> = plan.resources.iter().filter(|r| !r.existing).collect();
-    let index: HashMap<&str, usize> = created
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.symbol.as_str(), i))
+/// The deployments of a plan, in order (`needs`: per resource, what it needs; `positions`:
+/// each resource's place in the plan, by symbol).
+fn deployments<'p>(
+    plan: &'p Plan,
+    needs: &Lists,
+    positions: &HashMap<&str, usize>,
+) -> Vec<Deployment<'p>> {
+    let created: Vec<usize> = (0..plan.resources.len())
+        .filter(|&i| !plan.resources[i].existing)
         .collect();
+    // Each created resource's index in `created`, by place in the plan.
+    let mut index = vec![usize::MAX; plan.resources.len()];
+    for (i, &p) in created.iter().enumerate() {
+        index[p] = i;
+    }
     let deps: Vec<Vec<usize>> = created
         .iter()
-        .map(|r| {
-            needs(r)
-                .into_iter()
-                .filter_map(|s| index.get(s).copied())
+        .map(|&p| {
+            needs
+                .get(p)
+                .iter()
+                .filter_map(|s| positions.get(s).map(|&q| index[q]))
+                .filter(|&i| i != usize::MAX)
                 .collect()
         })
         .collect();
+    let places = created;
+    let created: Vec<&Resource> = places.iter().map(|&p| &plan.resources[p]).collect();
     let order = topological(&deps);
 
     // Groups (per subscription) in the order the plan lists them; keys compare
-    // case-insensitively, as Azure does.
-    let key = |r: &Resource| {
-        let (sub, rg) = home(plan, r);
-        (sub.map(str::to_lowercase), rg.to_lowercase())
-    };
-    // Each group's key, and its name as first written (for the deployment's scope).
-    type Group<'p> = ((Option<String>, String), (Option<&'p str>, &'p str));
-    let mut groups: Vec<Group> = Vec::new();
-    let mut seen: HashSet<(Option<String>, String)> = HashSet::new();
-    for r in &created {
-        let k = key(r);
-        if seen.insert(k.clone()) {
-            groups.push((k, home(plan, r)));
-        }
-    }
+    // case-insensitively, as Azure does. Each group's name as first written (for the
+    // deployment's scope), and each resource's group in order of first sight.
+    let mut ids: HashMap<(Option<String>, String), usize> = HashMap::new();
+    let mut seen: Vec<(Option<&str>, &str)> = Vec::new();
+    let mut rank_of: Vec<usize> = Vec::new();
     let rank: HashMap<String, usize> = plan
         .resource_groups
         .iter()
         .enumerate()
         .map(|(i, g)| (g.name.to_lowercase(), i))
         .collect();
-    groups.sort_by_key(|((_, rg), _)| rank.get(rg).copied().unwrap_or(usize::MAX));
-    let position: HashMap<&(Option<String>, String), usize> = groups
+    // Resources of a group mostly come together: the previous one's group is checked first.
+    let mut last: Option<((Option<&str>, &str), usize)> = None;
+    let sighted: Vec<usize> = created
         .iter()
-        .enumerate()
-        .map(|(i, (k, _))| (k, i))
+        .map(|r| {
+            let home = home(plan, r);
+            if let Some((h, id)) = last {
+                if h == home {
+                    return id;
+                }
+            }
+            let (sub, name) = home;
+            let key = (sub.map(str::to_lowercase), name.to_lowercase());
+            let id = *ids.entry(key).or_insert_with_key(|(_, rg)| {
+                seen.push(home);
+                rank_of.push(rank.get(rg).copied().unwrap_or(usize::MAX));
+                seen.len() - 1
+            });
+            last = Some((home, id));
+            id
+        })
         .collect();
-    let group_of: Vec<usize> = created
-        .iter()
-        .map(|r| position.get(&key(r)).copied().unwrap_or(0))
-        .collect();
+    // Stable: groups of equal rank stay in order of first sight.
+    let mut sorted: Vec<usize> = (0..seen.len()).collect();
+    sorted.sort_by_key(|&g| rank_of[g]);
+    let mut new_index = vec![0; seen.len()];
+    for (i, &g) in sorted.iter().enumerate() {
+        new_index[g] = i;
+    }
+    let groups: Vec<(Option<&str>, &str)> = sorted.iter().map(|&g| seen[g]).collect();
+    let group_of: Vec<usize> = sighted.iter().map(|&g| new_index[g]).collect();
 
     let (sequence, slot) = shortest_sequence(groups.len(), &group_of, &deps, &order);
+    // Each slot's resources, in plan order.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); sequence.len()];
+    for (i, &p) in slot.iter().enumerate() {
+        if let Some(m) = members.get_mut(p) {
+            m.push(i);
+        }
+    }
     let base: String = plan.scenario.chars().take(60).collect();
+    let mut stages = vec![0usize; groups.len()];
     let mut out: Vec<Deployment> = Vec::with_capacity(sequence.len());
-    for (pos, &g) in sequence.iter().enumerate() {
-        let resources: Vec<&Resource> = (0..created.len())
-            .filter(|&i| slot[i] == pos)
-            .map(|i| created[i])
-            .collect();
-        let stage = sequence[..=pos].iter().filter(|&&x| x == g).count();
-        let mut needs: Vec<usize> = (0..created.len())
-            .filter(|&i| slot[i] == pos)
-            .flat_map(|i| deps[i].iter().map(|&d| slot[d]))
+    for (pos, (&g, members)) in sequence.iter().zip(&members).enumerate() {
+        let resources: Vec<&Resource> = members.iter().map(|&i| created[i]).collect();
+        let positions: Vec<usize> = members.iter().map(|&i| places[i]).collect();
+        stages[g] += 1;
+        let stage = stages[g];
+        let mut needs: Vec<usize> = members
+            .iter()
+            .flat_map(|&i| deps[i].iter().map(|&d| slot[d]))
             .filter(|&p| p != pos)
             .map(|p| p + 1)
             .collect();
         needs.sort_unstable();
         needs.dedup();
         // The slot's own group: a stage with no resources must not borrow another's name.
-        let (subscription, resource_group) = groups[g].1;
+        let (subscription, resource_group) = groups[g];
         out.push(Deployment {
             index: pos + 1,
             subscription,
             resource_group,
             stage,
             resources,
+            positions,
             needs,
             name: format!("{base}-{}", pos + 1),
         });
@@ -332,6 +599,14 @@ fn place(
     deps: &[Vec<usize>],
     order: &[usize],
 ) -> Option<Vec<usize>> {
+    // Each group's positions in the sequence, ascending.
+    let mut at: Vec<Vec<usize>> = Vec::new();
+    for (p, &g) in sequence.iter().enumerate() {
+        if at.len() <= g {
+            at.resize_with(g + 1, Vec::new);
+        }
+        at[g].push(p);
+    }
     let mut slot = vec![usize::MAX; group_of.len()];
     for &i in order {
         let earliest = deps[i]
@@ -340,7 +615,8 @@ fn place(
             .map(|&d| slot[d] + usize::from(group_of[d] != group_of[i]))
             .max()
             .unwrap_or(0);
-        slot[i] = (earliest..sequence.len()).find(|&p| sequence[p] == group_of[i])?;
+        let mine = at.get(group_of[i])?;
+        slot[i] = *mine.get(mine.partition_point(|&p| p < earliest))?;
     }
     Some(slot)
 }
@@ -361,6 +637,17 @@ fn shortest_sequence(
     let mut tried = 0;
     let mut len = 1;
     while tried < BUDGET && len <= group_of.len().max(1) {
+        if len < groups {
+            // Too short to hold every group: none of the `groups^len` sequences is valid, so
+            // count them (as tries against the budget) without enumerating them.
+            let count = u32::try_from(len)
+                .ok()
+                .and_then(|l| groups.checked_pow(l))
+                .unwrap_or(usize::MAX);
+            tried = tried.saturating_add(count).min(BUDGET);
+            len += 1;
+            continue;
+        }
         let mut seq = vec![0usize; len];
         loop {
             let valid =
@@ -386,14 +673,14 @@ fn shortest_sequence(
             .max()
             .unwrap_or(0);
     }
-    let mut seq = Vec::new();
-    for l in 0..=level.iter().copied().max().unwrap_or(0) {
-        for g in 0..groups {
-            if (0..group_of.len()).any(|i| level[i] == l && group_of[i] == g) {
-                seq.push(g);
-            }
-        }
-    }
+    let mut pairs: Vec<(usize, usize)> = level
+        .iter()
+        .copied()
+        .zip(group_of.iter().copied())
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let seq: Vec<usize> = pairs.into_iter().map(|(_, g)| g).collect();
     let slot = place(&seq, group_of, deps, order).unwrap_or_else(|| vec![0; group_of.len()]);
     (seq, slot)
 }
@@ -413,6 +700,39 @@ fn next(seq: &mut [usize], base: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cloud_neutral_text_is_the_same_in_one_pass_as_name_by_name() {
+        let zones = [
+            ("privatelink.blob.core.windows.net", "privatelink.blob.${s}"),
+            ("privatelink.file.core.windows.net", "privatelink.file.${s}"),
+            ("privatelink.api.azureml.ms", "privatelink.api.${m}"),
+        ];
+        let neutral = CloudNeutral {
+            zones: zones.iter().map(|(n, s)| (*n, s.to_string())).collect(),
+            first: {
+                let mut f = [false; 256];
+                f[usize::from(b'p')] = true;
+                f
+            },
+            common: "privatelink.",
+            independent: true,
+        };
+        for text in [
+            "",
+            "no zone here, a private endpoint",
+            "zone privatelink.blob.core.windows.net",
+            "privatelink.blob.core.windows.netprivatelink.file.core.windows.net and again \
+             privatelink.api.azureml.ms, privatelink.blob.core.windows.ne",
+        ] {
+            let mut expected = text.to_string();
+            for (n, s) in zones {
+                expected = expected.replace(n, s);
+            }
+            assert_eq!(neutral.apply(text), expected);
+        }
+        assert!(overlap("ab", "bc") && overlap("abc", "b") && !overlap("ab", "cd"));
+    }
 
     #[test]
     fn a_two_way_dependency_takes_three_stages() {

@@ -1,8 +1,9 @@
-//! Renderers: each turns the plan into the files of one output kind. Templates are embedded
-//! in the binary and parsed once per process; they see the plan, never the raw scenario.
+//! Renderers: each turns the plan into the files of one output kind. Templates under
+//! `templates/` are compiled into the binary (askama), so a template error is a build error
+//! and rendering parses nothing at run time; they see views of the plan, never the raw
+//! scenario.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -74,12 +75,6 @@ impl Context {
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     #[error("template {name}: {source}")]
-    Template {
-        name: String,
-        #[source]
-        source: tera::Error,
-    },
-    #[error("template {name}: {source}")]
     Askama {
         name: &'static str,
         #[source]
@@ -87,26 +82,6 @@ pub enum RenderError {
     },
     #[error("serializing {0}: {1}")]
     Json(String, serde_json::Error),
-}
-
-/// All templates, parsed once.
-pub fn tera() -> &'static tera::Tera {
-    static TERA: OnceLock<tera::Tera> = OnceLock::new();
-    TERA.get_or_init(|| {
-        // A template that fails to parse is a bug caught by `templates_parse` in cargo test;
-        // at run time an empty set makes every render report which template is missing.
-        build_tera().unwrap_or_default()
-    })
-}
-
-fn build_tera() -> Result<tera::Tera, tera::Error> {
-    let mut t = tera::Tera::default();
-    t.autoescape_on(Vec::new());
-    escape::register(&mut t);
-    for set in [bicep::TEMPLATES, arm::TEMPLATES] {
-        t.add_raw_templates(set.iter().copied())?;
-    }
-    Ok(t)
 }
 
 /// Renders one compiled template; `name` is its path under `templates/`, for errors.
@@ -117,20 +92,6 @@ pub fn render<T: askama::Template>(
     template
         .render()
         .map_err(|source| RenderError::Askama { name, source })
-}
-
-/// Renders one template with a serializable view.
-pub fn render_template<T: Serialize>(name: &str, view: &T) -> Result<String, RenderError> {
-    let ctx = tera::Context::from_serialize(view).map_err(|e| RenderError::Template {
-        name: name.to_string(),
-        source: e,
-    })?;
-    tera()
-        .render(name, &ctx)
-        .map_err(|e| RenderError::Template {
-            name: name.to_string(),
-            source: e,
-        })
 }
 
 /// Pretty JSON with two-space indentation and a final newline.
@@ -195,12 +156,4 @@ fn plan_json(plan: &Plan, ctx: &Context) -> Result<String, RenderError> {
             plan,
         },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn templates_parse() {
-        super::build_tera().expect("every embedded template parses");
-    }
 }

@@ -1,62 +1,62 @@
-// {{ header | comment }}
+// {{ header|comment }}
 {%- for n in notes %}
-// {{ n | comment }}
+// {{ n|comment }}
 {%- endfor %}
-{%- if target_scope %}
+{%- if let Some(scope) = target_scope %}
 
-targetScope = '{{ target_scope }}'
+targetScope = '{{ scope }}'
 {%- endif %}
 {%- for p in params %}
 
-@description({{ p.description | bicep }})
-{%- if p.allowed %}
+@description({{ p.description|bicep }})
+{%- if !p.allowed.is_empty() %}
 @allowed([
 {%- for a in p.allowed %}
-  {{ a | bicep }}
+  {{ a|bicep }}
 {%- endfor %}
 ])
 {%- endif %}
-param {{ p.name }} {{ p.type }}{% if p.default %} = {{ p.default }}{% endif %}
+param {{ p.name }} {{ p.ty }}{% if let Some(default) = p.default %} = {{ default }}{% endif %}
 {%- endfor %}
 {%- for g in groups %}
 
-// resource group {{ g.name | comment }}
-resource {{ g.symbol }} {{ g.type_ref | bicep }} = {
-  name: {{ g.name | bicep }}
+// resource group {{ g.name|comment }}
+resource {{ g.symbol }} {{ g.type_ref|bicep }} = {
+  name: {{ g.name|bicep }}
   location: {{ g.location }}
   tags: tags
 }
 {%- endfor %}
 {%- for r in resources %}
 
-// {{ r.comment | comment }}
-resource {{ r.symbol }} {{ r.type_ref | bicep }}{% if r.existing %} existing{% endif %} = {
-{%- if r.parent %}
-  parent: {{ r.parent }}
+// {{ r.comment|comment }}
+resource {{ r.symbol }} {{ r.type_ref|bicep }}{% if r.existing %} existing{% endif %} = {
+{%- if let Some(parent) = r.parent %}
+  parent: {{ parent }}
 {%- endif %}
-{%- if r.scope %}
-  scope: {{ r.scope }}
+{%- if let Some(scope) = r.scope %}
+  scope: {{ scope }}
 {%- endif %}
   name: {{ r.name }}
-{%- if r.location %}
-  location: {{ r.location }}
+{%- if let Some(location) = r.location %}
+  location: {{ location }}
 {%- endif %}
 {%- if r.tags %}
   tags: tags
 {%- endif %}
-{%- if r.sku %}
-  sku: {{ r.sku }}
+{%- if let Some(sku) = r.sku %}
+  sku: {{ sku }}
 {%- endif %}
-{%- if r.kind %}
-  kind: {{ r.kind | bicep }}
+{%- if let Some(kind) = r.kind %}
+  kind: {{ kind|bicep }}
 {%- endif %}
-{%- if r.identity %}
-  identity: {{ r.identity }}
+{%- if let Some(identity) = r.identity %}
+  identity: {{ identity }}
 {%- endif %}
-{%- if r.properties %}
-  properties: {{ r.properties }}
+{%- if let Some(properties) = r.properties %}
+  properties: {{ properties }}
 {%- endif %}
-{%- if r.depends_on %}
+{%- if !r.depends_on.is_empty() %}
   dependsOn: [
 {%- for d in r.depends_on %}
     {{ d }}
@@ -67,18 +67,18 @@ resource {{ r.symbol }} {{ r.type_ref | bicep }}{% if r.existing %} existing{% e
 {%- endfor %}
 {%- for m in modules %}
 
-// {{ m.comment | comment }}
-module {{ m.symbol }} {{ m.path | bicep }} = {
-  name: {{ m.name | bicep }}
+// {{ m.comment|comment }}
+module {{ m.symbol }} {{ m.path|bicep }} = {
+  name: {{ m.name|bicep }}
   scope: {{ m.scope }}
-{%- if m.params %}
+{%- if !m.params.is_empty() %}
   params: {
-{%- for p in m.params %}
-    {{ p.0 }}: {{ p.1 }}
+{%- for (name, value) in m.params %}
+    {{ name }}: {{ value }}
 {%- endfor %}
   }
 {%- endif %}
-{%- if m.depends_on %}
+{%- if !m.depends_on.is_empty() %}
   dependsOn: [
 {%- for d in m.depends_on %}
     {{ d }}
@@ -89,6 +89,7 @@ module {{ m.symbol }} {{ m.path | bicep }} = {
 {%- endfor %}
 {%- for o in outputs %}
 
-@description({{ o.description | bicep }})
+@description({{ o.description|bicep }})
 output {{ o.name }} string = {{ o.value }}
 {%- endfor %}
+{# The line break above ends the file: askama drops the one that ends a template. #}

@@ -1,5 +1,6 @@
-// {{ header | comment }}
-using {{ using | bicep }}
-{% for p in params %}
-param {{ p.0 }} = {{ p.1 }}
+// {{ header|comment }}
+using {{ using|bicep }}
+{% for (name, value) in params %}
+param {{ name }} = {{ value }}
 {%- endfor %}
+{# The line break above ends the file: askama drops the one that ends a template. #}
