@@ -3,7 +3,8 @@
 //! place, so a file in `out/` is always either the old one or the new one, and a failure on
 //! the way changes nothing.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Component, Path, PathBuf};
@@ -104,6 +105,8 @@ pub struct Emitter<'o> {
     created_dirs: Vec<PathBuf>,
     /// Folders that exist (or were created) and hold no stale temporary file any more.
     ready_dirs: HashSet<PathBuf>,
+    /// The names each folder held when first looked at (`None`: it could not be listed).
+    listings: HashMap<PathBuf, Option<HashSet<OsString>>>,
     removed_temps: Vec<PathBuf>,
     failed: bool,
 }
@@ -122,6 +125,7 @@ impl<'o> Emitter<'o> {
             temps: Vec::new(),
             created_dirs: Vec::new(),
             ready_dirs: HashSet::new(),
+            listings: HashMap::new(),
             removed_temps: Vec::new(),
             failed: false,
         };
@@ -189,7 +193,13 @@ impl<'o> Emitter<'o> {
                 ));
             }
             let full = out.join(&f.path);
-            let old = fs::read(&full).ok();
+            // A name that its folder does not list is not read: in a fresh output folder
+            // nothing is looked up file by file.
+            let old = if self.may_exist(&full) {
+                fs::read(&full).ok()
+            } else {
+                None
+            };
             // Only a path that cannot be read as a file can be a folder.
             if old.is_none()
                 && self.mode == Mode::Write
@@ -244,7 +254,7 @@ impl<'o> Emitter<'o> {
         Ok(())
     }
 
-    /// Writes the temporary file of each file, on every core; folders first, in file order.
+    /// Writes the temporary file of each file; folders first, in file order.
     fn write_temps(&mut self, files: &[&OutFile]) -> io::Result<()> {
         let fulls: Vec<PathBuf> = files.iter().map(|f| self.out.join(&f.path)).collect();
         for full in &fulls {
@@ -256,21 +266,31 @@ impl<'o> Emitter<'o> {
                 .map_err(|e| with_path(full, &e, "nothing was written"))?;
             self.clean(dir);
         }
-        let jobs: Vec<(&&OutFile, &PathBuf)> = files.iter().zip(&fulls).collect();
-        let results = crate::par::map(&jobs, |(f, full)| write_temp(full, f.contents.as_bytes()));
-        let mut first_error = None;
-        for (r, full) in results.into_iter().zip(&fulls) {
-            match r {
-                Ok(tmp) => self.temps.push((tmp, full.clone())),
-                Err(e) => {
-                    first_error.get_or_insert((full, e));
-                }
+        // One after another: files of one folder written at once contend for the folder's
+        // lock in the kernel, which costs more than the copies gain.
+        for (f, full) in files.iter().zip(&fulls) {
+            let tmp = write_temp(full, f.contents.as_bytes())
+                .map_err(|e| with_path(full, &e, "nothing was written"))?;
+            self.temps.push((tmp, full.clone()));
+        }
+        Ok(())
+    }
+
+    /// Whether `path` may exist: its folder lists its name, or could not be listed. Each
+    /// folder is listed once.
+    fn may_exist(&mut self, path: &Path) -> bool {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return true;
+        };
+        let names = self.listings.entry(dir.to_path_buf()).or_insert_with(|| {
+            match fs::read_dir(dir) {
+                Ok(entries) => Some(entries.flatten().map(|e| e.file_name()).collect()),
+                // Not there: nothing inside can be.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Some(HashSet::new()),
+                Err(_) => None,
             }
-        }
-        match first_error {
-            Some((full, e)) => Err(with_path(full, &e, "nothing was written")),
-            None => Ok(()),
-        }
+        });
+        names.as_ref().is_none_or(|n| n.contains(name))
     }
 
     /// Removes the temporary files that a killed run left in `dir` (they are never outputs,
@@ -534,22 +554,20 @@ fn running(pid: u32) -> bool {
 }
 
 /// Writes `bytes` to the temporary file beside `path`; returns its path.
+/// A script is created executable (as the umask allows), every other file readable.
+/// The temporary file must not exist: a stale one of this process was removed before.
 fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
     let tmp = temp_path(path);
-    let _ = fs::remove_file(&tmp);
     let result = (|| {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        drop(f);
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
         #[cfg(unix)]
         if path.extension().is_some_and(|e| e == "sh") {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755))?;
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o755);
         }
-        Ok(())
+        let mut f = options.open(&tmp)?;
+        f.write_all(bytes)
     })();
     match result {
         Ok(()) => Ok(tmp),
@@ -564,6 +582,7 @@ fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
 /// permissions a script needs.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
+    let _ = fs::remove_file(temp_path(path));
     let tmp = write_temp(path, bytes)?;
     fs::rename(&tmp, path).inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
@@ -652,6 +671,23 @@ mod tests {
         e.add(&[file("s/x/a.txt", "a\n")]).expect("batch");
         drop(e);
         assert_eq!(tree(dir.path()), Vec::<PathBuf>::new());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn scripts_are_written_executable_and_other_files_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = [file("s/run.sh", "#!/bin/sh\n"), file("s/a.json", "{}\n")];
+        emit(dir.path(), &files, &Owned::default(), Mode::Write, false).expect("write");
+        let mode = |p: &str| {
+            fs::metadata(dir.path().join(p))
+                .expect("written")
+                .permissions()
+                .mode()
+        };
+        assert_ne!(mode("s/run.sh") & 0o100, 0, "the owner may run a script");
+        assert_eq!(mode("s/a.json") & 0o111, 0, "nobody runs a JSON file");
     }
 
     #[test]

@@ -58,17 +58,20 @@ pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, Rende
         paths::WORKSPACE_YAML.to_string(),
         super::render("cli/workspace.yml", &workspace_yaml(plan, ctx)?)?,
     )];
-    let mut scripts = vec![deploy(&index, ctx)?];
-    for (net, eps) in &index.endpoints_by_network {
-        scripts.push(add_endpoints(&index, ctx, net, eps)?);
-        scripts.push(remove_endpoints(&index, ctx, net, eps)?);
-    }
-    scripts.push(public_access(plan, ctx, true)?);
-    scripts.push(public_access(plan, ctx, false)?);
-    for s in scripts {
+    // Each script is rendered as soon as its view is built: an estate of many VNets holds
+    // one view at a time, not two per VNet.
+    let mut script = |s: Script| -> Result<(), RenderError> {
         let text = single_blank_lines(&super::render("cli/script.sh", &s)?);
         files.push((s.head.path, text));
+        Ok(())
+    };
+    script(deploy(&index, ctx)?)?;
+    for (net, eps) in &index.endpoints_by_network {
+        script(add_endpoints(&index, ctx, net, eps)?)?;
+        script(remove_endpoints(&index, ctx, net, eps)?)?;
     }
+    script(public_access(plan, ctx, true)?)?;
+    script(public_access(plan, ctx, false)?)?;
     if plan.legacy.contains(&Legacy::CliV1) {
         files.push((
             paths::LEGACY_CLI.to_string(),
