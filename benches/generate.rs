@@ -25,6 +25,10 @@ use amlpe::{plan, synth, validate};
 
 const SIZES: [usize; 4] = [1, 10, 100, 1000];
 
+/// The allocator of the `amlpe` binary, so that the stages cost what they cost there.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Everything one synthetic estate needs, computed once outside the timed loops.
 struct Estate {
     spokes: usize,
@@ -193,30 +197,19 @@ fn out_bytes(files: &[OutFile]) -> u64 {
     files.iter().map(|f| f.contents.len() as u64).sum()
 }
 
-/// What `amlpe generate` does for the shipped scenarios, in process: load, validate and plan
-/// every file of scenarios/, render each, render the index, and write all into a fresh folder.
+/// What `amlpe generate` does for the shipped scenarios, in process and through the same
+/// functions: load, validate and plan every file of scenarios/ (on every core), then render
+/// every part and write it into a fresh folder (`amlpe::write_outputs`).
 fn generate_shipped(out: &Path) -> usize {
     let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let inputs = amlpe::collect_inputs(&[scenarios]).expect("scenarios/ holds scenarios");
-    let mut files = Vec::new();
-    let mut plans = Vec::new();
-    for path in &inputs {
+    let plans: Vec<(Plan, Context)> = amlpe::par::map(&inputs, |path| {
         let checked = amlpe::check(path, false);
-        let plan = checked.plan.expect("every shipped scenario plans");
         let ctx = Context::new(&checked.source.display_path());
-        files.extend(render::render_scenario(&plan, &ctx).expect("renders"));
-        plans.push((plan, ctx));
-    }
-    files.extend(render::render_index(&plans).expect("renders the index"));
-    let owned = Owned {
-        dirs: plans
-            .iter()
-            .map(|(p, _)| PathBuf::from(&p.scenario))
-            .collect(),
-        top_level: true,
-    };
-    emit::emit(out, &files, &owned, Mode::Write, false).expect("writes");
-    files.len()
+        (checked.plan.expect("every shipped scenario plans"), ctx)
+    });
+    let report = amlpe::write_outputs(&plans, true, out, Mode::Write, false).expect("writes");
+    report.files.len()
 }
 
 fn shipped(c: &mut Criterion) {

@@ -18,9 +18,12 @@ pub mod synth;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use diag::{Diagnostic, Severity};
+use emit::{Emitter, Mode, Owned, Report};
 use plan::Plan;
+use render::Context;
 use source::SourceFile;
 
 /// One scenario file after loading, validation and (when it has no errors) planning.
@@ -119,4 +122,70 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         }
     }
     Ok(out)
+}
+
+/// Renders every part of every plan and hands it to one [`Emitter`] over `out`: parts are
+/// rendered on whichever core is free and written (or checked) as soon as each is done, so a
+/// run never holds its whole output at once. With `whole_folder`, the index of all scenarios
+/// is written too and the top of `out` is owned (its strays are reported). Any failure leaves
+/// `out` as it was; the error is a sentence for the user.
+pub fn write_outputs(
+    plans: &[(Plan, Context)],
+    whole_folder: bool,
+    out: &Path,
+    mode: Mode,
+    prune: bool,
+) -> Result<Report, String> {
+    /// Where the rendering threads hand their files: the emitter, and the first failure
+    /// (after which nothing more is rendered or written).
+    struct Sink<'o> {
+        emitter: Emitter<'o>,
+        failure: Option<String>,
+    }
+    let owned = Owned {
+        dirs: plans
+            .iter()
+            .map(|(p, _)| PathBuf::from(&p.scenario))
+            .collect(),
+        top_level: whole_folder,
+    };
+    let writing = |e: std::io::Error| format!("writing {}: {e}", out.display());
+    let sink = Mutex::new(Sink {
+        emitter: Emitter::new(out, &owned, mode),
+        failure: None,
+    });
+    let jobs: Vec<(usize, usize)> = (0..plans.len())
+        .flat_map(|p| (0..render::PARTS).map(move |part| (p, part)))
+        .collect();
+    par::map(&jobs, |&(p, part)| {
+        let (plan, ctx) = &plans[p];
+        if sink
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .failure
+            .is_some()
+        {
+            return;
+        }
+        let rendered = render::render_part(plan, ctx, part);
+        let mut sink = sink.lock().unwrap_or_else(PoisonError::into_inner);
+        if sink.failure.is_none() {
+            sink.failure = match rendered {
+                Ok(files) => sink.emitter.add(&files).err().map(writing),
+                Err(e) => Some(format!("{}: {e}; nothing was written", ctx.source)),
+            };
+        }
+    });
+    let Sink {
+        mut emitter,
+        failure,
+    } = sink.into_inner().unwrap_or_else(PoisonError::into_inner);
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    if whole_folder {
+        let files = render::render_index(plans).map_err(|e| format!("{e}; nothing was written"))?;
+        emitter.add(&files).map_err(writing)?;
+    }
+    emitter.finish(prune).map_err(writing)
 }

@@ -3,11 +3,10 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Mutex, PoisonError};
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use amlpe::emit::{Emitter, Mode, Owned, Status};
+use amlpe::emit::{Mode, Status};
 use amlpe::plan::Plan;
 use amlpe::render::{self, Context};
 
@@ -170,13 +169,6 @@ fn validate(paths: &[PathBuf], deny_warnings: bool) -> ExitCode {
     }
 }
 
-/// Where the rendering threads hand their files: the emitter, and the first failure (after
-/// which nothing more is rendered or written).
-struct Sink<'o> {
-    emitter: Emitter<'o>,
-    failure: Option<String>,
-}
-
 fn generate(
     paths: &[PathBuf],
     out: &std::path::Path,
@@ -201,69 +193,9 @@ fn generate(
         })
         .collect();
     let whole_folder = paths.iter().any(|p| p.is_dir());
-    let owned = Owned {
-        dirs: plans
-            .iter()
-            .map(|(p, _)| PathBuf::from(&p.scenario))
-            .collect(),
-        top_level: whole_folder,
-    };
-    // Every part of every scenario is rendered on whichever core is free and handed to the
-    // emitter as soon as it is done, so the run never holds its whole output at once.
-    let sink = Mutex::new(Sink {
-        emitter: Emitter::new(out, &owned, mode),
-        failure: None,
-    });
-    let jobs: Vec<(usize, usize)> = (0..plans.len())
-        .flat_map(|p| (0..render::PARTS).map(move |part| (p, part)))
-        .collect();
-    amlpe::par::map(&jobs, |&(p, part)| {
-        let (plan, ctx) = &plans[p];
-        if sink
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .failure
-            .is_some()
-        {
-            return;
-        }
-        let rendered = render::render_part(plan, ctx, part);
-        let mut sink = sink.lock().unwrap_or_else(PoisonError::into_inner);
-        if sink.failure.is_some() {
-            return;
-        }
-        let failure = match rendered {
-            Ok(files) => sink
-                .emitter
-                .add(&files)
-                .err()
-                .map(|e| format!("writing {}: {e}", out.display())),
-            Err(e) => Some(format!("{}: {e}; nothing was written", ctx.source)),
-        };
-        sink.failure = failure;
-    });
-    let Sink {
-        mut emitter,
-        failure,
-    } = sink.into_inner().unwrap_or_else(PoisonError::into_inner);
-    if let Some(f) = failure {
-        return fail(&f);
-    }
-    if whole_folder {
-        let added = render::render_index(&plans)
-            .map_err(|e| format!("{e}; nothing was written"))
-            .and_then(|files| {
-                emitter
-                    .add(&files)
-                    .map_err(|e| format!("writing {}: {e}", out.display()))
-            });
-        if let Err(e) = added {
-            return fail(&e);
-        }
-    }
-    let report = match emitter.finish(prune) {
+    let report = match amlpe::write_outputs(&plans, whole_folder, out, mode, prune) {
         Ok(r) => r,
-        Err(e) => return fail(&format!("writing {}: {e}", out.display())),
+        Err(e) => return fail(&e),
     };
     let count = |s: Status| report.files.iter().filter(|(_, x)| *x == s).count();
     match mode {
