@@ -565,19 +565,25 @@ impl<'p> Arm<'p> {
         }
     }
 
+    /// The names of a resource and its ancestors, outermost first.
+    fn literal_names<'r>(&'r self, r: &'r Resource) -> Vec<&'r str> {
+        let mut names = Vec::new();
+        let mut at = Some(r);
+        while let Some(c) = at {
+            names.push(c.name.as_str());
+            at = c.parent.as_deref().and_then(|p| self.resource(p));
+            if names.len() > self.plan.resources.len() {
+                break;
+            }
+        }
+        names.reverse();
+        names
+    }
+
     /// Writes the `name` of a resource written at the top level: `parent/child` for children.
     fn write_name(&self, j: &mut Json, r: &Resource) {
         if self.chain_is_literal(r) {
-            let mut names = Vec::new();
-            let mut at = Some(r);
-            while let Some(c) = at {
-                names.push(c.name.as_str());
-                at = c.parent.as_deref().and_then(|p| self.resource(p));
-                if names.len() > self.plan.resources.len() {
-                    break;
-                }
-            }
-            names.reverse();
+            let names = self.literal_names(r);
             // `escape::arm` of the names joined with `/`.
             j.out.push('"');
             if names.first().is_some_and(|n| n.starts_with('[')) {
@@ -598,16 +604,7 @@ impl<'p> Arm<'p> {
     /// The `name` of a resource written at the top level: `parent/child` for children.
     fn name(&self, r: &Resource) -> String {
         if self.chain_is_literal(r) {
-            let mut names = Vec::new();
-            let mut at = Some(r);
-            while let Some(c) = at {
-                names.push(c.name.as_str());
-                at = c.parent.as_deref().and_then(|p| self.resource(p));
-                if names.len() > self.plan.resources.len() {
-                    break;
-                }
-            }
-            names.reverse();
+            let names = self.literal_names(r);
             return escape::arm(&names.join("/"));
         }
         let segments = self.segments(r);
