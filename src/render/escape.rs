@@ -73,6 +73,19 @@ pub fn markdown(s: &str) -> String {
 /// than any run of backticks inside, `|` is escaped so a value cannot split a table cell, and
 /// line breaks become spaces.
 pub fn markdown_code(s: &str) -> String {
+    // Most values (names, addresses, zones) are printable ASCII without a backtick or `|`:
+    // they are themselves between single backticks, which is what the general path writes.
+    let plain = s
+        .bytes()
+        .all(|b| matches!(b, b' '..=b'~') && b != b'`' && b != b'|')
+        && s.bytes().any(|b| b != b' ');
+    if plain {
+        return format!("`{s}`");
+    }
+    markdown_code_general(s)
+}
+
+fn markdown_code_general(s: &str) -> String {
     let text: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -191,6 +204,30 @@ mod tests {
         assert_eq!(arm("[concat('a')]"), "[[concat('a')]");
         assert_eq!(arm("plain"), "plain");
         assert_eq!(arm_expr_string("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn the_plain_code_span_shortcut_writes_what_the_general_path_writes() {
+        for s in [
+            "pe-x",
+            "10.0.0.0/24",
+            "<workspace-id>.workspace.eastus2",
+            "~!@#$%^&*()_+{}[]:;\"'<>,.?/\\",
+            "",
+            " ",
+            "  a  ",
+            "a`b",
+            "`x",
+            "x`",
+            "a|b",
+            "tab\there",
+            "line\nbreak",
+            "del\u{7f}",
+            "naïve – 日本語",
+            "\u{202E}reversed",
+        ] {
+            assert_eq!(markdown_code(s), markdown_code_general(s), "{s:?}");
+        }
     }
 
     #[test]

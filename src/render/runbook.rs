@@ -11,7 +11,6 @@
 //! with the size of the runbook, not with the square of the estate.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::fmt::{Display, Write as _};
 
 use askama::Template;
 use serde_json::Value;
@@ -22,40 +21,10 @@ use crate::emit::OutFile;
 use crate::plan::{Endpoint, NetworkInfo, Plan, Resource, Scope};
 use crate::scenario::{Cloud, Legacy, Target};
 
-/// The filters of the runbook templates: the escapers (`md`, `mermaid`, `sh`, `comment`, ...),
-/// with `mdcode` taking a shortcut (see [`code_span`]). `pluralize` is askama's own.
+/// The filters of the runbook templates: the escapers (`md`, `mdcode`, `mermaid`, `sh`,
+/// `comment`, ...). `pluralize` is askama's own.
 mod filters {
     pub use crate::render::escape::filters::*;
-
-    /// Markdown inline code: [`super::code_span`].
-    #[askama::filter_fn]
-    pub fn mdcode<T: std::fmt::Display>(
-        value: T,
-        _: &dyn askama::Values,
-    ) -> askama::Result<String> {
-        Ok(super::code_span(&value))
-    }
-}
-
-/// Markdown inline code, exactly as [`escape::markdown_code`] writes it, without its
-/// allocations in the common case: text of printable ASCII with no backtick and no `|`, and
-/// not blank, is itself between single backticks. Anything else goes to the escaper. A runbook
-/// holds a code span for nearly every name (175,000 for 1,000 VNets); through the general path
-/// they took 45% of the renderer's work.
-fn code_span(value: &dyn Display) -> String {
-    let mut out = String::with_capacity(32);
-    // Writing to a String does not fail.
-    let _ = write!(out, "`{value}`");
-    let text = &out[1..out.len() - 1];
-    let plain = text
-        .bytes()
-        .all(|b| matches!(b, b' '..=b'~') && b != b'`' && b != b'|')
-        && text.bytes().any(|b| b != b' ');
-    if plain {
-        out
-    } else {
-        escape::markdown_code(text)
-    }
 }
 
 /// Beyond this many VNets the diagram draws the first ones and sums up the rest in one node:
@@ -2625,35 +2594,6 @@ mod tests {
         assert_eq!(opened, closed);
         assert!(diagram.iter().any(|l| l.contains("aks-v")));
         assert!(diagram.iter().any(|l| l.contains("ci-v")));
-    }
-
-    #[test]
-    fn code_spans_are_the_escapers() {
-        for s in [
-            "pe-x",
-            "privatelink.api.azureml.ms",
-            "10.0.0.0/24",
-            "<workspace-id>.workspace.eastus2",
-            "~!@#$%^&*()_+{}[]:;\"'<>,.?/\\",
-            "",
-            " ",
-            "  a  ",
-            "a`b",
-            "`x",
-            "x`",
-            "a``b",
-            "a|b",
-            "tab\there",
-            "line\nbreak",
-            "del\u{7f}",
-            "next\u{85}line",
-            "naïve – 日本語",
-            "\u{3000}",
-            "\u{202E}reversed",
-        ] {
-            assert_eq!(code_span(&s), escape::markdown_code(s), "{s:?}");
-        }
-        assert_eq!(code_span(&42), "`42`");
     }
 
     #[test]
