@@ -8,40 +8,49 @@
 
 use crate::scenario::{Cloud, Target};
 
-/// A resource type amlpe emits, with the API version every output uses for it.
+/// A resource type amlpe emits, with the API version every output uses for it and its names
+/// in prose: `label` heads a runbook row, `noun` starts a deployment step's title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResourceType {
     pub name: &'static str,
     pub api_version: &'static str,
+    pub label: &'static str,
+    pub noun: &'static str,
 }
 
 macro_rules! types {
-    ($( $c:ident = $n:literal @ $v:literal; )*) => {
-        $( pub const $c: ResourceType = ResourceType { name: $n, api_version: $v }; )*
+    ($( $c:ident = $n:literal @ $v:literal, $label:literal, $noun:literal; )*) => {
+        $( pub const $c: ResourceType =
+            ResourceType { name: $n, api_version: $v, label: $label, noun: $noun }; )*
         /// Every type amlpe can emit.
         pub const ALL_TYPES: &[ResourceType] = &[ $( $c, )* ];
     };
 }
 
 types! {
-    RESOURCE_GROUP = "Microsoft.Resources/resourceGroups" @ "2025-04-01";
-    DEPLOYMENT = "Microsoft.Resources/deployments" @ "2025-04-01";
-    VNET = "Microsoft.Network/virtualNetworks" @ "2025-07-01";
-    SUBNET = "Microsoft.Network/virtualNetworks/subnets" @ "2025-07-01";
-    NSG = "Microsoft.Network/networkSecurityGroups" @ "2025-07-01";
-    PRIVATE_ENDPOINT = "Microsoft.Network/privateEndpoints" @ "2025-07-01";
-    ZONE_GROUP = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups" @ "2025-07-01";
-    DNS_ZONE = "Microsoft.Network/privateDnsZones" @ "2024-06-01";
-    DNS_LINK = "Microsoft.Network/privateDnsZones/virtualNetworkLinks" @ "2024-06-01";
-    STORAGE = "Microsoft.Storage/storageAccounts" @ "2026-04-01";
-    KEY_VAULT = "Microsoft.KeyVault/vaults" @ "2026-02-01";
-    REGISTRY = "Microsoft.ContainerRegistry/registries" @ "2025-11-01";
-    APP_INSIGHTS = "Microsoft.Insights/components" @ "2020-02-02";
-    LOG_ANALYTICS = "Microsoft.OperationalInsights/workspaces" @ "2025-07-01";
-    WORKSPACE = "Microsoft.MachineLearningServices/workspaces" @ "2026-05-01";
-    COMPUTE = "Microsoft.MachineLearningServices/workspaces/computes" @ "2026-05-01";
-    AKS = "Microsoft.ContainerService/managedClusters" @ "2026-05-01";
-    K8S_EXTENSION = "Microsoft.KubernetesConfiguration/extensions" @ "2025-03-01";
+    RESOURCE_GROUP = "Microsoft.Resources/resourceGroups" @ "2025-04-01", "Resource group", "resource group";
+    DEPLOYMENT = "Microsoft.Resources/deployments" @ "2025-04-01", "Deployment", "deployment";
+    VNET = "Microsoft.Network/virtualNetworks" @ "2025-07-01", "Virtual network", "virtual network";
+    SUBNET = "Microsoft.Network/virtualNetworks/subnets" @ "2025-07-01", "Subnet", "subnet";
+    NSG = "Microsoft.Network/networkSecurityGroups" @ "2025-07-01", "Network security group", "network security group";
+    PRIVATE_ENDPOINT = "Microsoft.Network/privateEndpoints" @ "2025-07-01", "Private endpoint", "private endpoint";
+    ZONE_GROUP = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups" @ "2025-07-01", "Private DNS zone group", "DNS zone group";
+    DNS_ZONE = "Microsoft.Network/privateDnsZones" @ "2024-06-01", "Private DNS zone", "private DNS zone";
+    DNS_LINK = "Microsoft.Network/privateDnsZones/virtualNetworkLinks" @ "2024-06-01", "Private DNS zone VNet link", "DNS zone link";
+    STORAGE = "Microsoft.Storage/storageAccounts" @ "2026-04-01", "Storage account", "storage account";
+    KEY_VAULT = "Microsoft.KeyVault/vaults" @ "2026-02-01", "Key Vault", "key vault";
+    REGISTRY = "Microsoft.ContainerRegistry/registries" @ "2025-11-01", "Container registry", "container registry";
+    APP_INSIGHTS = "Microsoft.Insights/components" @ "2020-02-02", "Application Insights", "Application Insights";
+    LOG_ANALYTICS = "Microsoft.OperationalInsights/workspaces" @ "2025-07-01", "Log Analytics workspace", "Log Analytics workspace";
+    WORKSPACE = "Microsoft.MachineLearningServices/workspaces" @ "2026-05-01", "Azure Machine Learning workspace", "workspace";
+    COMPUTE = "Microsoft.MachineLearningServices/workspaces/computes" @ "2026-05-01", "Azure Machine Learning compute", "compute";
+    AKS = "Microsoft.ContainerService/managedClusters" @ "2026-05-01", "AKS cluster", "AKS cluster";
+    K8S_EXTENSION = "Microsoft.KubernetesConfiguration/extensions" @ "2025-03-01", "Cluster extension", "Azure ML extension";
+}
+
+/// The type named `name`, when amlpe emits it.
+pub fn resource_type(name: &str) -> Option<ResourceType> {
+    ALL_TYPES.iter().copied().find(|t| t.name == name)
 }
 
 /// How a template spells a zone name so it follows the cloud it is deployed to.

@@ -1319,25 +1319,7 @@ fn step_title(r: &Resource, all: &[Resource], by_symbol: &HashMap<String, usize>
         .as_ref()
         .and_then(|p| by_symbol.get(p).map(|&i| &all[i]))
         .map(|p| p.name.as_str());
-    let what = match r.ty.as_str() {
-        t if t == catalog::NSG.name => "network security group",
-        t if t == catalog::VNET.name => "virtual network",
-        t if t == catalog::SUBNET.name => "subnet",
-        t if t == catalog::PRIVATE_ENDPOINT.name => "private endpoint",
-        t if t == catalog::ZONE_GROUP.name => "DNS zone group",
-        t if t == catalog::DNS_ZONE.name => "private DNS zone",
-        t if t == catalog::DNS_LINK.name => "DNS zone link",
-        t if t == catalog::STORAGE.name => "storage account",
-        t if t == catalog::KEY_VAULT.name => "key vault",
-        t if t == catalog::REGISTRY.name => "container registry",
-        t if t == catalog::APP_INSIGHTS.name => "Application Insights",
-        t if t == catalog::LOG_ANALYTICS.name => "Log Analytics workspace",
-        t if t == catalog::WORKSPACE.name => "workspace",
-        t if t == catalog::COMPUTE.name => "compute",
-        t if t == catalog::AKS.name => "AKS cluster",
-        t if t == catalog::K8S_EXTENSION.name => "Azure ML extension",
-        _ => "resource",
-    };
+    let what = catalog::resource_type(&r.ty).map_or("resource", |t| t.noun);
     match parent {
         Some(p) => format!("{what} {} of {p}", r.name),
         None => format!("{what} {}", r.name),

@@ -200,25 +200,7 @@ fn location_of<'a>(r: &'a Resource, plan: &'a Plan) -> &'a str {
 }
 
 fn type_label(ty: &str) -> &'static str {
-    match ty {
-        t if t == catalog::NSG.name => "Network security group",
-        t if t == catalog::VNET.name => "Virtual network",
-        t if t == catalog::SUBNET.name => "Subnet",
-        t if t == catalog::PRIVATE_ENDPOINT.name => "Private endpoint",
-        t if t == catalog::ZONE_GROUP.name => "Private DNS zone group",
-        t if t == catalog::DNS_ZONE.name => "Private DNS zone",
-        t if t == catalog::DNS_LINK.name => "Private DNS zone VNet link",
-        t if t == catalog::STORAGE.name => "Storage account",
-        t if t == catalog::KEY_VAULT.name => "Key Vault",
-        t if t == catalog::REGISTRY.name => "Container registry",
-        t if t == catalog::APP_INSIGHTS.name => "Application Insights",
-        t if t == catalog::LOG_ANALYTICS.name => "Log Analytics workspace",
-        t if t == catalog::WORKSPACE.name => "Azure Machine Learning workspace",
-        t if t == catalog::COMPUTE.name => "Azure Machine Learning compute",
-        t if t == catalog::AKS.name => "AKS cluster",
-        t if t == catalog::K8S_EXTENSION.name => "Cluster extension",
-        _ => "Resource",
-    }
+    catalog::resource_type(ty).map_or("Resource", |t| t.label)
 }
 
 /// `Some` with text, `None` without: the runbook leaves out an empty subscription as it does
