@@ -384,18 +384,10 @@ impl<'p> Parts<'p> {
 /// The files of this kind for one scenario: (path inside the scenario folder, contents).
 pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, RenderError> {
     let arm = Arm::new(plan);
-    let deployments = &arm.layout.deployments;
     let mut parts = Parts::new();
     let (text, used) = match plan.scope {
         Scope::ResourceGroup => {
-            let created: Vec<&Resource> = deployments
-                .iter()
-                .flat_map(|d| d.resources.iter().copied())
-                .collect();
-            let positions: Vec<usize> = deployments
-                .iter()
-                .flat_map(|d| d.positions.iter().copied())
-                .collect();
+            let (created, positions) = arm.layout.created();
             let outputs: Vec<&Output> = plan.outputs.iter().collect();
             let used = arm.layout.used_parameters(&positions, false);
             let deploy = format!(

@@ -445,14 +445,7 @@ pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, Rende
     let mut files = Vec::new();
     let main = match plan.scope {
         Scope::ResourceGroup => {
-            let created: Vec<&Resource> = deployments
-                .iter()
-                .flat_map(|d| d.resources.iter().copied())
-                .collect();
-            let positions: Vec<usize> = deployments
-                .iter()
-                .flat_map(|d| d.positions.iter().copied())
-                .collect();
+            let (created, positions) = r.layout.created();
             let outputs: Vec<&Output> = plan.outputs.iter().collect();
             let deploy = format!(
                 "az deployment group create -g {} -f {} -p {}",

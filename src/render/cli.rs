@@ -2172,6 +2172,19 @@ fn legacy_pe(v: &mut Vars, e: &Endpoint) -> Result<LegacyPe, RenderError> {
     })
 }
 
+/// The CLI v1 step that adds endpoint `e` to the workspace `ws` (a symbol), with its title.
+fn legacy_add(v: &mut Vars, ws: &str, e: &Endpoint) -> Result<(String, LegacyAction), RenderError> {
+    Ok((
+        format!("private endpoint {} in {}", e.name, e.network),
+        LegacyAction::Add {
+            ws_sub: v.sub(ws)?,
+            ws_rg: v.rg(ws)?,
+            ws_name: v.name(ws)?,
+            pe: legacy_pe(v, e)?,
+        },
+    ))
+}
+
 fn legacy_cli<'a>(plan: &Plan, ctx: &'a Context) -> Result<LegacyScript<'a>, RenderError> {
     let mut v = Vars::new(plan);
     let ws = plan_workspace(plan)?;
@@ -2222,15 +2235,7 @@ fn legacy_cli<'a>(plan: &Plan, ctx: &'a Context) -> Result<LegacyScript<'a>, Ren
                 },
             ));
             for e in rest {
-                actions.push((
-                    format!("private endpoint {} in {}", e.name, e.network),
-                    LegacyAction::Add {
-                        ws_sub: v.sub(s)?,
-                        ws_rg: v.rg(s)?,
-                        ws_name: v.name(s)?,
-                        pe: legacy_pe(&mut v, e)?,
-                    },
-                ));
+                actions.push(legacy_add(&mut v, s, e)?);
             }
         }
         operations.push(Operation {
@@ -2243,15 +2248,7 @@ fn legacy_cli<'a>(plan: &Plan, ctx: &'a Context) -> Result<LegacyScript<'a>, Ren
     let mut add = Vec::new();
     let mut remove = Vec::new();
     for e in &eps {
-        add.push((
-            format!("private endpoint {} in {}", e.name, e.network),
-            LegacyAction::Add {
-                ws_sub: v.sub(s)?,
-                ws_rg: v.rg(s)?,
-                ws_name: v.name(s)?,
-                pe: legacy_pe(&mut v, e)?,
-            },
-        ));
+        add.push(legacy_add(&mut v, s, e)?);
         remove.push((
             format!("remove private endpoint {} from {}", e.name, e.network),
             LegacyAction::Remove {

@@ -195,6 +195,22 @@ pub struct Layout<'p> {
 }
 
 impl<'p> Layout<'p> {
+    /// Every created resource and its place in the plan, in deployment order: what one
+    /// template deploys when the whole scenario is one deployment.
+    pub fn created(&self) -> (Vec<&'p Resource>, Vec<usize>) {
+        let resources = self
+            .deployments
+            .iter()
+            .flat_map(|d| d.resources.iter().copied())
+            .collect();
+        let positions = self
+            .deployments
+            .iter()
+            .flat_map(|d| d.positions.iter().copied())
+            .collect();
+        (resources, positions)
+    }
+
     pub fn new(plan: &'p Plan) -> Self {
         let n = plan.resources.len();
         let mut positions = HashMap::with_capacity(n);

@@ -653,7 +653,7 @@ fn check_markdown(rel: &Path, text: &str, sb: &Sandbox, out: &Path, problems: &m
             continue;
         }
         // Outside code: no raw tag and no heading made of a value.
-        let prose = strip_code_spans(line);
+        let prose = support::without_code_spans(line);
         for f in ["</script>", "<b>", "[click](", "![img]("] {
             if unescaped(&prose, f) {
                 problems.push(format!("{at}: raw `{f}` from a value: {line}"));
@@ -692,27 +692,6 @@ fn check_markdown(rel: &Path, text: &str, sb: &Sandbox, out: &Path, problems: &m
     if !found.is_empty() {
         problems.push(format!("{}: a hostile value ran: {found:?}", rel.display()));
     }
-}
-
-/// The line without its inline code spans.
-fn strip_code_spans(line: &str) -> String {
-    let mut out = String::new();
-    let mut rest = line;
-    while let Some(start) = rest.find('`') {
-        out.push_str(&rest[..start]);
-        let ticks = rest[start..].chars().take_while(|c| *c == '`').count();
-        let fence = "`".repeat(ticks);
-        let after = &rest[start + ticks..];
-        match after.find(&fence) {
-            Some(end) => rest = &after[end + ticks..],
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 fn unescaped(text: &str, what: &str) -> bool {

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use amlpe::render::{escape, paths};
 use serde_json::Value;
 
+use super::support;
+
 const SECTIONS: &[&str] = &[
     "## What this deploys and why",
     "### Resources by resource group",
@@ -144,39 +146,11 @@ fn prose(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
-fn without_code_spans(line: &str) -> String {
-    let mut out = String::new();
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '`' {
-            out.push(c);
-            continue;
-        }
-        let mut fence = 1;
-        while chars.peek() == Some(&'`') {
-            chars.next();
-            fence += 1;
-        }
-        let mut run = 0;
-        for d in chars.by_ref() {
-            if d == '`' {
-                run += 1;
-                if run == fence {
-                    break;
-                }
-            } else {
-                run = 0;
-            }
-        }
-    }
-    out
-}
-
 /// Targets of inline links `[text](target)` outside code.
 fn links(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     for (n, line) in prose(text) {
-        let line = without_code_spans(line);
+        let line = support::without_code_spans(line);
         let mut rest = line.as_str();
         while let Some(i) = rest.find("](") {
             let after = &rest[i + 2..];

@@ -397,3 +397,25 @@ fn strings_that_hold_comment_openers_parse() {
     }
     assert!(parse_bicep("var a = '\n").is_err());
 }
+
+/// The line without its inline code spans (a backtick run without its closing run is
+/// literal text, as in CommonMark).
+pub fn without_code_spans(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(start) = rest.find('`') {
+        out.push_str(&rest[..start]);
+        let ticks = rest[start..].chars().take_while(|c| *c == '`').count();
+        let fence = "`".repeat(ticks);
+        let after = &rest[start + ticks..];
+        match after.find(&fence) {
+            Some(end) => rest = &after[end + ticks..],
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}

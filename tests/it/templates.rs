@@ -252,28 +252,23 @@ impl PlanIndex {
     }
 
     fn parameter_defaults(&self) -> BTreeMap<String, Value> {
-        self.plan["parameters"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|p| {
-                (
-                    p["name"].as_str().unwrap_or_default().to_string(),
-                    p["default"].clone(),
-                )
-            })
-            .collect()
+        self.by_name("parameters", "default")
     }
 
     fn outputs(&self) -> BTreeMap<String, Value> {
-        self.plan["outputs"]
+        self.by_name("outputs", "value")
+    }
+
+    /// The plan's list `list` as a map from each entry's `name` to its `field`.
+    fn by_name(&self, list: &str, field: &str) -> BTreeMap<String, Value> {
+        self.plan[list]
             .as_array()
             .into_iter()
             .flatten()
-            .map(|o| {
+            .map(|e| {
                 (
-                    o["name"].as_str().unwrap_or_default().to_string(),
-                    o["value"].clone(),
+                    e["name"].as_str().unwrap_or_default().to_string(),
+                    e[field].clone(),
                 )
             })
             .collect()
