@@ -254,8 +254,6 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The resource with this symbol. Symbols are unique (the builder numbers repeats).
-    /// The resource with this symbol. Symbols are unique (the builder numbers repeats).
     /// Every resource by symbol, for renderers that resolve many references.
     pub fn index(&self) -> HashMap<&str, &Resource> {
         self.resources
@@ -264,6 +262,7 @@ impl Plan {
             .collect()
     }
 
+    /// The resource with this symbol. Symbols are unique (the builder numbers repeats).
     pub fn resource(&self, symbol: &str) -> Option<&Resource> {
         match self
             .by_symbol
