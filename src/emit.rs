@@ -156,12 +156,18 @@ impl<'o> Emitter<'o> {
     /// temporary files. An error undoes everything this emitter wrote, and so does every
     /// later call.
     pub fn add(&mut self, files: &[OutFile]) -> io::Result<()> {
+        self.guard(|e| e.try_add(files))
+    }
+
+    /// Runs one step of the emitter: refused once a step has failed, and a failure undoes
+    /// everything this emitter wrote.
+    fn guard<T>(&mut self, step: impl FnOnce(&mut Self) -> io::Result<T>) -> io::Result<T> {
         if self.failed {
             return Err(io::Error::other(
                 "an earlier batch failed; nothing was written",
             ));
         }
-        let result = self.try_add(files);
+        let result = step(self);
         if result.is_err() {
             self.failed = true;
             self.undo();
@@ -170,83 +176,31 @@ impl<'o> Emitter<'o> {
     }
 
     fn try_add(&mut self, files: &[OutFile]) -> io::Result<()> {
-        let out = self.out;
         let mut changed: Vec<&OutFile> = Vec::new();
         for f in files {
-            if !is_plain_relative(&f.path) {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!(
-                        "refusing to write {}: output paths stay inside the output folder",
-                        f.path.display()
-                    ),
-                ));
-            }
-            if !self.wanted.insert(f.path.clone()) {
-                // Two renderers (or one, twice) claiming a path: whichever wrote last would win.
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!(
-                        "two outputs have the path {} (a bug in amlpe's renderers); nothing was written",
-                        out.join(&f.path).display()
-                    ),
-                ));
-            }
-            let full = out.join(&f.path);
+            let (full, may_exist) = self.claim(&f.path)?;
             // A name that its folder does not list is not read: in a fresh output folder
             // nothing is looked up file by file.
-            let old = if self.may_exist(&full) {
+            let old = if may_exist {
                 fs::read(&full).ok()
             } else {
                 None
             };
             // Only a path that cannot be read as a file can be a folder.
-            if old.is_none()
-                && self.mode == Mode::Write
-                && fs::symlink_metadata(&full).is_ok_and(|m| m.is_dir())
-            {
-                return Err(io::Error::new(
-                    io::ErrorKind::IsADirectory,
-                    format!(
-                        "cannot write {}: a folder is in the way; nothing was written",
-                        full.display()
-                    ),
-                ));
+            if old.is_none() {
+                self.refuse_folder(&full)?;
             }
             let status = match &old {
                 None => Status::New,
                 Some(o) if o == f.contents.as_bytes() => Status::Unchanged,
                 Some(_) => Status::Changed,
             };
-            // A file that is in the way but was not written by amlpe (hand-made, or edited so
-            // that its header is gone) is someone's work: stop before anything is replaced.
-            if self.mode == Mode::Write && status == Status::Changed && !carries_header(&full) {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    format!(
-                        "refusing to overwrite {}: it does not carry amlpe's header (`{HEADER_MARK}`), so amlpe did not write it; move it away and run again; nothing was written",
-                        full.display()
-                    ),
-                ));
-            }
-            if self.mode == Mode::Check && status != Status::Unchanged {
-                let old_text = old
-                    .as_deref()
-                    .map(String::from_utf8_lossy)
-                    .unwrap_or_default();
-                let name = f.path.display().to_string();
-                let diff = TextDiff::from_lines(old_text.as_ref(), f.contents.as_str());
-                let text = diff
-                    .unified_diff()
-                    .context_radius(3)
-                    .header(&format!("a/{name}"), &format!("b/{name}"))
-                    .to_string();
-                self.diffs.push((f.path.clone(), text));
-            }
+            self.judge(&f.path, &full, status, || {
+                (old.as_deref(), f.contents.as_bytes())
+            })?;
             if status != Status::Unchanged {
                 changed.push(f);
             }
-            self.files.push((f.path.clone(), status));
         }
         if self.mode == Mode::Write {
             self.write_temps(&changed)?;
@@ -254,17 +208,163 @@ impl<'o> Emitter<'o> {
         Ok(())
     }
 
+    /// Claims `path` for one output: it must stay inside the output folder and no other
+    /// output may have it. Returns the full path, and whether an old file may be there.
+    fn claim(&mut self, path: &Path) -> io::Result<(PathBuf, bool)> {
+        if !is_plain_relative(path) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "refusing to write {}: output paths stay inside the output folder",
+                    path.display()
+                ),
+            ));
+        }
+        let full = self.out.join(path);
+        if !self.wanted.insert(path.to_path_buf()) {
+            // Two renderers (or one, twice) claiming a path: whichever wrote last would win.
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "two outputs have the path {} (a bug in amlpe's renderers); nothing was written",
+                    full.display()
+                ),
+            ));
+        }
+        let may_exist = self.may_exist(&full);
+        Ok((full, may_exist))
+    }
+
+    /// In write mode, a folder where a file is to be written stops the run.
+    fn refuse_folder(&self, full: &Path) -> io::Result<()> {
+        if self.mode == Mode::Write && fs::symlink_metadata(full).is_ok_and(|m| m.is_dir()) {
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                format!(
+                    "cannot write {}: a folder is in the way; nothing was written",
+                    full.display()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records one output's status. In write mode a changed file that amlpe did not write
+    /// stops the run; in check mode a file that is not current gets its diff, from the old
+    /// and new bytes that `texts` gives (asked for only then).
+    fn judge<'t>(
+        &mut self,
+        path: &Path,
+        full: &Path,
+        status: Status,
+        texts: impl FnOnce() -> (Option<&'t [u8]>, &'t [u8]),
+    ) -> io::Result<()> {
+        // A file that is in the way but was not written by amlpe (hand-made, or edited so
+        // that its header is gone) is someone's work: stop before anything is replaced.
+        if self.mode == Mode::Write && status == Status::Changed && !carries_header(full) {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "refusing to overwrite {}: it does not carry amlpe's header (`{HEADER_MARK}`), so amlpe did not write it; move it away and run again; nothing was written",
+                    full.display()
+                ),
+            ));
+        }
+        if self.mode == Mode::Check && status != Status::Unchanged {
+            let (old, new) = texts();
+            let old_text = old.map(String::from_utf8_lossy).unwrap_or_default();
+            let new_text = String::from_utf8_lossy(new);
+            let name = path.display().to_string();
+            let diff = TextDiff::from_lines(old_text.as_ref(), new_text.as_ref());
+            let text = diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{name}"), &format!("b/{name}"))
+                .to_string();
+            self.diffs.push((path.to_path_buf(), text));
+        }
+        self.files.push((path.to_path_buf(), status));
+        Ok(())
+    }
+
+    /// Claims `path` for a file that the caller writes itself with [`Reserved::write`], and
+    /// then hands to [`Emitter::commit`]. In write mode its folder is made ready here.
+    pub fn reserve(&mut self, path: &Path) -> io::Result<Reserved> {
+        self.guard(|e| {
+            let (full, may_exist) = e.claim(path)?;
+            if may_exist {
+                e.refuse_folder(&full)?;
+            }
+            if e.mode == Mode::Write {
+                e.ready(&full)?;
+            }
+            Ok(Reserved {
+                path: path.to_path_buf(),
+                full,
+                may_exist,
+                mode: e.mode,
+            })
+        })
+    }
+
+    /// Records a file written with [`Reserved::write`] (or the failure to write it). In
+    /// write mode a file equal to the one in place is not replaced.
+    pub fn commit(&mut self, file: Reserved, written: io::Result<Written>) -> io::Result<()> {
+        if self.failed {
+            // Another part failed while this file was written: it goes too.
+            if let Ok(Written(Body::Temp(tmp))) = &written {
+                let _ = fs::remove_file(tmp);
+            }
+            self.undo();
+        }
+        self.guard(|e| {
+            let Reserved {
+                path,
+                full,
+                may_exist,
+                ..
+            } = file;
+            match written?.0 {
+                Body::Bytes(new) => {
+                    let old = if may_exist {
+                        fs::read(&full).ok()
+                    } else {
+                        None
+                    };
+                    let status = match &old {
+                        None => Status::New,
+                        Some(o) if *o == new => Status::Unchanged,
+                        Some(_) => Status::Changed,
+                    };
+                    e.judge(&path, &full, status, || (old.as_deref(), &new))
+                }
+                Body::Temp(tmp) => {
+                    // Taken into the emitter's care at once: any failure from here removes it.
+                    e.temps.push((tmp.clone(), full.clone()));
+                    let status = if !may_exist || !full.is_file() {
+                        Status::New
+                    } else if same_bytes(&full, &tmp)
+                        .map_err(|err| with_path(&full, &err, "nothing was written"))?
+                    {
+                        Status::Unchanged
+                    } else {
+                        Status::Changed
+                    };
+                    if status == Status::Unchanged {
+                        e.temps.pop();
+                        let _ = fs::remove_file(&tmp);
+                    }
+                    e.judge(&path, &full, status, || (None, &[]))
+                }
+            }
+        })
+    }
+
     /// Writes the temporary file of each file; folders first, in file order.
     fn write_temps(&mut self, files: &[&OutFile]) -> io::Result<()> {
         let fulls: Vec<PathBuf> = files.iter().map(|f| self.out.join(&f.path)).collect();
         for full in &fulls {
-            let dir = full.parent().unwrap_or(self.out);
-            if self.ready_dirs.contains(dir) {
-                continue;
-            }
-            create_dirs(dir, &mut self.created_dirs)
-                .map_err(|e| with_path(full, &e, "nothing was written"))?;
-            self.clean(dir);
+            self.ready(full)?;
         }
         // One after another: files of one folder written at once contend for the folder's
         // lock in the kernel, which costs more than the copies gain.
@@ -273,6 +373,19 @@ impl<'o> Emitter<'o> {
                 .map_err(|e| with_path(full, &e, "nothing was written"))?;
             self.temps.push((tmp, full.clone()));
         }
+        Ok(())
+    }
+
+    /// Makes the folder of `full` ready for its temporary file: created, and rid of those
+    /// that killed runs left there.
+    fn ready(&mut self, full: &Path) -> io::Result<()> {
+        let dir = full.parent().unwrap_or(self.out);
+        if self.ready_dirs.contains(dir) {
+            return Ok(());
+        }
+        create_dirs(dir, &mut self.created_dirs)
+            .map_err(|e| with_path(full, &e, "nothing was written"))?;
+        self.clean(dir);
         Ok(())
     }
 
@@ -317,11 +430,13 @@ impl<'o> Emitter<'o> {
     }
 
     /// Removes what this emitter wrote: its temporary files, then the folders it created.
+    /// The folders are remembered: a file being written elsewhere when a step failed is
+    /// removed when it is committed, and its folder with it.
     fn undo(&mut self) {
         for (tmp, _) in self.temps.drain(..) {
             let _ = fs::remove_file(tmp);
         }
-        for d in self.created_dirs.drain(..).rev() {
+        for d in self.created_dirs.iter().rev() {
             let _ = fs::remove_dir(d);
         }
     }
@@ -350,7 +465,10 @@ impl<'o> Emitter<'o> {
         if self.mode != Mode::Write {
             return Ok(report);
         }
-        let temps = std::mem::take(&mut self.temps);
+        // In path order, whatever order the batches came in: a rename that fails leaves the
+        // same files replaced on every run.
+        let mut temps = std::mem::take(&mut self.temps);
+        temps.sort_by(|a, b| a.1.cmp(&b.1));
         for (i, (tmp, full)) in temps.iter().enumerate() {
             if let Err(e) = fs::rename(tmp, full) {
                 for (t, _) in &temps[i..] {
@@ -554,9 +672,17 @@ fn running(pid: u32) -> bool {
 }
 
 /// Writes `bytes` to the temporary file beside `path`; returns its path.
-/// A script is created executable (as the umask allows), every other file readable.
-/// The temporary file must not exist: a stale one of this process was removed before.
 fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
+    write_temp_with(path, |w| w.write_all(bytes))
+}
+
+/// Writes the temporary file beside `path` with `write`; returns its path. A failure removes
+/// it. A script is created executable (as the umask allows), every other file readable.
+/// The temporary file must not exist: a stale one of this process was removed before.
+fn write_temp_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<PathBuf> {
     let tmp = temp_path(path);
     let result = (|| {
         let mut options = fs::OpenOptions::new();
@@ -566,8 +692,9 @@ fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o755);
         }
-        let mut f = options.open(&tmp)?;
-        f.write_all(bytes)
+        let mut f = io::BufWriter::with_capacity(1 << 16, options.open(&tmp)?);
+        write(&mut f)?;
+        f.flush()
     })();
     match result {
         Ok(()) => Ok(tmp),
@@ -575,6 +702,66 @@ fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
             let _ = fs::remove_file(&tmp);
             Err(e)
         }
+    }
+}
+
+/// Whether two files hold the same bytes, read a piece at a time.
+fn same_bytes(a: &Path, b: &Path) -> io::Result<bool> {
+    use std::io::Read as _;
+    if fs::metadata(a)?.len() != fs::metadata(b)?.len() {
+        return Ok(false);
+    }
+    let (mut fa, mut fb) = (fs::File::open(a)?, fs::File::open(b)?);
+    let (mut ba, mut bb) = (vec![0; 1 << 16], vec![0; 1 << 16]);
+    loop {
+        let n = fa.read(&mut ba)?;
+        if n == 0 {
+            return Ok(true);
+        }
+        fb.read_exact(&mut bb[..n])?;
+        if ba[..n] != bb[..n] {
+            return Ok(false);
+        }
+    }
+}
+
+/// A file claimed with [`Emitter::reserve`], to be written outside the emitter (so that a
+/// large file is never whole in memory, and other parts go on meanwhile).
+#[derive(Debug)]
+pub struct Reserved {
+    path: PathBuf,
+    full: PathBuf,
+    /// Its folder lists the name: an old file may be there.
+    may_exist: bool,
+    mode: Mode,
+}
+
+/// What [`Reserved::write`] produced, for [`Emitter::commit`].
+#[derive(Debug)]
+pub struct Written(Body);
+
+#[derive(Debug)]
+enum Body {
+    /// Write mode: the temporary file beside the target.
+    Temp(PathBuf),
+    /// Check and dry-run modes: the bytes, to compare (and diff) with the file in place.
+    Bytes(Vec<u8>),
+}
+
+impl Reserved {
+    /// Writes the file's bytes with `write`: in write mode into its temporary file, buffered.
+    pub fn write(
+        &self,
+        write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+    ) -> io::Result<Written> {
+        if self.mode != Mode::Write {
+            let mut bytes = Vec::new();
+            write(&mut bytes)?;
+            return Ok(Written(Body::Bytes(bytes)));
+        }
+        write_temp_with(&self.full, write)
+            .map(|tmp| Written(Body::Temp(tmp)))
+            .map_err(|e| with_path(&self.full, &e, "nothing was written"))
     }
 }
 
@@ -789,6 +976,93 @@ mod tests {
             .and_then(|m| m.modified())
             .expect("mtime");
         assert_eq!(before, after);
+    }
+
+    /// Writes `text` as a stream through `e`, as a rendering thread does.
+    fn stream(e: &mut Emitter, path: &str, text: &str) -> io::Result<()> {
+        let reserved = e.reserve(Path::new(path))?;
+        let written = reserved.write(|w| {
+            // In pieces, as a template writes.
+            for line in text.split_inclusive('\n') {
+                w.write_all(line.as_bytes())?;
+            }
+            Ok(())
+        });
+        e.commit(reserved, written)
+    }
+
+    #[test]
+    fn streamed_files_are_judged_like_files_in_hand() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let owned = Owned {
+            dirs: vec!["s".into()],
+            top_level: false,
+        };
+        let run = |mode: Mode, text: &str| {
+            let mut e = Emitter::new(dir.path(), &owned, mode);
+            stream(&mut e, "s/big.sh", text).expect("streamed");
+            e.add(&[file("s/small.txt", "x\n")]).expect("added");
+            e.finish(false).expect("finish")
+        };
+        let status = |r: &Report| r.files[0].1;
+        let text = "#!/bin/sh\n# Generated by amlpe\necho one\n";
+        assert_eq!(status(&run(Mode::Write, text)), Status::New);
+        assert_eq!(
+            fs::read_to_string(dir.path().join("s/big.sh")).expect("read"),
+            text
+        );
+        assert_eq!(status(&run(Mode::Write, text)), Status::Unchanged);
+        let changed = text.replace("one", "two");
+        let r = run(Mode::Check, &changed);
+        assert_eq!(status(&r), Status::Changed);
+        assert!(r.diff.contains("-echo one\n+echo two\n"), "{}", r.diff);
+        assert_eq!(status(&run(Mode::DryRun, text)), Status::Unchanged);
+        assert_eq!(status(&run(Mode::Write, &changed)), Status::Changed);
+        assert_eq!(
+            fs::read_to_string(dir.path().join("s/big.sh")).expect("read"),
+            changed
+        );
+        // No temporary file is left beside an unchanged or replaced file.
+        assert_eq!(
+            tree(dir.path()),
+            ["s", "s/big.sh", "s/small.txt"].map(PathBuf::from)
+        );
+    }
+
+    #[test]
+    fn a_failing_stream_or_a_foreign_file_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let owned = Owned {
+            dirs: vec!["s".into()],
+            top_level: false,
+        };
+        let mut e = Emitter::new(dir.path(), &owned, Mode::Write);
+        e.add(&[file("s/a.txt", "a\n")]).expect("added");
+        let reserved = e.reserve(Path::new("s/deep/big.json")).expect("reserved");
+        let written = reserved.write(|w| {
+            w.write_all(b"{\n")?;
+            Err(io::Error::other("the renderer failed"))
+        });
+        let err = e.commit(reserved, written).expect_err("fails");
+        assert!(err.to_string().contains("the renderer failed"), "{err}");
+        assert_eq!(tree(dir.path()), Vec::<PathBuf>::new());
+        assert!(
+            e.add(&[file("s/b.txt", "b\n")]).is_err(),
+            "the run has failed"
+        );
+        drop(e);
+
+        fs::create_dir_all(dir.path().join("s")).expect("mkdir");
+        fs::write(dir.path().join("s/big.sh"), "hand-written\n").expect("w");
+        let mut e = Emitter::new(dir.path(), &owned, Mode::Write);
+        let err = stream(&mut e, "s/big.sh", "# Generated by amlpe\n").expect_err("refused");
+        assert!(err.to_string().contains("refusing to overwrite"), "{err}");
+        drop(e);
+        assert_eq!(tree(dir.path()), ["s", "s/big.sh"].map(PathBuf::from));
+        assert_eq!(
+            fs::read_to_string(dir.path().join("s/big.sh")).expect("read"),
+            "hand-written\n"
+        );
     }
 
     #[test]

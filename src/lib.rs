@@ -23,6 +23,7 @@ use std::sync::{Mutex, PoisonError};
 use diag::{Diagnostic, Severity};
 use emit::{Emitter, Mode, Owned, Report};
 use plan::Plan;
+use render::stream::Text;
 use render::Context;
 use source::SourceFile;
 
@@ -124,6 +125,58 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
+/// Hands one part's files to the emitter: a file in hand as it is, a stream written into its
+/// file while the emitter serves the other threads. The first failure is kept, under the same
+/// lock as the step that failed, so that it is the one reported.
+fn emit_part(sink: &Mutex<Sink>, files: Vec<render::Rendered>) {
+    let lock = || sink.lock().unwrap_or_else(PoisonError::into_inner);
+    for f in files {
+        let mut s = lock();
+        if s.failure.is_some() {
+            return;
+        }
+        match f.text {
+            Text::Done(contents) => {
+                let file = emit::OutFile {
+                    path: f.path,
+                    contents,
+                };
+                if let Err(e) = s.emitter.add(&[file]) {
+                    return s.fail(e);
+                }
+            }
+            Text::Stream(write) => {
+                let reserved = match s.emitter.reserve(&f.path) {
+                    Ok(r) => r,
+                    Err(e) => return s.fail(e),
+                };
+                drop(s);
+                let written = reserved.write(write);
+                let mut s = lock();
+                if let Err(e) = s.emitter.commit(reserved, written) {
+                    return s.fail(e);
+                }
+            }
+        }
+    }
+}
+
+/// Where the rendering threads hand their files: the emitter, and the first failure (after
+/// which nothing more is rendered or written).
+struct Sink<'o> {
+    out: &'o Path,
+    emitter: Emitter<'o>,
+    failure: Option<String>,
+}
+
+impl Sink<'_> {
+    fn fail(&mut self, e: std::io::Error) {
+        if self.failure.is_none() {
+            self.failure = Some(format!("writing {}: {e}", self.out.display()));
+        }
+    }
+}
+
 /// Renders every part of every plan and hands it to one [`Emitter`] over `out`: parts are
 /// rendered on whichever core is free and written (or checked) as soon as each is done, so a
 /// run never holds its whole output at once. With `whole_folder`, the index of all scenarios
@@ -136,12 +189,6 @@ pub fn write_outputs(
     mode: Mode,
     prune: bool,
 ) -> Result<Report, String> {
-    /// Where the rendering threads hand their files: the emitter, and the first failure
-    /// (after which nothing more is rendered or written).
-    struct Sink<'o> {
-        emitter: Emitter<'o>,
-        failure: Option<String>,
-    }
     let owned = Owned {
         dirs: plans
             .iter()
@@ -151,14 +198,28 @@ pub fn write_outputs(
     };
     let writing = |e: std::io::Error| format!("writing {}: {e}", out.display());
     let sink = Mutex::new(Sink {
+        out,
         emitter: Emitter::new(out, &owned, mode),
         failure: None,
     });
-    let jobs: Vec<(usize, usize)> = (0..plans.len())
-        .flat_map(|p| (0..render::PARTS).map(move |part| (p, part)))
+    let prepared: Vec<render::Prepared> = plans
+        .iter()
+        .map(|(plan, _)| render::Prepared::new(plan))
         .collect();
-    par::map(&jobs, |&(p, part)| {
-        let (plan, ctx) = &plans[p];
+    // All scenarios' costliest parts first (see `render::parts`).
+    let mut jobs: Vec<(usize, usize, render::Part)> = plans
+        .iter()
+        .enumerate()
+        .flat_map(|(p, (plan, _))| {
+            render::parts(plan)
+                .into_iter()
+                .enumerate()
+                .map(move |(rank, part)| (rank, p, part))
+        })
+        .collect();
+    jobs.sort_by_key(|&(rank, p, _)| (rank, p));
+    par::map(&jobs, |(_, p, part)| {
+        let ctx = &plans[*p].1;
         if sink
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -167,18 +228,21 @@ pub fn write_outputs(
         {
             return;
         }
-        let rendered = render::render_part(plan, ctx, part);
-        let mut sink = sink.lock().unwrap_or_else(PoisonError::into_inner);
-        if sink.failure.is_none() {
-            sink.failure = match rendered {
-                Ok(files) => sink.emitter.add(&files).err().map(writing),
-                Err(e) => Some(format!("{}: {e}; nothing was written", ctx.source)),
-            };
+        let rendered = render::render_part(&prepared[*p], ctx, part);
+        match rendered {
+            Ok(files) => emit_part(&sink, files),
+            Err(e) => {
+                let mut sink = sink.lock().unwrap_or_else(PoisonError::into_inner);
+                if sink.failure.is_none() {
+                    sink.failure = Some(format!("{}: {e}; nothing was written", ctx.source));
+                }
+            }
         }
     });
     let Sink {
         mut emitter,
         failure,
+        ..
     } = sink.into_inner().unwrap_or_else(PoisonError::into_inner);
     if let Some(f) = failure {
         return Err(f);

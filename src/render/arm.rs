@@ -17,6 +17,7 @@ use askama::Template;
 use serde_json::Value;
 
 use super::layout::{self, Deployment, Form, Layout};
+use super::stream::Text;
 use super::{escape, paths, Context, RenderError};
 use crate::catalog;
 use crate::plan::{Output, Parameter, Plan, Resource, Scope};
@@ -347,17 +348,6 @@ impl<'p> Parts<'p> {
         start..self.json.out.len()
     }
 
-    /// The file of a template of these parts: the parts and a little more.
-    fn render(&self, view: TemplateView) -> Result<String, RenderError> {
-        let mut out = String::with_capacity(self.json.out.len() + 4096);
-        view.render_into(&mut out)
-            .map_err(|source| RenderError::Askama {
-                name: TEMPLATE,
-                source,
-            })?;
-        Ok(out)
-    }
-
     /// The template of these parts; the texts that templates test for truth are left out
     /// when empty, as when absent.
     fn view<'v>(
@@ -381,11 +371,15 @@ impl<'p> Parts<'p> {
     }
 }
 
-/// The files of this kind for one scenario: (path inside the scenario folder, contents).
-pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, RenderError> {
+/// The files of this kind for one scenario: (path inside the scenario folder, contents). The
+/// template is written into its file as it is spelled.
+pub fn render<'a>(
+    plan: &'a Plan,
+    ctx: &'a Context,
+) -> Result<Vec<(String, Text<'a>)>, RenderError> {
     let arm = Arm::new(plan);
     let mut parts = Parts::new();
-    let (text, used) = match plan.scope {
+    let (parts, schema, deploy, used) = match plan.scope {
         Scope::ResourceGroup => {
             let (created, positions) = arm.layout.created();
             let outputs: Vec<&Output> = plan.outputs.iter().collect();
@@ -399,15 +393,12 @@ pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, Rende
             let home = Some((None, plan.resource_group.as_str()));
             let created = (&created[..], &positions[..]);
             arm.group_template(&mut parts, home, created, &outputs, &used, true);
-            let view = parts.view(
-                SCHEMA_GROUP,
-                Some(&ctx.header),
-                Some(&plan.description),
-                Some(&deploy),
-            );
-            (parts.render(view)?, used)
+            (parts, SCHEMA_GROUP, deploy, used)
         }
-        Scope::Subscription => arm.subscription_template(ctx)?,
+        Scope::Subscription => {
+            let (parts, deploy, used) = arm.subscription_template()?;
+            (parts, SCHEMA_SUBSCRIPTION, deploy, used)
+        }
     };
     // A parameter file is data: its values are never evaluated as expressions.
     let mut j = Json::new(2);
@@ -430,12 +421,19 @@ pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, Rende
             .map(|(n, r)| (*n, &j.out[r.clone()]))
             .collect(),
     };
+    let params = super::render(PARAMS, &params)?;
+    let template = Text::stream(move |w| {
+        let view = parts.view(
+            schema,
+            Some(&ctx.header),
+            Some(&plan.description),
+            Some(&deploy),
+        );
+        view.write_into(w)
+    });
     Ok(vec![
-        (paths::ARM.to_string(), text),
-        (
-            paths::ARM_PARAMS.to_string(),
-            super::render(PARAMS, &params)?,
-        ),
+        (paths::ARM.to_string(), template),
+        (paths::ARM_PARAMS.to_string(), params.into()),
     ])
 }
 
@@ -902,8 +900,7 @@ impl<'p> Arm<'p> {
     /// layout deployment, and the outputs.
     fn subscription_template(
         &self,
-        ctx: &Context,
-    ) -> Result<(String, Vec<&'p Parameter>), RenderError> {
+    ) -> Result<(Parts<'p>, String, Vec<&'p Parameter>), RenderError> {
         let deployments: &[Deployment] = &self.layout.deployments;
         // Each deployment's id, for those that wait for it.
         let ids: Vec<String> = deployments
@@ -1111,13 +1108,7 @@ impl<'p> Arm<'p> {
             paths::ARM,
             paths::ARM_PARAMS
         );
-        let view = parts.view(
-            SCHEMA_SUBSCRIPTION,
-            Some(&ctx.header),
-            Some(&self.plan.description),
-            Some(&deploy),
-        );
-        Ok((parts.render(view)?, used))
+        Ok((parts, deploy, used))
     }
 }
 

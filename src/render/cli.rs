@@ -12,12 +12,14 @@
 //! reference: nothing unused is emitted.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ops::Range;
 
 use askama::Template;
 use heck::ToShoutySnakeCase;
 use indexmap::IndexMap;
 use serde_json::{json, Value};
 
+use super::stream::{BlankLines, Filter as _, Text};
 use super::{paths, Context, RenderError};
 use crate::catalog;
 use crate::plan::{Endpoint, Plan, Resource, ResourceGroupPlan};
@@ -53,53 +55,111 @@ mod warnings {
 
 /// The files of this kind for one scenario: (path inside the scenario folder, contents).
 pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, RenderError> {
-    let index = Index::new(plan);
-    let mut files = vec![(
-        paths::WORKSPACE_YAML.to_string(),
-        super::render("cli/workspace.yml", &workspace_yaml(plan, ctx)?)?,
-    )];
-    // Each script is rendered as soon as its view is built: an estate of many VNets holds
-    // one view at a time, not two per VNet.
-    let mut script = |s: Script| -> Result<(), RenderError> {
-        let text = single_blank_lines(&super::render("cli/script.sh", &s)?);
-        files.push((s.head.path, text));
-        Ok(())
-    };
-    script(deploy(&index, ctx)?)?;
-    for (net, eps) in &index.endpoints_by_network {
-        script(add_endpoints(&index, ctx, net, eps)?)?;
-        script(remove_endpoints(&index, ctx, net, eps)?)?;
+    let scripts = Scripts::new(plan);
+    let mut files = Vec::new();
+    for (path, text) in scripts.main(ctx)? {
+        let text = text.into_string(&path)?;
+        files.push((path, text));
     }
-    script(public_access(plan, ctx, true)?)?;
-    script(public_access(plan, ctx, false)?)?;
-    if plan.legacy.contains(&Legacy::CliV1) {
-        files.push((
-            paths::LEGACY_CLI.to_string(),
-            single_blank_lines(&super::render(
-                "cli/legacy-cli-v1.sh",
-                &legacy_cli(plan, ctx)?,
-            )?),
-        ));
-    }
-    if plan.legacy.contains(&Legacy::SdkV1) {
-        files.push((
-            paths::LEGACY_SDK.to_string(),
-            super::render("cli/legacy-sdk-v1.py", &legacy_sdk(plan, ctx)?)?,
-        ));
-    }
+    files.extend(scripts.ops(ctx, 0..scripts.networks())?);
     Ok(files)
+}
+
+/// The scripts of one plan, in pieces that can be rendered apart (and at once): the main
+/// files, and the add and remove scripts of any run of VNets. The plan's lookups are built
+/// once for all of them.
+pub struct Scripts<'p> {
+    index: Index<'p>,
+}
+
+impl<'p> Scripts<'p> {
+    pub fn new(plan: &'p Plan) -> Self {
+        Self {
+            index: Index::new(plan),
+        }
+    }
+
+    /// How many VNets have endpoints: each has an add and a remove script.
+    pub fn networks(&self) -> usize {
+        self.index.endpoints_by_network.len()
+    }
+
+    /// workspace.yml, deploy.sh, the public-access scripts and the legacy files. deploy.sh,
+    /// which holds every step, is written into its file as it is rendered.
+    pub fn main<'c>(&self, ctx: &'c Context) -> Result<Vec<(String, Text<'c>)>, RenderError> {
+        let index = &self.index;
+        let plan = index.plan;
+        let deploy = deploy(index, ctx)?;
+        let mut files: Vec<(String, Text)> = vec![
+            (
+                paths::WORKSPACE_YAML.to_string(),
+                super::render("cli/workspace.yml", &workspace_yaml(plan, ctx)?)?.into(),
+            ),
+            (
+                deploy.head.path.clone(),
+                Text::stream(move |w| {
+                    let mut lines = BlankLines::new(w);
+                    deploy.write_into(&mut lines)?;
+                    lines.finish().map(drop)
+                }),
+            ),
+        ];
+        for public in [true, false] {
+            let (path, text) = script_file(public_access(plan, ctx, public)?)?;
+            files.push((path, text.into()));
+        }
+        if plan.legacy.contains(&Legacy::CliV1) {
+            files.push((
+                paths::LEGACY_CLI.to_string(),
+                single_blank_lines(&super::render(
+                    "cli/legacy-cli-v1.sh",
+                    &legacy_cli(plan, ctx)?,
+                )?)
+                .into(),
+            ));
+        }
+        if plan.legacy.contains(&Legacy::SdkV1) {
+            files.push((
+                paths::LEGACY_SDK.to_string(),
+                super::render("cli/legacy-sdk-v1.py", &legacy_sdk(plan, ctx)?)?.into(),
+            ));
+        }
+        Ok(files)
+    }
+
+    /// The add and remove scripts of the VNets at `networks` (positions among those with
+    /// endpoints, in plan order).
+    pub fn ops(
+        &self,
+        ctx: &Context,
+        networks: Range<usize>,
+    ) -> Result<Vec<(String, String)>, RenderError> {
+        let index = &self.index;
+        let mut files = Vec::with_capacity(2 * networks.len());
+        for (net, eps) in index
+            .endpoints_by_network
+            .get_range(networks)
+            .into_iter()
+            .flatten()
+        {
+            // Each script is rendered as soon as its view is built: an estate of many VNets
+            // holds one view at a time, not two per VNet.
+            files.push(script_file(add_endpoints(index, ctx, net, eps)?)?);
+            files.push(script_file(remove_endpoints(index, ctx, net, eps)?)?);
+        }
+        Ok(files)
+    }
+}
+
+/// One script's file: its path and text.
+fn script_file(s: Script) -> Result<(String, String), RenderError> {
+    let text = single_blank_lines(&super::render("cli/script.sh", &s)?);
+    Ok((s.head.path, text))
 }
 
 /// Optional template blocks leave runs of blank lines; scripts keep one at most.
 fn single_blank_lines(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        if line == "\n" && (out.ends_with("\n\n") || out.is_empty()) {
-            continue;
-        }
-        out.push_str(line);
-    }
-    out
+    super::stream::filtered(text, BlankLines::new(Vec::with_capacity(text.len())))
 }
 
 fn error(what: impl Into<String>) -> RenderError {

@@ -3,12 +3,15 @@
 //! and rendering parses nothing at run time; they see views of the plan, never the raw
 //! scenario.
 
+use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
 use crate::emit::{OutFile, HEADER_MARK};
 use crate::plan::Plan;
+use stream::Text;
 
 pub mod arm;
 pub mod bicep;
@@ -16,6 +19,7 @@ pub mod cli;
 pub mod escape;
 pub mod layout;
 pub mod runbook;
+pub mod stream;
 
 /// File names inside a scenario's folder, shared by the renderers that write them and the
 /// runbook that links to them.
@@ -82,6 +86,8 @@ pub enum RenderError {
     },
     #[error("serializing {0}: {1}")]
     Json(String, serde_json::Error),
+    #[error("rendering {0}: {1}")]
+    Stream(String, std::io::Error),
 }
 
 /// Renders one compiled template; `name` is its path under `templates/`, for errors.
@@ -102,35 +108,115 @@ pub fn to_json<T: Serialize>(what: &str, v: &T) -> Result<String, RenderError> {
     Ok(s)
 }
 
-/// How many parts a scenario's files come in: the plan itself, then one part per renderer.
-pub const PARTS: usize = 5;
+/// A piece of a scenario's output that is rendered on its own: a run renders the parts of
+/// every scenario on every core and writes each as soon as it is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// workspace.yml, deploy.sh, the public-access scripts and the legacy files.
+    Scripts,
+    Arm,
+    /// plan.json.
+    Plan,
+    Runbook,
+    Bicep,
+    /// The add and remove scripts of a run of VNets (positions among those with endpoints).
+    Ops(Range<usize>),
+}
 
-/// The files of one part of a scenario (`part` < [`PARTS`]), relative to the output folder.
-/// Parts are independent: a run renders them on every core and writes each as it is done.
-pub fn render_part(plan: &Plan, ctx: &Context, part: usize) -> Result<Vec<OutFile>, RenderError> {
+/// How many VNets' add and remove scripts one [`Part::Ops`] renders: enough that each part
+/// is worth a job, few enough that hundreds of VNets spread over every core.
+const OPS_PER_PART: usize = 64;
+
+/// The parts of one scenario, the costliest first: a free core takes the next part in this
+/// order, so the long ones start at once and the short ones fill in at the end.
+pub fn parts(plan: &Plan) -> Vec<Part> {
+    let networks = plan
+        .endpoints
+        .iter()
+        .map(|e| e.network.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let mut parts = vec![
+        Part::Scripts,
+        Part::Arm,
+        Part::Plan,
+        Part::Runbook,
+        Part::Bicep,
+    ];
+    parts.extend(
+        (0..networks)
+            .step_by(OPS_PER_PART)
+            .map(|first| Part::Ops(first..networks.min(first + OPS_PER_PART))),
+    );
+    parts
+}
+
+/// A plan with what its parts share, built by the first part that needs it.
+pub struct Prepared<'p> {
+    pub plan: &'p Plan,
+    scripts: OnceLock<cli::Scripts<'p>>,
+}
+
+impl<'p> Prepared<'p> {
+    pub fn new(plan: &'p Plan) -> Self {
+        Self {
+            plan,
+            scripts: OnceLock::new(),
+        }
+    }
+
+    fn scripts(&self) -> &cli::Scripts<'p> {
+        self.scripts.get_or_init(|| cli::Scripts::new(self.plan))
+    }
+}
+
+/// A rendered file: its path relative to the output folder, and its text.
+pub struct Rendered<'a> {
+    pub path: PathBuf,
+    pub text: Text<'a>,
+}
+
+/// The files of one part of a scenario. The large ones are streams: their text is rendered as
+/// they are written.
+pub fn render_part<'a>(
+    prepared: &Prepared<'a>,
+    ctx: &'a Context,
+    part: &Part,
+) -> Result<Vec<Rendered<'a>>, RenderError> {
+    let plan = prepared.plan;
     let dir = PathBuf::from(&plan.scenario);
+    let done = |files: Vec<(String, String)>| -> Vec<(String, Text<'a>)> {
+        files.into_iter().map(|(p, s)| (p, s.into())).collect()
+    };
     let files = match part {
-        0 => vec![(paths::PLAN.to_string(), plan_json(plan, ctx)?)],
-        1 => bicep::render(plan, ctx)?,
-        2 => arm::render(plan, ctx)?,
-        3 => cli::render(plan, ctx)?,
-        4 => runbook::render(plan, ctx)?,
-        _ => Vec::new(),
+        Part::Plan => vec![(paths::PLAN.to_string(), plan_json(plan, ctx))],
+        Part::Bicep => done(bicep::render(plan, ctx)?),
+        Part::Arm => arm::render(plan, ctx)?,
+        Part::Scripts => prepared.scripts().main(ctx)?,
+        Part::Ops(networks) => done(prepared.scripts().ops(ctx, networks.clone())?),
+        Part::Runbook => runbook::render(plan, ctx)?,
     };
     Ok(files
         .into_iter()
-        .map(|(p, contents)| OutFile {
+        .map(|(p, text)| Rendered {
             path: dir.join(p),
-            contents,
+            text,
         })
         .collect())
 }
 
 /// Every file of one scenario, relative to the output folder, in path order.
 pub fn render_scenario(plan: &Plan, ctx: &Context) -> Result<Vec<OutFile>, RenderError> {
+    let prepared = Prepared::new(plan);
     let mut files = Vec::new();
-    for part in 0..PARTS {
-        files.extend(render_part(plan, ctx, part)?);
+    for part in parts(plan) {
+        for f in render_part(&prepared, ctx, &part)? {
+            let contents = f.text.into_string(&f.path.display().to_string())?;
+            files.push(OutFile {
+                path: f.path,
+                contents,
+            });
+        }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
@@ -141,7 +227,8 @@ pub fn render_index(plans: &[(Plan, Context)]) -> Result<Vec<OutFile>, RenderErr
     runbook::render_index(plans)
 }
 
-fn plan_json(plan: &Plan, ctx: &Context) -> Result<String, RenderError> {
+/// plan.json, pretty-printed into its file as it is serialized.
+fn plan_json<'a>(plan: &'a Plan, ctx: &'a Context) -> Text<'a> {
     #[derive(Serialize)]
     struct WithHeader<'a> {
         #[serde(rename = "$comment")]
@@ -149,11 +236,12 @@ fn plan_json(plan: &Plan, ctx: &Context) -> Result<String, RenderError> {
         #[serde(flatten)]
         plan: &'a Plan,
     }
-    to_json(
-        "plan.json",
-        &WithHeader {
+    Text::stream(move |w| {
+        let with_header = WithHeader {
             comment: &ctx.header,
             plan,
-        },
-    )
+        };
+        serde_json::to_writer_pretty(&mut *w, &with_header)?;
+        w.write_all(b"\n")
+    })
 }
