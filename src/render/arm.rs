@@ -316,9 +316,21 @@ struct Parts<'p> {
     outputs: Vec<(&'p str, Range<usize>)>,
 }
 
+/// About how many bytes of template text a resource takes (a little more than the largest
+/// estates measure), so that the template's text is allocated once: growing a text of tens of
+/// megabytes copies it and holds both copies for a moment. Capacity that is never written
+/// costs address space only.
+const BYTES_PER_RESOURCE: usize = 1536;
+
 impl<'p> Parts<'p> {
-    fn new() -> Self {
-        Self::at(None)
+    /// The parts of a template of the whole plan.
+    fn for_plan(plan: &Plan) -> Self {
+        let mut parts = Self::at(None);
+        parts
+            .json
+            .out
+            .reserve(plan.resources.len() * BYTES_PER_RESOURCE);
+        parts
     }
 
     fn at(nested: Option<usize>) -> Self {
@@ -378,7 +390,7 @@ pub fn render<'a>(
     ctx: &'a Context,
 ) -> Result<Vec<(String, Text<'a>)>, RenderError> {
     let arm = Arm::new(plan);
-    let mut parts = Parts::new();
+    let mut parts = Parts::for_plan(plan);
     let (parts, schema, deploy, used) = match plan.scope {
         Scope::ResourceGroup => {
             let (created, positions) = arm.layout.created();
@@ -917,7 +929,7 @@ impl<'p> Arm<'p> {
                 )
             })
             .collect();
-        let mut parts = Parts::new();
+        let mut parts = Parts::for_plan(self.plan);
         let created_groups: Vec<_> = layout::created_groups(self.plan).collect();
         for g in &created_groups {
             let range = parts.part(|j| {
