@@ -11,10 +11,12 @@
 //! filter. Each script gets its own [`Vars`], which registers exactly the variables its views
 //! reference: nothing unused is emitted.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use askama::Template;
-use heck::ToShoutySnakeCase;
 use indexmap::IndexMap;
 use serde_json::{json, Value};
 
@@ -109,6 +111,54 @@ fn error(what: impl Into<String>) -> RenderError {
     }
 }
 
+/// rustc's FxHash, for the maps of this module: they are keyed by the plan's symbols and
+/// names, short strings that std's SipHash (which resists keys chosen to collide) took longer
+/// to hash than the lookups took otherwise. A scenario is its author's own input.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut word = [0; 8];
+            word.copy_from_slice(w);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
+
 /// The plan's lookups that the scripts need, built once, so that rendering takes time in
 /// proportion to the output: a script of one VNet looks at that VNet's part of the plan only.
 struct Index<'p> {
@@ -116,21 +166,21 @@ struct Index<'p> {
     /// Private endpoints by VNet name, VNets in plan order: one add and one remove script each.
     endpoints_by_network: IndexMap<&'p str, Vec<&'p Endpoint>>,
     /// The VNet of each private endpoint, by its symbol (step titles name it).
-    network_of: HashMap<&'p str, &'p str>,
+    network_of: FxHashMap<&'p str, &'p str>,
     /// Private DNS zone links by the symbol of their zone.
-    links_by_zone: HashMap<&'p str, Vec<&'p Resource>>,
+    links_by_zone: FxHashMap<&'p str, Vec<&'p Resource>>,
     /// Resource groups by name (the target of the steps that create them).
-    groups: HashMap<&'p str, &'p ResourceGroupPlan>,
+    groups: FxHashMap<&'p str, &'p ResourceGroupPlan>,
     /// Positions in `plan.steps` of the steps that create a resource, by its symbol...
-    resource_steps: HashMap<&'p str, Vec<usize>>,
+    resource_steps: FxHashMap<&'p str, Vec<usize>>,
     /// ... and of those that create a resource group, by its name in lower case.
-    group_steps: HashMap<String, Vec<usize>>,
+    group_steps: FxHashMap<String, Vec<usize>>,
 }
 
 impl<'p> Index<'p> {
     fn new(plan: &'p Plan) -> Self {
         let mut endpoints_by_network: IndexMap<&str, Vec<&Endpoint>> = IndexMap::new();
-        let mut network_of = HashMap::new();
+        let mut network_of = FxHashMap::default();
         for e in &plan.endpoints {
             endpoints_by_network
                 .entry(e.network.as_str())
@@ -140,7 +190,7 @@ impl<'p> Index<'p> {
                 .entry(e.symbol.as_str())
                 .or_insert(e.network.as_str());
         }
-        let mut links_by_zone: HashMap<&str, Vec<&Resource>> = HashMap::new();
+        let mut links_by_zone: FxHashMap<&str, Vec<&Resource>> = FxHashMap::default();
         for r in plan
             .resources
             .iter()
@@ -150,12 +200,12 @@ impl<'p> Index<'p> {
                 links_by_zone.entry(zone.as_str()).or_default().push(r);
             }
         }
-        let mut groups = HashMap::new();
+        let mut groups = FxHashMap::default();
         for g in &plan.resource_groups {
             groups.entry(g.name.as_str()).or_insert(g);
         }
-        let mut resource_steps: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut group_steps: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut resource_steps: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        let mut group_steps: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         for (i, step) in plan.steps.iter().enumerate() {
             if step.kind == "resource-group" {
                 group_steps
@@ -220,17 +270,50 @@ enum Derived {
     },
 }
 
+/// What a variable holds: the key under which [`Vars`] registers it, so that every view that
+/// asks for the same thing gets the same variable. Symbols and names are borrowed from the
+/// plan: looking a variable up allocates nothing.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Key<'p> {
+    /// The plan's `location` parameter.
+    Location,
+    /// Whether the workspace answers on its public endpoint.
+    PublicNetworkAccess,
+    /// A resource group by its name as the plan spells it, and by its name in lower case:
+    /// spellings that differ in case only name one group. The first is a shortcut to the
+    /// second, which decides.
+    Group(&'p str),
+    GroupLower(String),
+    /// The region of a resource group (by its name in lower case) that is not the plan's.
+    GroupLocation(String),
+    /// Of the resource with this symbol: its id, its own name, its region when that is not
+    /// the plan's, the resource group and subscription parts of its id (existing resources),
+    /// the name of its private link connection.
+    Id(&'p str),
+    Name(&'p str),
+    LocationOf(&'p str),
+    GroupOf(&'p str),
+    SubscriptionOf(&'p str),
+    Connection(&'p str),
+    /// A scenario value that the resource's command passes, and what it is (`vm size`).
+    Value(&'p str, Cow<'static, str>),
+}
+
 /// The variables of one script, registered as its views ask for them.
 struct Vars<'p> {
     plan: &'p Plan,
-    settings: IndexMap<String, Setting>,
-    derived: IndexMap<String, Derived>,
-    /// Variable name by what it holds (`name:<symbol>`, `rg:<group>` ...).
-    by_key: HashMap<String, String>,
+    settings: Vec<Setting>,
+    derived: Vec<Derived>,
+    /// The names of `settings` and `derived`.
+    names: FxHashSet<String>,
+    /// Variable name by what it holds.
+    by_key: FxHashMap<Key<'p>, String>,
     subscription: bool,
     /// Which tag arrays the script's commands use.
     tags: bool,
     tags_shorthand: bool,
+    /// Some tag of the plan reads differently in the CLI's shorthand syntax.
+    shorthand_quotes: bool,
 }
 
 const SUBSCRIPTION: &str = "SUBSCRIPTION_ID";
@@ -256,60 +339,74 @@ impl<'p> Vars<'p> {
     fn new(plan: &'p Plan) -> Self {
         Self {
             plan,
-            settings: IndexMap::new(),
-            derived: IndexMap::new(),
-            by_key: HashMap::new(),
+            settings: Vec::new(),
+            derived: Vec::new(),
+            names: FxHashSet::default(),
+            by_key: FxHashMap::default(),
             subscription: false,
             tags: false,
             tags_shorthand: false,
+            shorthand_quotes: plan
+                .tags
+                .iter()
+                .any(|(k, x)| shorthand_tag(k, x) != format!("{k}={x}")),
         }
     }
 
-    /// A free variable name based on `base` (names from different keys never collide, nor
-    /// with the names the templates use).
-    fn fresh(&self, base: &str) -> String {
-        let taken = |n: &str| {
-            RESERVED.contains(&n) || self.settings.contains_key(n) || self.derived.contains_key(n)
+    /// A free variable name based on `base`, now taken (names from different keys never
+    /// collide, nor with the names the templates use).
+    fn fresh(&mut self, base: String) -> String {
+        let taken = |n: &str| RESERVED.contains(&n) || self.names.contains(n);
+        let name = if taken(&base) {
+            (2..)
+                .map(|i| format!("{base}_{i}"))
+                .find(|n| !taken(n))
+                .unwrap_or_default()
+        } else {
+            base
         };
-        if !taken(base) {
-            return base.to_string();
-        }
-        (2..)
-            .map(|i| format!("{base}_{i}"))
-            .find(|n| !taken(n))
-            .unwrap_or_default()
+        self.names.insert(name.clone());
+        name
     }
 
     /// The variable already registered for `key`. Callers that compose a new variable's name
     /// look here first: composing it costs more than the lookup.
-    fn known(&self, key: &str) -> Option<String> {
+    fn known(&self, key: &Key<'p>) -> Option<String> {
         self.by_key.get(key).cloned()
     }
 
-    fn setting(&mut self, key: &str, base: &str, value: &str, note: &str) -> String {
-        if let Some(v) = self.known(key) {
+    fn setting(
+        &mut self,
+        key: Key<'p>,
+        base: impl Into<String>,
+        value: &str,
+        note: impl fmt::Display,
+    ) -> String {
+        if let Some(v) = self.known(&key) {
             return v;
         }
-        let name = self.fresh(base);
-        self.settings.insert(
-            name.clone(),
-            Setting {
-                name: name.clone(),
-                value: value.to_string(),
-                note: note.to_string(),
-            },
-        );
-        self.by_key.insert(key.to_string(), name.clone());
+        let name = self.fresh(base.into());
+        self.settings.push(Setting {
+            name: name.clone(),
+            value: value.to_string(),
+            note: note.to_string(),
+        });
+        self.by_key.insert(key, name.clone());
         name
     }
 
-    fn derive(&mut self, key: &str, base: &str, make: impl FnOnce(String) -> Derived) -> String {
-        if let Some(v) = self.known(key) {
+    fn derive(
+        &mut self,
+        key: Key<'p>,
+        base: String,
+        make: impl FnOnce(String) -> Derived,
+    ) -> String {
+        if let Some(v) = self.known(&key) {
             return v;
         }
         let name = self.fresh(base);
-        self.derived.insert(name.clone(), make(name.clone()));
-        self.by_key.insert(key.to_string(), name.clone());
+        self.derived.push(make(name.clone()));
+        self.by_key.insert(key, name.clone());
         name
     }
 
@@ -319,52 +416,65 @@ impl<'p> Vars<'p> {
     }
 
     fn location(&mut self) -> String {
-        let loc = self.plan.location.clone();
+        let plan = self.plan;
         self.setting(
-            "location",
+            Key::Location,
             LOCATION,
-            &loc,
+            &plan.location,
             "region of the workspace, its dependencies and computes",
         )
     }
 
     /// A plan location value: the `location` parameter or a region of its own.
-    fn location_of(&mut self, r: &Resource) -> Result<String, RenderError> {
+    fn location_of(&mut self, r: &'p Resource) -> Result<String, RenderError> {
         match &r.location {
             Some(v) if v.get("$param").and_then(Value::as_str) == Some("location") => {
                 Ok(self.location())
             }
-            Some(Value::String(region)) => Ok(self.setting(
-                &format!("location:{}", r.symbol),
-                &format!("{}_LOCATION", var_base(&r.symbol)),
-                region,
-                &format!("region of {}", r.name),
-            )),
+            Some(Value::String(region)) => {
+                let key = Key::LocationOf(&r.symbol);
+                if let Some(v) = self.known(&key) {
+                    return Ok(v);
+                }
+                Ok(self.setting(
+                    key,
+                    var_name(&r.symbol, "_LOCATION"),
+                    region,
+                    format_args!("region of {}", r.name),
+                ))
+            }
             _ => Err(error(format!("{} has no location", r.symbol))),
         }
     }
 
-    fn group(&mut self, name: &str) -> String {
-        let key = format!("rg:{}", name.to_lowercase());
-        if let Some(v) = self.known(&key) {
+    fn group(&mut self, name: &'p str) -> String {
+        if let Some(v) = self.known(&Key::Group(name)) {
             return v;
         }
-        let main = name.eq_ignore_ascii_case(&self.plan.resource_group);
-        let base = if main {
-            "RESOURCE_GROUP".to_string()
-        } else {
-            let short = name
-                .strip_prefix("rg-")
-                .or_else(|| name.strip_prefix("rg_"))
-                .unwrap_or(name);
-            format!("RG_{}", var_base(short))
+        let lower = Key::GroupLower(name.to_lowercase());
+        let var = match self.known(&lower) {
+            Some(v) => v,
+            None => {
+                let main = name.eq_ignore_ascii_case(&self.plan.resource_group);
+                let base = if main {
+                    "RESOURCE_GROUP".to_string()
+                } else {
+                    let short = name
+                        .strip_prefix("rg-")
+                        .or_else(|| name.strip_prefix("rg_"))
+                        .unwrap_or(name);
+                    format!("RG_{}", var_base(short))
+                };
+                let note = if main {
+                    "the scenario's resource group"
+                } else {
+                    "resource group"
+                };
+                self.setting(lower, base, name, note)
+            }
         };
-        let note = if main {
-            "the scenario's resource group".to_string()
-        } else {
-            "resource group".to_string()
-        };
-        self.setting(&key, &base, name, &note)
+        self.by_key.insert(Key::Group(name), var.clone());
+        var
     }
 
     fn resource(&self, symbol: &str) -> Result<&'p Resource, RenderError> {
@@ -376,16 +486,17 @@ impl<'p> Vars<'p> {
     /// Variable holding the resource id.
     fn id(&mut self, symbol: &str) -> Result<String, RenderError> {
         let r = self.resource(symbol)?;
-        let key = format!("id:{symbol}");
+        let symbol = r.symbol.as_str();
+        let key = Key::Id(symbol);
         if let Some(v) = self.known(&key) {
             return Ok(v);
         }
-        let base = format!("{}_ID", var_base(symbol));
+        let base = var_name(symbol, "_ID");
         if let Some(parent) = &r.parent {
             let parent_id = self.id(parent)?;
             let name = self.name(symbol)?;
             let segment = r.ty.rsplit('/').next().unwrap_or_default().to_string();
-            return Ok(self.derive(&key, &base, |var| Derived::ChildId {
+            return Ok(self.derive(key, base, |var| Derived::ChildId {
                 var,
                 parent: parent_id,
                 segment,
@@ -407,13 +518,13 @@ impl<'p> Vars<'p> {
                 r.ty,
                 r.name
             );
-            return Ok(self.setting(&key, &base, &id, &r.purpose));
+            return Ok(self.setting(key, base, &id, &r.purpose));
         }
         let sub = self.subscription();
         let rg = self.group(&r.resource_group);
         let name = self.name(symbol)?;
         let provider = r.ty.clone();
-        Ok(self.derive(&key, &base, |var| Derived::Id {
+        Ok(self.derive(key, base, |var| Derived::Id {
             var,
             sub,
             rg,
@@ -425,16 +536,17 @@ impl<'p> Vars<'p> {
     /// Variable holding the resource's own name.
     fn name(&mut self, symbol: &str) -> Result<String, RenderError> {
         let r = self.resource(symbol)?;
-        let key = format!("name:{symbol}");
+        let symbol = r.symbol.as_str();
+        let key = Key::Name(symbol);
         if let Some(v) = self.known(&key) {
             return Ok(v);
         }
-        let base = format!("{}_NAME", var_base(symbol));
+        let base = var_name(symbol, "_NAME");
         if r.existing && r.parent.is_none() {
             let id = self.id(symbol)?;
-            return Ok(self.derive(&key, &base, |var| Derived::NameOf { var, id }));
+            return Ok(self.derive(key, base, |var| Derived::NameOf { var, id }));
         }
-        Ok(self.setting(&key, &base, &r.name, &r.purpose))
+        Ok(self.setting(key, base, &r.name, &r.purpose))
     }
 
     /// Variable holding the resource group the resource lives in.
@@ -444,13 +556,13 @@ impl<'p> Vars<'p> {
             return self.rg(p);
         }
         if r.existing {
-            let key = format!("rg-of:{symbol}");
+            let key = Key::GroupOf(&r.symbol);
             if let Some(v) = self.known(&key) {
                 return Ok(v);
             }
             let id = self.id(symbol)?;
-            let base = format!("{}_RESOURCE_GROUP", var_base(symbol));
-            return Ok(self.derive(&key, &base, |var| Derived::PartOf { var, id, index: 4 }));
+            let base = var_name(symbol, "_RESOURCE_GROUP");
+            return Ok(self.derive(key, base, |var| Derived::PartOf { var, id, index: 4 }));
         }
         Ok(self.group(&r.resource_group))
     }
@@ -462,21 +574,34 @@ impl<'p> Vars<'p> {
             return self.sub(p);
         }
         if r.existing {
-            let key = format!("sub-of:{symbol}");
+            let key = Key::SubscriptionOf(&r.symbol);
             if let Some(v) = self.known(&key) {
                 return Ok(v);
             }
             let id = self.id(symbol)?;
-            let base = format!("{}_SUBSCRIPTION", var_base(symbol));
-            return Ok(self.derive(&key, &base, |var| Derived::PartOf { var, id, index: 2 }));
+            let base = var_name(symbol, "_SUBSCRIPTION");
+            return Ok(self.derive(key, base, |var| Derived::PartOf { var, id, index: 2 }));
         }
         Ok(self.subscription())
     }
 
-    /// A value of the scenario that a command passes (sizes, counts, prefixes).
-    fn value(&mut self, symbol: &str, what: &str, v: &Value, note: &str) -> String {
-        let base = format!("{}_{}", var_base(symbol), what.to_shouty_snake_case());
-        self.setting(&format!("{what}:{symbol}"), &base, &text(v), note)
+    /// A value of the scenario that the command creating `r` passes (sizes, counts, prefixes).
+    fn value(
+        &mut self,
+        r: &'p Resource,
+        what: impl Into<Cow<'static, str>>,
+        v: &Value,
+        note: impl fmt::Display,
+    ) -> String {
+        let what = what.into();
+        let key = Key::Value(&r.symbol, what.clone());
+        if let Some(var) = self.known(&key) {
+            return var;
+        }
+        let mut base = var_base(&r.symbol);
+        base.push('_');
+        push_shouty_snake(&mut base, &what);
+        self.setting(key, base, &text(v), note)
     }
 
     /// The tag array a created resource's command passes, when it carries the scenario's tags:
@@ -502,12 +627,7 @@ impl<'p> Vars<'p> {
         if !r.tags || self.plan.tags.is_empty() {
             return None;
         }
-        if self
-            .plan
-            .tags
-            .iter()
-            .all(|(k, x)| shorthand_tag(k, x) == format!("{k}={x}"))
-        {
+        if !self.shorthand_quotes {
             return self.tags(r);
         }
         self.tags_shorthand = true;
@@ -584,15 +704,74 @@ impl<'p> Vars<'p> {
 
 /// `storageAccount` → `STORAGE_ACCOUNT`; anything but letters and digits separates words.
 fn var_base(s: &str) -> String {
-    let cleaned: String = s
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect();
-    let v = cleaned.to_shouty_snake_case();
+    let mut v = String::with_capacity(s.len() + 8);
+    push_shouty_snake(&mut v, s);
     if v.is_empty() || v.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("V_{v}")
-    } else {
-        v
+        v.insert_str(0, "V_");
+    }
+    v
+}
+
+/// [`var_base`] of `symbol`, then `suffix`: `STORAGE_NAME`.
+fn var_name(symbol: &str, suffix: &str) -> String {
+    let mut v = var_base(symbol);
+    v.push_str(suffix);
+    v
+}
+
+/// Appends `s` in shouty snake case, where every character but ASCII letters and digits
+/// separates words: what heck's `to_shouty_snake_case` makes of `s` with those characters
+/// replaced by spaces (the test `shouty_snake_case_is_hecks` holds the two together). Scripts
+/// name tens of thousands of variables; heck's walk, for any Unicode text and through `fmt`,
+/// cost more than the rest of naming them.
+fn push_shouty_snake(out: &mut String, s: &str) {
+    /// The case of the last cased letter since the last word boundary, as heck tracks it.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        Boundary,
+        Lower,
+        Upper,
+    }
+    let start = out.len();
+    let push_word = |out: &mut String, word: &str| {
+        if out.len() > start {
+            out.push('_');
+        }
+        out.extend(word.chars().map(|c| c.to_ascii_uppercase()));
+    };
+    // Each part is ASCII letters and digits only: its bytes are its characters.
+    for part in s.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let b = part.as_bytes();
+        let mut init = 0;
+        let mut mode = Mode::Boundary;
+        for i in 0..b.len() {
+            let (c, Some(&next)) = (b[i], b.get(i + 1)) else {
+                push_word(out, &part[init..]);
+                break;
+            };
+            let next_mode = if c.is_ascii_lowercase() {
+                Mode::Lower
+            } else if c.is_ascii_uppercase() {
+                Mode::Upper
+            } else {
+                mode
+            };
+            if next_mode == Mode::Lower && next.is_ascii_uppercase() {
+                // `storageAccount`: a word ends before an upper-case letter that follows a
+                // lower-case one...
+                push_word(out, &part[init..=i]);
+                init = i + 1;
+                mode = Mode::Boundary;
+            } else if mode == Mode::Upper && c.is_ascii_uppercase() && next.is_ascii_lowercase() {
+                // ... and `HTTPServer` before the last of upper-case letters that a
+                // lower-case one follows.
+                push_word(out, &part[init..i]);
+                init = i;
+                mode = Mode::Boundary;
+            } else {
+                mode = next_mode;
+            }
+        }
     }
 }
 
@@ -958,7 +1137,7 @@ fn title(index: &Index, step: &crate::plan::Step) -> String {
 }
 
 /// The action that creates one planned resource.
-fn create(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+fn create<'p>(v: &mut Vars<'p>, r: &'p Resource) -> Result<Action, RenderError> {
     let s = r.symbol.as_str();
     let ty = r.ty.as_str();
     Ok(match ty {
@@ -979,12 +1158,12 @@ fn create(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
-                    let what = if many {
-                        format!("address prefix {}", i + 1)
+                    let what: Cow<str> = if many {
+                        format!("address prefix {}", i + 1).into()
                     } else {
-                        "address prefix".to_string()
+                        "address prefix".into()
                     };
-                    v.value(s, &what, p, &format!("address space of {}", r.name))
+                    v.value(r, what, p, format_args!("address space of {}", r.name))
                 })
                 .collect();
             Action::Vnet {
@@ -1008,10 +1187,10 @@ fn create(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
                 vnet: v.name(parent)?,
                 name: v.name(s)?,
                 prefix: v.value(
-                    s,
+                    r,
                     "address prefix",
                     prop(r, "/addressPrefix")?,
-                    &format!("prefix of subnet {}", r.name),
+                    format_args!("prefix of subnet {}", r.name),
                 ),
                 nsg,
                 endpoint_policies: prop_text(r, "/privateEndpointNetworkPolicies")?,
@@ -1205,7 +1384,7 @@ fn sku_name(r: &Resource) -> Result<String, RenderError> {
 }
 
 /// `az resource create --is-full-object`: the plan's resource as ARM sees it.
-fn generic(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+fn generic<'p>(v: &mut Vars<'p>, r: &'p Resource) -> Result<Action, RenderError> {
     let mut body = serde_json::Map::new();
     if let Some(l) = &r.location {
         body.insert("location".into(), l.clone());
@@ -1235,7 +1414,7 @@ fn generic(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
     })
 }
 
-fn endpoint(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+fn endpoint<'p>(v: &mut Vars<'p>, r: &'p Resource) -> Result<Action, RenderError> {
     let s = r.symbol.as_str();
     let (manual, conn) = match (
         r.properties.pointer("/privateLinkServiceConnections/0"),
@@ -1260,17 +1439,17 @@ fn endpoint(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         name.clone()
     } else {
         v.setting(
-            &format!("connection:{s}"),
-            &format!("{}_CONNECTION", var_base(s)),
+            Key::Connection(s),
+            var_name(s, "_CONNECTION"),
             &connection_name,
             "private link connection name",
         )
     };
     let nic = v.value(
-        s,
+        r,
         "nic name",
         prop(r, "/customNetworkInterfaceName")?,
-        &format!("network interface of {}", r.name),
+        format_args!("network interface of {}", r.name),
     );
     Ok(Action::PrivateEndpoint {
         sub: v.sub(s)?,
@@ -1288,7 +1467,7 @@ fn endpoint(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
     })
 }
 
-fn compute(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+fn compute<'p>(v: &mut Vars<'p>, r: &'p Resource) -> Result<Action, RenderError> {
     let s = r.symbol.as_str();
     let ws = r.parent.as_deref().unwrap_or_default();
     let kind = prop_text(r, "/computeType")?;
@@ -1316,11 +1495,11 @@ fn compute(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
             .pointer(&format!("/properties/scaleSettings/{p}"))
     };
     let min = match scale("minNodeCount") {
-        Some(x) if cluster => Some(v.value(s, "min nodes", x, "smallest node count")),
+        Some(x) if cluster => Some(v.value(r, "min nodes", x, "smallest node count")),
         _ => None,
     };
     let max = match scale("maxNodeCount") {
-        Some(x) if cluster => Some(v.value(s, "max nodes", x, "largest node count")),
+        Some(x) if cluster => Some(v.value(r, "max nodes", x, "largest node count")),
         _ => None,
     };
     let idle_seconds = scale("nodeIdleTimeBeforeScaleDown")
@@ -1342,10 +1521,10 @@ fn compute(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         tags,
         compute_type: kind,
         size: v.value(
-            s,
+            r,
             "vm size",
             prop(r, "/properties/vmSize")?,
-            &format!("VM size of {}", r.name),
+            format_args!("VM size of {}", r.name),
         ),
         min,
         max,
@@ -1389,7 +1568,7 @@ fn iso_seconds(d: &str) -> Result<String, RenderError> {
     Ok(total.to_string())
 }
 
-fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+fn aks<'p>(v: &mut Vars<'p>, r: &'p Resource) -> Result<Action, RenderError> {
     let s = r.symbol.as_str();
     let pool = prop(r, "/agentPoolProfiles/0")?;
     let pool_text = |p: &str| {
@@ -1421,14 +1600,14 @@ fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         .ok_or_else(|| error(format!("{s}: agent pool without a subnet")))?;
     let service_cidr = net("serviceCidr").map(|x| {
         v.value(
-            s,
+            r,
             "service cidr",
             x,
             "Kubernetes service range (overlaps no VNet)",
         )
     });
     let dns_service_ip =
-        net("dnsServiceIP").map(|x| v.value(s, "dns service ip", x, "cluster DNS address"));
+        net("dnsServiceIP").map(|x| v.value(r, "dns service ip", x, "cluster DNS address"));
     Ok(Action::Aks {
         sub: v.sub(s)?,
         rg: v.rg(s)?,
@@ -1436,7 +1615,7 @@ fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         location: v.location_of(r)?,
         tags: v.tags(r),
         dns_prefix: v.value(
-            s,
+            r,
             "dns prefix",
             prop(r, "/dnsPrefix")?,
             "DNS prefix of the API server",
@@ -1475,13 +1654,13 @@ fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         dns_service_ip,
         pool: pool_text("/name")?,
         node_count: v.value(
-            s,
+            r,
             "node count",
             prop(r, "/agentPoolProfiles/0/count")?,
             "nodes of the system pool",
         ),
         vm_size: v.value(
-            s,
+            r,
             "vm size",
             prop(r, "/agentPoolProfiles/0/vmSize")?,
             "VM size of the system pool",
@@ -1503,7 +1682,10 @@ fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
 
 /// The keys deploy.sh sets in its copy of workspace.yml: every value an environment variable
 /// can override, so the file passed matches the resources this run created.
-fn deploy_yaml_overrides(v: &mut Vars, ws: &Resource) -> Result<Vec<YamlOverride>, RenderError> {
+fn deploy_yaml_overrides<'p>(
+    v: &mut Vars<'p>,
+    ws: &'p Resource,
+) -> Result<Vec<YamlOverride>, RenderError> {
     let s = ws.symbol.as_str();
     let mut out = vec![YamlOverride::Var {
         key: "name",
@@ -1545,11 +1727,11 @@ fn deploy_yaml_overrides(v: &mut Vars, ws: &Resource) -> Result<Vec<YamlOverride
 }
 
 fn public_access_var(v: &mut Vars) -> String {
-    let value = v.plan.public_network_access.clone();
+    let plan = v.plan;
     v.setting(
-        "public-network-access",
+        Key::PublicNetworkAccess,
         "WORKSPACE_PUBLIC_NETWORK_ACCESS",
-        &value,
+        &plan.public_network_access,
         "whether the workspace also answers on its public endpoint",
     )
 }
@@ -1625,11 +1807,11 @@ impl Head {
             root: "../".repeat(path.matches('/').count()),
             path,
             summary,
-            settings: v.settings.into_values().collect(),
+            settings: v.settings,
             tags,
             tags_shorthand,
             literal_dollars,
-            derived: v.derived.into_values().collect(),
+            derived: v.derived,
             subscription: v.subscription,
             workspace_yaml: false,
             zone_configs: false,
@@ -1688,10 +1870,10 @@ fn steps_of<'p>(
                 v.location()
             } else {
                 v.setting(
-                    &format!("location:rg:{}", g.name.to_lowercase()),
-                    &format!("RG_{}_LOCATION", var_base(&g.name)),
+                    Key::GroupLocation(g.name.to_lowercase()),
+                    format!("RG_{}_LOCATION", var_base(&g.name)),
                     &g.location,
-                    &format!("region of resource group {}", g.name),
+                    format_args!("region of resource group {}", g.name),
                 )
             };
             Action::ResourceGroup {
@@ -1736,8 +1918,8 @@ fn deploy<'a>(index: &Index, ctx: &'a Context) -> Result<Script<'a>, RenderError
 
 /// The symbols that belong to the private endpoints `eps` of one VNet: the endpoints, their
 /// zone groups, the zones they register in and those zones' links to this VNet.
-fn endpoint_resources<'p>(index: &Index<'p>, eps: &[&'p Endpoint]) -> HashSet<&'p str> {
-    let mut syms = HashSet::new();
+fn endpoint_resources<'p>(index: &Index<'p>, eps: &[&'p Endpoint]) -> FxHashSet<&'p str> {
+    let mut syms = FxHashSet::default();
     for e in eps {
         syms.insert(e.symbol.as_str());
         syms.extend(e.zone_group.as_deref());
@@ -1771,7 +1953,7 @@ fn add_endpoints<'a>(
 ) -> Result<Script<'a>, RenderError> {
     let plan = index.plan;
     let syms = endpoint_resources(index, eps);
-    let groups: HashSet<String> = syms
+    let groups: FxHashSet<String> = syms
         .iter()
         .filter_map(|s| plan.resource(s))
         .filter(|r| !r.existing)
@@ -2305,7 +2487,61 @@ fn legacy_cli<'a>(plan: &Plan, ctx: &'a Context) -> Result<LegacyScript<'a>, Ren
 
 #[cfg(test)]
 mod tests {
+    use heck::ToShoutySnakeCase;
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// `push_shouty_snake` as its comment defines it, by heck.
+    fn hecks(s: &str) -> String {
+        let cleaned: String = s
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+            .collect();
+        cleaned.to_shouty_snake_case()
+    }
+
+    fn shouty(s: &str) -> String {
+        let mut out = String::new();
+        push_shouty_snake(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn shouty_snake_case_is_hecks() {
+        for s in [
+            "",
+            "storageAccount",
+            "peVnetSpoke00001MlwZoneGroup",
+            "HTTPServer",
+            "aHTTPServerB",
+            "ABC",
+            "AbC",
+            "a1B2c3",
+            "1a",
+            "A1b",
+            "x9Y",
+            "mlw.prod(1)",
+            "--a--b--",
+            "address prefix 2",
+            "ünïcodeVnet",
+            "ΣΑΣ",
+        ] {
+            assert_eq!(shouty(s), hecks(s), "{s:?}");
+        }
+        // Appending to a name keeps the separator between its words and the new ones.
+        let mut out = "PE_NIC".to_string();
+        out.push('_');
+        push_shouty_snake(&mut out, "vm size");
+        assert_eq!(out, "PE_NIC_VM_SIZE");
+    }
+
+    proptest! {
+        #[test]
+        fn shouty_snake_case_matches_heck_on_any_text(s in "[a-zA-Z0-9 ._()-]{0,40}|[ -~]{0,40}|\\PC{0,12}") {
+            prop_assert_eq!(shouty(&s), hecks(&s));
+        }
+    }
 
     #[test]
     fn variable_names_are_shell_identifiers() {
