@@ -483,7 +483,7 @@ impl<'p> Vars<'p> {
         key: Key<'p>,
         base: impl Into<String>,
         value: &str,
-        note: impl fmt::Display,
+        note: &str,
     ) -> String {
         if let Some(v) = self.known(&key) {
             return v;
@@ -543,7 +543,7 @@ impl<'p> Vars<'p> {
                     key,
                     var_name(&r.symbol, "_LOCATION"),
                     region,
-                    format_args!("region of {}", r.name),
+                    &format!("region of {}", r.name),
                 ))
             }
             _ => Err(error(format!("{} has no location", r.symbol))),
@@ -587,13 +587,12 @@ impl<'p> Vars<'p> {
     }
 
     /// Variable holding the resource id.
-    fn id(&mut self, symbol: &str) -> Result<String, RenderError> {
-        let r = self.resource(symbol)?;
-        let symbol = r.symbol.as_str();
+    fn id(&mut self, symbol: &'p str) -> Result<String, RenderError> {
         let key = Key::Id(symbol);
         if let Some(v) = self.known(&key) {
             return Ok(v);
         }
+        let r = self.resource(symbol)?;
         let base = var_name(symbol, "_ID");
         if let Some(parent) = &r.parent {
             let parent_id = self.id(parent)?;
@@ -637,13 +636,12 @@ impl<'p> Vars<'p> {
     }
 
     /// Variable holding the resource's own name.
-    fn name(&mut self, symbol: &str) -> Result<String, RenderError> {
-        let r = self.resource(symbol)?;
-        let symbol = r.symbol.as_str();
+    fn name(&mut self, symbol: &'p str) -> Result<String, RenderError> {
         let key = Key::Name(symbol);
         if let Some(v) = self.known(&key) {
             return Ok(v);
         }
+        let r = self.resource(symbol)?;
         let base = var_name(symbol, "_NAME");
         if r.existing && r.parent.is_none() {
             let id = self.id(symbol)?;
@@ -653,13 +651,13 @@ impl<'p> Vars<'p> {
     }
 
     /// Variable holding the resource group the resource lives in.
-    fn rg(&mut self, symbol: &str) -> Result<String, RenderError> {
+    fn rg(&mut self, symbol: &'p str) -> Result<String, RenderError> {
         let r = self.resource(symbol)?;
         if let Some(p) = r.parent.as_ref().or(r.scope.as_ref()) {
             return self.rg(p);
         }
         if r.existing {
-            let key = Key::GroupOf(&r.symbol);
+            let key = Key::GroupOf(symbol);
             if let Some(v) = self.known(&key) {
                 return Ok(v);
             }
@@ -671,13 +669,13 @@ impl<'p> Vars<'p> {
     }
 
     /// Variable holding the subscription the resource lives in.
-    fn sub(&mut self, symbol: &str) -> Result<String, RenderError> {
+    fn sub(&mut self, symbol: &'p str) -> Result<String, RenderError> {
         let r = self.resource(symbol)?;
         if let Some(p) = r.parent.as_ref().or(r.scope.as_ref()) {
             return self.sub(p);
         }
         if r.existing {
-            let key = Key::SubscriptionOf(&r.symbol);
+            let key = Key::SubscriptionOf(symbol);
             if let Some(v) = self.known(&key) {
                 return Ok(v);
             }
@@ -704,7 +702,7 @@ impl<'p> Vars<'p> {
         let mut base = var_base(&r.symbol);
         base.push('_');
         push_shouty_snake(&mut base, &what);
-        self.setting(key, base, &text(v), note)
+        self.setting(key, base, &text(v), &note.to_string())
     }
 
     /// The tag array a created resource's command passes, when it carries the scenario's tags:
@@ -777,8 +775,9 @@ impl<'p> Vars<'p> {
         };
         Ok(match v {
             Value::Object(m) if m.contains_key("$ref") => {
-                let sym = m["$ref"].as_str().unwrap_or_default();
-                let id = self.id(sym)?;
+                // `v` is a copy of plan values: the symbol to keep is the plan's own.
+                let r = self.resource(m["$ref"].as_str().unwrap_or_default())?;
+                let id = self.id(&r.symbol)?;
                 slot(id, vars)
             }
             Value::Object(m) if m.get("$param").and_then(Value::as_str) == Some("location") => {
@@ -932,7 +931,8 @@ enum Piece {
 
 /// `Value::pointer` for the pointers of this module, which are plain paths (no `~` escapes):
 /// the same lookup without serde_json's unescaped copy of every token, which cost a tenth of
-/// the renderer's time at a thousand VNets.
+/// the renderer's time at a thousand VNets. A key among a few is found by comparing them:
+/// serde_json's map would first hash it with SipHash, which takes longer.
 trait Pointer {
     fn at(&self, pointer: &str) -> Option<&Value>;
 }
@@ -947,6 +947,9 @@ impl Pointer for Value {
             .strip_prefix('/')?
             .split('/')
             .try_fold(self, |v, token| match v {
+                Value::Object(m) if m.len() <= 8 => {
+                    m.iter().find_map(|(k, x)| (k == token).then_some(x))
+                }
                 Value::Object(m) => m.get(token),
                 Value::Array(a) => array_index(token).and_then(|i| a.get(i)),
                 _ => None,
@@ -1986,10 +1989,11 @@ fn script<'a>(ctx: &'a Context, meta: Meta, v: Vars, steps: Vec<Step>) -> Script
 fn steps_of<'p>(
     index: &Index<'p>,
     v: &mut Vars<'p>,
-    steps: impl IntoIterator<Item = &'p crate::plan::Step>,
+    steps: impl ExactSizeIterator<Item = &'p crate::plan::Step>,
 ) -> Result<Vec<Step>, RenderError> {
     let plan = index.plan;
-    let mut out = Vec::new();
+    // A step is large (its action's fields): growing the list step by step moved them all.
+    let mut out = Vec::with_capacity(steps.len());
     for step in steps {
         let action = if step.kind == "resource-group" {
             let g = index
@@ -2004,7 +2008,7 @@ fn steps_of<'p>(
                     Key::GroupLocation(g.name.to_lowercase()),
                     format!("RG_{}_LOCATION", var_base(&g.name)),
                     &g.location,
-                    format_args!("region of resource group {}", g.name),
+                    &format!("region of resource group {}", g.name),
                 )
             };
             Action::ResourceGroup {
@@ -2029,7 +2033,7 @@ fn steps_of<'p>(
 fn deploy<'a>(index: &Index, ctx: &'a Context) -> Result<Script<'a>, RenderError> {
     let plan = index.plan;
     let mut v = Vars::new(plan);
-    let steps = steps_of(index, &mut v, &plan.steps)?;
+    let steps = steps_of(index, &mut v, plan.steps.iter())?;
     let mut summary = vec![format!(
         "Deploys scenario {}: {}",
         plan.scenario, plan.description
@@ -2462,7 +2466,7 @@ struct LegacyPe {
     auto_approval: bool,
 }
 
-fn legacy_pe(v: &mut Vars, e: &Endpoint) -> Result<LegacyPe, RenderError> {
+fn legacy_pe<'p>(v: &mut Vars<'p>, e: &'p Endpoint) -> Result<LegacyPe, RenderError> {
     let vnet = v.resource(&e.network_symbol)?;
     let subnet = v.resource(&e.subnet_symbol)?;
     let sub = if vnet.existing {
@@ -2486,7 +2490,11 @@ fn legacy_pe(v: &mut Vars, e: &Endpoint) -> Result<LegacyPe, RenderError> {
 }
 
 /// The CLI v1 step that adds endpoint `e` to the workspace `ws` (a symbol), with its title.
-fn legacy_add(v: &mut Vars, ws: &str, e: &Endpoint) -> Result<(String, LegacyAction), RenderError> {
+fn legacy_add<'p>(
+    v: &mut Vars<'p>,
+    ws: &'p str,
+    e: &'p Endpoint,
+) -> Result<(String, LegacyAction), RenderError> {
     Ok((
         format!("private endpoint {} in {}", e.name, e.network),
         LegacyAction::Add {
@@ -2699,9 +2707,12 @@ mod tests {
 
     #[test]
     fn pointers_find_what_serde_json_finds() {
+        let many: serde_json::Map<String, Value> =
+            (0..20).map(|i| (format!("k{i}"), json!(i))).collect();
         let v = json!({
             "a": {"b": [10, {"c": "x"}], "": 1},
             "n": null,
+            "many": many,
         });
         for p in [
             "",
@@ -2721,6 +2732,9 @@ mod tests {
             "/z",
             "a",
             "/a/b/1/c/d",
+            "/many/k0",
+            "/many/k19",
+            "/many/k20",
         ] {
             assert_eq!(v.at(p), v.pointer(p), "{p}");
         }
