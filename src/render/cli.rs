@@ -11,11 +11,13 @@
 //! filter. Each script gets its own [`Vars`], which registers exactly the variables its views
 //! reference: nothing unused is emitted.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
-use askama::Template;
-use heck::ToShoutySnakeCase;
+use askama::{FastWritable, Template};
 use indexmap::IndexMap;
 use serde_json::{json, Value};
 
@@ -25,9 +27,112 @@ use crate::catalog;
 use crate::plan::{Endpoint, Plan, Resource, ResourceGroupPlan};
 use crate::scenario::{Legacy, Target};
 
-/// The template filters: the escapers.
+/// The template filters: the shared escapers (see `escape::filters`), of which `sh` and
+/// `comment`, which scripts use for nearly every value, write straight into the script
+/// instead of building a string per value. They escape exactly as `escape::shell` and
+/// `escape::comment` do; a test holds them to it.
 mod filters {
+    use askama::FastWritable;
+
     pub use crate::render::escape::filters::*;
+
+    use super::{CommentText, ShellWord};
+
+    #[askama::filter_fn]
+    pub fn sh<T: FastWritable>(value: T, _: &dyn askama::Values) -> askama::Result<ShellWord<T>> {
+        Ok(ShellWord(value))
+    }
+
+    #[askama::filter_fn]
+    pub fn comment<T: FastWritable>(
+        value: T,
+        _: &dyn askama::Values,
+    ) -> askama::Result<CommentText<T>> {
+        Ok(CommentText(value))
+    }
+}
+
+/// A single-quoted shell word of the text, as `escape::shell` writes it.
+pub struct ShellWord<T>(pub T);
+
+/// Comment text, as `escape::comment` writes it: control characters become spaces.
+pub struct CommentText<T>(pub T);
+
+impl<T: FastWritable> ShellWord<T> {
+    fn write(&self, w: &mut dyn fmt::Write) -> fmt::Result {
+        w.write_char('\'')?;
+        write_writable(&mut Quoted(w), &self.0)?;
+        w.write_char('\'')
+    }
+}
+
+impl<T: FastWritable> CommentText<T> {
+    fn write(&self, w: &mut dyn fmt::Write) -> fmt::Result {
+        write_writable(&mut Uncontrolled(w), &self.0)
+    }
+}
+
+/// `Display`, and askama's `FastWritable` (which templates use instead of `Display`, skipping
+/// the formatting machinery), both by the type's `write`.
+macro_rules! writable {
+    ($($ty:ident),*) => {$(
+        impl<T: FastWritable> fmt::Display for $ty<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.write(f)
+            }
+        }
+
+        impl<T: FastWritable> FastWritable for $ty<T> {
+            fn write_into(
+                &self,
+                dest: &mut dyn fmt::Write,
+                _: &dyn askama::Values,
+            ) -> askama::Result<()> {
+                Ok(self.write(dest)?)
+            }
+        }
+    )*};
+}
+
+writable!(ShellWord, CommentText);
+
+/// What a value that askama can write writes, into `w`.
+fn write_writable(w: &mut dyn fmt::Write, value: &impl FastWritable) -> fmt::Result {
+    value
+        .write_into(w, askama::NO_VALUES)
+        .map_err(|_| fmt::Error)
+}
+
+/// Writes what is written through it as the inside of a single-quoted shell word, as
+/// `escape::shell` does: a quote ends the quoted text, is escaped, and quoting resumes.
+struct Quoted<'a>(&'a mut dyn fmt::Write);
+
+impl fmt::Write for Quoted<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let mut parts = s.split('\'');
+        self.0.write_str(parts.next().unwrap_or_default())?;
+        for part in parts {
+            self.0.write_str(r"'\''")?;
+            self.0.write_str(part)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes what is written through it with every control character (C0, DEL and C1, as
+/// `char::is_control` has them) replaced by a space, as `escape::comment` does.
+struct Uncontrolled<'a>(&'a mut dyn fmt::Write);
+
+impl fmt::Write for Uncontrolled<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let mut rest = s;
+        while let Some((at, c)) = rest.char_indices().find(|(_, c)| c.is_control()) {
+            self.0.write_str(&rest[..at])?;
+            self.0.write_char(' ')?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        self.0.write_str(rest)
+    }
 }
 
 /// The subscription written where the real one is only known at run time: in the committed
@@ -99,7 +204,7 @@ impl<'p> Scripts<'p> {
                 deploy.head.path.clone(),
                 Text::stream(move |w| {
                     let mut lines = BlankLines::new(w);
-                    deploy.write_into(&mut lines)?;
+                    Template::write_into(&deploy, &mut lines)?;
                     lines.finish().map(drop)
                 }),
             ),
@@ -169,6 +274,54 @@ fn error(what: impl Into<String>) -> RenderError {
     }
 }
 
+/// rustc's FxHash, for the maps of this module: they are keyed by the plan's symbols and
+/// names, short strings that std's SipHash (which resists keys chosen to collide) took longer
+/// to hash than the lookups took otherwise. A scenario is its author's own input.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut word = [0; 8];
+            word.copy_from_slice(w);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
+
 /// The plan's lookups that the scripts need, built once, so that rendering takes time in
 /// proportion to the output: a script of one VNet looks at that VNet's part of the plan only.
 struct Index<'p> {
@@ -176,21 +329,21 @@ struct Index<'p> {
     /// Private endpoints by VNet name, VNets in plan order: one add and one remove script each.
     endpoints_by_network: IndexMap<&'p str, Vec<&'p Endpoint>>,
     /// The VNet of each private endpoint, by its symbol (step titles name it).
-    network_of: HashMap<&'p str, &'p str>,
+    network_of: FxHashMap<&'p str, &'p str>,
     /// Private DNS zone links by the symbol of their zone.
-    links_by_zone: HashMap<&'p str, Vec<&'p Resource>>,
+    links_by_zone: FxHashMap<&'p str, Vec<&'p Resource>>,
     /// Resource groups by name (the target of the steps that create them).
-    groups: HashMap<&'p str, &'p ResourceGroupPlan>,
+    groups: FxHashMap<&'p str, &'p ResourceGroupPlan>,
     /// Positions in `plan.steps` of the steps that create a resource, by its symbol...
-    resource_steps: HashMap<&'p str, Vec<usize>>,
+    resource_steps: FxHashMap<&'p str, Vec<usize>>,
     /// ... and of those that create a resource group, by its name in lower case.
-    group_steps: HashMap<String, Vec<usize>>,
+    group_steps: FxHashMap<String, Vec<usize>>,
 }
 
 impl<'p> Index<'p> {
     fn new(plan: &'p Plan) -> Self {
         let mut endpoints_by_network: IndexMap<&str, Vec<&Endpoint>> = IndexMap::new();
-        let mut network_of = HashMap::new();
+        let mut network_of = FxHashMap::default();
         for e in &plan.endpoints {
             endpoints_by_network
                 .entry(e.network.as_str())
@@ -200,7 +353,7 @@ impl<'p> Index<'p> {
                 .entry(e.symbol.as_str())
                 .or_insert(e.network.as_str());
         }
-        let mut links_by_zone: HashMap<&str, Vec<&Resource>> = HashMap::new();
+        let mut links_by_zone: FxHashMap<&str, Vec<&Resource>> = FxHashMap::default();
         for r in plan
             .resources
             .iter()
@@ -210,12 +363,12 @@ impl<'p> Index<'p> {
                 links_by_zone.entry(zone.as_str()).or_default().push(r);
             }
         }
-        let mut groups = HashMap::new();
+        let mut groups = FxHashMap::default();
         for g in &plan.resource_groups {
             groups.entry(g.name.as_str()).or_insert(g);
         }
-        let mut resource_steps: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut group_steps: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut resource_steps: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        let mut group_steps: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         for (i, step) in plan.steps.iter().enumerate() {
             if step.kind == "resource-group" {
                 group_steps
@@ -280,17 +433,50 @@ enum Derived {
     },
 }
 
+/// What a variable holds: the key under which [`Vars`] registers it, so that every view that
+/// asks for the same thing gets the same variable. Symbols and names are borrowed from the
+/// plan: looking a variable up allocates nothing.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Key<'p> {
+    /// The plan's `location` parameter.
+    Location,
+    /// Whether the workspace answers on its public endpoint.
+    PublicNetworkAccess,
+    /// A resource group by its name as the plan spells it, and by its name in lower case:
+    /// spellings that differ in case only name one group. The first is a shortcut to the
+    /// second, which decides.
+    Group(&'p str),
+    GroupLower(String),
+    /// The region of a resource group (by its name in lower case) that is not the plan's.
+    GroupLocation(String),
+    /// Of the resource with this symbol: its id, its own name, its region when that is not
+    /// the plan's, the resource group and subscription parts of its id (existing resources),
+    /// the name of its private link connection.
+    Id(&'p str),
+    Name(&'p str),
+    LocationOf(&'p str),
+    GroupOf(&'p str),
+    SubscriptionOf(&'p str),
+    Connection(&'p str),
+    /// A scenario value that the resource's command passes, and what it is (`vm size`).
+    Value(&'p str, Cow<'static, str>),
+}
+
 /// The variables of one script, registered as its views ask for them.
 struct Vars<'p> {
     plan: &'p Plan,
-    settings: IndexMap<String, Setting>,
-    derived: IndexMap<String, Derived>,
-    /// Variable name by what it holds (`name:<symbol>`, `rg:<group>` ...).
-    by_key: HashMap<String, String>,
+    settings: Vec<Setting>,
+    derived: Vec<Derived>,
+    /// The names of `settings` and `derived`.
+    names: FxHashSet<String>,
+    /// Variable name by what it holds.
+    by_key: FxHashMap<Key<'p>, String>,
     subscription: bool,
     /// Which tag arrays the script's commands use.
     tags: bool,
     tags_shorthand: bool,
+    /// Some tag of the plan reads differently in the CLI's shorthand syntax.
+    shorthand_quotes: bool,
 }
 
 const SUBSCRIPTION: &str = "SUBSCRIPTION_ID";
@@ -316,60 +502,74 @@ impl<'p> Vars<'p> {
     fn new(plan: &'p Plan) -> Self {
         Self {
             plan,
-            settings: IndexMap::new(),
-            derived: IndexMap::new(),
-            by_key: HashMap::new(),
+            settings: Vec::new(),
+            derived: Vec::new(),
+            names: FxHashSet::default(),
+            by_key: FxHashMap::default(),
             subscription: false,
             tags: false,
             tags_shorthand: false,
+            shorthand_quotes: plan
+                .tags
+                .iter()
+                .any(|(k, x)| shorthand_tag(k, x) != format!("{k}={x}")),
         }
     }
 
-    /// A free variable name based on `base` (names from different keys never collide, nor
-    /// with the names the templates use).
-    fn fresh(&self, base: &str) -> String {
-        let taken = |n: &str| {
-            RESERVED.contains(&n) || self.settings.contains_key(n) || self.derived.contains_key(n)
+    /// A free variable name based on `base`, now taken (names from different keys never
+    /// collide, nor with the names the templates use).
+    fn fresh(&mut self, base: String) -> String {
+        let taken = |n: &str| RESERVED.contains(&n) || self.names.contains(n);
+        let name = if taken(&base) {
+            (2..)
+                .map(|i| format!("{base}_{i}"))
+                .find(|n| !taken(n))
+                .unwrap_or_default()
+        } else {
+            base
         };
-        if !taken(base) {
-            return base.to_string();
-        }
-        (2..)
-            .map(|i| format!("{base}_{i}"))
-            .find(|n| !taken(n))
-            .unwrap_or_default()
+        self.names.insert(name.clone());
+        name
     }
 
     /// The variable already registered for `key`. Callers that compose a new variable's name
     /// look here first: composing it costs more than the lookup.
-    fn known(&self, key: &str) -> Option<String> {
+    fn known(&self, key: &Key<'p>) -> Option<String> {
         self.by_key.get(key).cloned()
     }
 
-    fn setting(&mut self, key: &str, base: &str, value: &str, note: &str) -> String {
-        if let Some(v) = self.known(key) {
+    fn setting(
+        &mut self,
+        key: Key<'p>,
+        base: impl Into<String>,
+        value: &str,
+        note: &str,
+    ) -> String {
+        if let Some(v) = self.known(&key) {
             return v;
         }
-        let name = self.fresh(base);
-        self.settings.insert(
-            name.clone(),
-            Setting {
-                name: name.clone(),
-                value: value.to_string(),
-                note: note.to_string(),
-            },
-        );
-        self.by_key.insert(key.to_string(), name.clone());
+        let name = self.fresh(base.into());
+        self.settings.push(Setting {
+            name: name.clone(),
+            value: value.to_string(),
+            note: note.to_string(),
+        });
+        self.by_key.insert(key, name.clone());
         name
     }
 
-    fn derive(&mut self, key: &str, base: &str, make: impl FnOnce(String) -> Derived) -> String {
-        if let Some(v) = self.known(key) {
+    fn derive(
+        &mut self,
+        key: Key<'p>,
+        base: String,
+        make: impl FnOnce(String) -> Derived,
+    ) -> String {
+        if let Some(v) = self.known(&key) {
             return v;
         }
         let name = self.fresh(base);
-        self.derived.insert(name.clone(), make(name.clone()));
-        self.by_key.insert(key.to_string(), name.clone());
+        self.derived.push(make(name.clone()));
+        self.by_key.insert(key, name.clone());
         name
     }
 
@@ -379,52 +579,65 @@ impl<'p> Vars<'p> {
     }
 
     fn location(&mut self) -> String {
-        let loc = self.plan.location.clone();
+        let plan = self.plan;
         self.setting(
-            "location",
+            Key::Location,
             LOCATION,
-            &loc,
+            &plan.location,
             "region of the workspace, its dependencies and computes",
         )
     }
 
     /// A plan location value: the `location` parameter or a region of its own.
-    fn location_of(&mut self, r: &Resource) -> Result<String, RenderError> {
+    fn location_of(&mut self, r: &'p Resource) -> Result<String, RenderError> {
         match &r.location {
             Some(v) if v.get("$param").and_then(Value::as_str) == Some("location") => {
                 Ok(self.location())
             }
-            Some(Value::String(region)) => Ok(self.setting(
-                &format!("location:{}", r.symbol),
-                &format!("{}_LOCATION", var_base(&r.symbol)),
-                region,
-                &format!("region of {}", r.name),
-            )),
+            Some(Value::String(region)) => {
+                let key = Key::LocationOf(&r.symbol);
+                if let Some(v) = self.known(&key) {
+                    return Ok(v);
+                }
+                Ok(self.setting(
+                    key,
+                    var_name(&r.symbol, "_LOCATION"),
+                    region,
+                    &format!("region of {}", r.name),
+                ))
+            }
             _ => Err(error(format!("{} has no location", r.symbol))),
         }
     }
 
-    fn group(&mut self, name: &str) -> String {
-        let key = format!("rg:{}", name.to_lowercase());
-        if let Some(v) = self.known(&key) {
+    fn group(&mut self, name: &'p str) -> String {
+        if let Some(v) = self.known(&Key::Group(name)) {
             return v;
         }
-        let main = name.eq_ignore_ascii_case(&self.plan.resource_group);
-        let base = if main {
-            "RESOURCE_GROUP".to_string()
-        } else {
-            let short = name
-                .strip_prefix("rg-")
-                .or_else(|| name.strip_prefix("rg_"))
-                .unwrap_or(name);
-            format!("RG_{}", var_base(short))
+        let lower = Key::GroupLower(name.to_lowercase());
+        let var = match self.known(&lower) {
+            Some(v) => v,
+            None => {
+                let main = name.eq_ignore_ascii_case(&self.plan.resource_group);
+                let base = if main {
+                    "RESOURCE_GROUP".to_string()
+                } else {
+                    let short = name
+                        .strip_prefix("rg-")
+                        .or_else(|| name.strip_prefix("rg_"))
+                        .unwrap_or(name);
+                    format!("RG_{}", var_base(short))
+                };
+                let note = if main {
+                    "the scenario's resource group"
+                } else {
+                    "resource group"
+                };
+                self.setting(lower, base, name, note)
+            }
         };
-        let note = if main {
-            "the scenario's resource group".to_string()
-        } else {
-            "resource group".to_string()
-        };
-        self.setting(&key, &base, name, &note)
+        self.by_key.insert(Key::Group(name), var.clone());
+        var
     }
 
     fn resource(&self, symbol: &str) -> Result<&'p Resource, RenderError> {
@@ -434,18 +647,18 @@ impl<'p> Vars<'p> {
     }
 
     /// Variable holding the resource id.
-    fn id(&mut self, symbol: &str) -> Result<String, RenderError> {
-        let r = self.resource(symbol)?;
-        let key = format!("id:{symbol}");
+    fn id(&mut self, symbol: &'p str) -> Result<String, RenderError> {
+        let key = Key::Id(symbol);
         if let Some(v) = self.known(&key) {
             return Ok(v);
         }
-        let base = format!("{}_ID", var_base(symbol));
+        let r = self.resource(symbol)?;
+        let base = var_name(symbol, "_ID");
         if let Some(parent) = &r.parent {
             let parent_id = self.id(parent)?;
             let name = self.name(symbol)?;
             let segment = r.ty.rsplit('/').next().unwrap_or_default().to_string();
-            return Ok(self.derive(&key, &base, |var| Derived::ChildId {
+            return Ok(self.derive(key, base, |var| Derived::ChildId {
                 var,
                 parent: parent_id,
                 segment,
@@ -467,13 +680,13 @@ impl<'p> Vars<'p> {
                 r.ty,
                 r.name
             );
-            return Ok(self.setting(&key, &base, &id, &r.purpose));
+            return Ok(self.setting(key, base, &id, &r.purpose));
         }
         let sub = self.subscription();
         let rg = self.group(&r.resource_group);
         let name = self.name(symbol)?;
         let provider = r.ty.clone();
-        Ok(self.derive(&key, &base, |var| Derived::Id {
+        Ok(self.derive(key, base, |var| Derived::Id {
             var,
             sub,
             rg,
@@ -483,60 +696,73 @@ impl<'p> Vars<'p> {
     }
 
     /// Variable holding the resource's own name.
-    fn name(&mut self, symbol: &str) -> Result<String, RenderError> {
-        let r = self.resource(symbol)?;
-        let key = format!("name:{symbol}");
+    fn name(&mut self, symbol: &'p str) -> Result<String, RenderError> {
+        let key = Key::Name(symbol);
         if let Some(v) = self.known(&key) {
             return Ok(v);
         }
-        let base = format!("{}_NAME", var_base(symbol));
+        let r = self.resource(symbol)?;
+        let base = var_name(symbol, "_NAME");
         if r.existing && r.parent.is_none() {
             let id = self.id(symbol)?;
-            return Ok(self.derive(&key, &base, |var| Derived::NameOf { var, id }));
+            return Ok(self.derive(key, base, |var| Derived::NameOf { var, id }));
         }
-        Ok(self.setting(&key, &base, &r.name, &r.purpose))
+        Ok(self.setting(key, base, &r.name, &r.purpose))
     }
 
     /// Variable holding the resource group the resource lives in.
-    fn rg(&mut self, symbol: &str) -> Result<String, RenderError> {
+    fn rg(&mut self, symbol: &'p str) -> Result<String, RenderError> {
         let r = self.resource(symbol)?;
         if let Some(p) = r.parent.as_ref().or(r.scope.as_ref()) {
             return self.rg(p);
         }
         if r.existing {
-            let key = format!("rg-of:{symbol}");
+            let key = Key::GroupOf(symbol);
             if let Some(v) = self.known(&key) {
                 return Ok(v);
             }
             let id = self.id(symbol)?;
-            let base = format!("{}_RESOURCE_GROUP", var_base(symbol));
-            return Ok(self.derive(&key, &base, |var| Derived::PartOf { var, id, index: 4 }));
+            let base = var_name(symbol, "_RESOURCE_GROUP");
+            return Ok(self.derive(key, base, |var| Derived::PartOf { var, id, index: 4 }));
         }
         Ok(self.group(&r.resource_group))
     }
 
     /// Variable holding the subscription the resource lives in.
-    fn sub(&mut self, symbol: &str) -> Result<String, RenderError> {
+    fn sub(&mut self, symbol: &'p str) -> Result<String, RenderError> {
         let r = self.resource(symbol)?;
         if let Some(p) = r.parent.as_ref().or(r.scope.as_ref()) {
             return self.sub(p);
         }
         if r.existing {
-            let key = format!("sub-of:{symbol}");
+            let key = Key::SubscriptionOf(symbol);
             if let Some(v) = self.known(&key) {
                 return Ok(v);
             }
             let id = self.id(symbol)?;
-            let base = format!("{}_SUBSCRIPTION", var_base(symbol));
-            return Ok(self.derive(&key, &base, |var| Derived::PartOf { var, id, index: 2 }));
+            let base = var_name(symbol, "_SUBSCRIPTION");
+            return Ok(self.derive(key, base, |var| Derived::PartOf { var, id, index: 2 }));
         }
         Ok(self.subscription())
     }
 
-    /// A value of the scenario that a command passes (sizes, counts, prefixes).
-    fn value(&mut self, symbol: &str, what: &str, v: &Value, note: &str) -> String {
-        let base = format!("{}_{}", var_base(symbol), what.to_shouty_snake_case());
-        self.setting(&format!("{what}:{symbol}"), &base, &text(v), note)
+    /// A value of the scenario that the command creating `r` passes (sizes, counts, prefixes).
+    fn value(
+        &mut self,
+        r: &'p Resource,
+        what: impl Into<Cow<'static, str>>,
+        v: &Value,
+        note: impl fmt::Display,
+    ) -> String {
+        let what = what.into();
+        let key = Key::Value(&r.symbol, what.clone());
+        if let Some(var) = self.known(&key) {
+            return var;
+        }
+        let mut base = var_base(&r.symbol);
+        base.push('_');
+        push_shouty_snake(&mut base, &what);
+        self.setting(key, base, &text(v), &note.to_string())
     }
 
     /// The tag array a created resource's command passes, when it carries the scenario's tags:
@@ -562,12 +788,7 @@ impl<'p> Vars<'p> {
         if !r.tags || self.plan.tags.is_empty() {
             return None;
         }
-        if self
-            .plan
-            .tags
-            .iter()
-            .all(|(k, x)| shorthand_tag(k, x) == format!("{k}={x}"))
-        {
+        if !self.shorthand_quotes {
             return self.tags(r);
         }
         self.tags_shorthand = true;
@@ -614,8 +835,9 @@ impl<'p> Vars<'p> {
         };
         Ok(match v {
             Value::Object(m) if m.contains_key("$ref") => {
-                let sym = m["$ref"].as_str().unwrap_or_default();
-                let id = self.id(sym)?;
+                // `v` is a copy of plan values: the symbol to keep is the plan's own.
+                let r = self.resource(m["$ref"].as_str().unwrap_or_default())?;
+                let id = self.id(&r.symbol)?;
                 slot(id, vars)
             }
             Value::Object(m) if m.get("$param").and_then(Value::as_str) == Some("location") => {
@@ -644,15 +866,74 @@ impl<'p> Vars<'p> {
 
 /// `storageAccount` → `STORAGE_ACCOUNT`; anything but letters and digits separates words.
 fn var_base(s: &str) -> String {
-    let cleaned: String = s
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect();
-    let v = cleaned.to_shouty_snake_case();
+    let mut v = String::with_capacity(s.len() + 8);
+    push_shouty_snake(&mut v, s);
     if v.is_empty() || v.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("V_{v}")
-    } else {
-        v
+        v.insert_str(0, "V_");
+    }
+    v
+}
+
+/// [`var_base`] of `symbol`, then `suffix`: `STORAGE_NAME`.
+fn var_name(symbol: &str, suffix: &str) -> String {
+    let mut v = var_base(symbol);
+    v.push_str(suffix);
+    v
+}
+
+/// Appends `s` in shouty snake case, where every character but ASCII letters and digits
+/// separates words: what heck's `to_shouty_snake_case` makes of `s` with those characters
+/// replaced by spaces (the test `shouty_snake_case_is_hecks` holds the two together). Scripts
+/// name tens of thousands of variables; heck's walk, for any Unicode text and through `fmt`,
+/// cost more than the rest of naming them.
+fn push_shouty_snake(out: &mut String, s: &str) {
+    /// The case of the last cased letter since the last word boundary, as heck tracks it.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        Boundary,
+        Lower,
+        Upper,
+    }
+    let start = out.len();
+    let push_word = |out: &mut String, word: &str| {
+        if out.len() > start {
+            out.push('_');
+        }
+        out.extend(word.chars().map(|c| c.to_ascii_uppercase()));
+    };
+    // Each part is ASCII letters and digits only: its bytes are its characters.
+    for part in s.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let b = part.as_bytes();
+        let mut init = 0;
+        let mut mode = Mode::Boundary;
+        for i in 0..b.len() {
+            let (c, Some(&next)) = (b[i], b.get(i + 1)) else {
+                push_word(out, &part[init..]);
+                break;
+            };
+            let next_mode = if c.is_ascii_lowercase() {
+                Mode::Lower
+            } else if c.is_ascii_uppercase() {
+                Mode::Upper
+            } else {
+                mode
+            };
+            if next_mode == Mode::Lower && next.is_ascii_uppercase() {
+                // `storageAccount`: a word ends before an upper-case letter that follows a
+                // lower-case one...
+                push_word(out, &part[init..=i]);
+                init = i + 1;
+                mode = Mode::Boundary;
+            } else if mode == Mode::Upper && c.is_ascii_uppercase() && next.is_ascii_lowercase() {
+                // ... and `HTTPServer` before the last of upper-case letters that a
+                // lower-case one follows.
+                push_word(out, &part[init..i]);
+                init = i;
+                mode = Mode::Boundary;
+            } else {
+                mode = next_mode;
+            }
+        }
     }
 }
 
@@ -708,10 +989,46 @@ enum Piece {
     Var(String),
 }
 
+/// `Value::pointer` for the pointers of this module, which are plain paths (no `~` escapes):
+/// the same lookup without serde_json's unescaped copy of every token, which cost a tenth of
+/// the renderer's time at a thousand VNets. A key among a few is found by comparing them:
+/// serde_json's map would first hash it with SipHash, which takes longer.
+trait Pointer {
+    fn at(&self, pointer: &str) -> Option<&Value>;
+}
+
+impl Pointer for Value {
+    fn at(&self, pointer: &str) -> Option<&Value> {
+        debug_assert!(!pointer.contains('~'), "{pointer} holds an escape");
+        if pointer.is_empty() {
+            return Some(self);
+        }
+        pointer
+            .strip_prefix('/')?
+            .split('/')
+            .try_fold(self, |v, token| match v {
+                Value::Object(m) if m.len() <= 8 => {
+                    m.iter().find_map(|(k, x)| (k == token).then_some(x))
+                }
+                Value::Object(m) => m.get(token),
+                Value::Array(a) => array_index(token).and_then(|i| a.get(i)),
+                _ => None,
+            })
+    }
+}
+
+/// An array index token as serde_json reads one: digits without a sign or a leading zero.
+fn array_index(token: &str) -> Option<usize> {
+    if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
+        return None;
+    }
+    token.parse().ok()
+}
+
 /// A property of a planned resource, by JSON pointer; missing ones are a renderer bug.
 fn prop<'a>(r: &'a Resource, pointer: &str) -> Result<&'a Value, RenderError> {
     r.properties
-        .pointer(pointer)
+        .at(pointer)
         .ok_or_else(|| error(format!("{} has no property {pointer}", r.symbol)))
 }
 
@@ -720,7 +1037,7 @@ fn prop_text(r: &Resource, pointer: &str) -> Result<String, RenderError> {
 }
 
 fn prop_bool(r: &Resource, pointer: &str) -> bool {
-    r.properties.pointer(pointer).and_then(Value::as_bool) == Some(true)
+    r.properties.at(pointer).and_then(Value::as_bool) == Some(true)
 }
 
 fn prop_ref<'a>(r: &'a Resource, pointer: &str) -> Result<&'a str, RenderError> {
@@ -1018,7 +1335,7 @@ fn title(index: &Index, step: &crate::plan::Step) -> String {
 }
 
 /// The action that creates one planned resource.
-fn create(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+fn create<'p>(v: &mut Vars<'p>, r: &'p Resource) -> Result<Action, RenderError> {
     let s = r.symbol.as_str();
     let ty = r.ty.as_str();
     Ok(match ty {
@@ -1039,12 +1356,12 @@ fn create(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
-                    let what = if many {
-                        format!("address prefix {}", i + 1)
+                    let what: Cow<str> = if many {
+                        format!("address prefix {}", i + 1).into()
                     } else {
-                        "address prefix".to_string()
+                        "address prefix".into()
                     };
-                    v.value(s, &what, p, &format!("address space of {}", r.name))
+                    v.value(r, what, p, format_args!("address space of {}", r.name))
                 })
                 .collect();
             Action::Vnet {
@@ -1058,7 +1375,7 @@ fn create(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         }
         t if t == catalog::SUBNET.name => {
             let parent = r.parent.as_deref().unwrap_or_default();
-            let nsg = match r.properties.pointer("/networkSecurityGroup/id/$ref") {
+            let nsg = match r.properties.at("/networkSecurityGroup/id/$ref") {
                 Some(Value::String(n)) => Some(v.id(n)?),
                 _ => None,
             };
@@ -1068,10 +1385,10 @@ fn create(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
                 vnet: v.name(parent)?,
                 name: v.name(s)?,
                 prefix: v.value(
-                    s,
+                    r,
                     "address prefix",
                     prop(r, "/addressPrefix")?,
-                    &format!("prefix of subnet {}", r.name),
+                    format_args!("prefix of subnet {}", r.name),
                 ),
                 nsg,
                 endpoint_policies: prop_text(r, "/privateEndpointNetworkPolicies")?,
@@ -1210,7 +1527,7 @@ fn create(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
                 .flatten()
             {
                 let zone = c
-                    .pointer("/properties/privateDnsZoneId/$ref")
+                    .at("/properties/privateDnsZoneId/$ref")
                     .and_then(Value::as_str)
                     .ok_or_else(|| error(format!("{s}: zone config without a zone")))?;
                 configs.push(ZoneConfig {
@@ -1265,7 +1582,7 @@ fn sku_name(r: &Resource) -> Result<String, RenderError> {
 }
 
 /// `az resource create --is-full-object`: the plan's resource as ARM sees it.
-fn generic(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+fn generic<'p>(v: &mut Vars<'p>, r: &'p Resource) -> Result<Action, RenderError> {
     let mut body = serde_json::Map::new();
     if let Some(l) = &r.location {
         body.insert("location".into(), l.clone());
@@ -1295,23 +1612,22 @@ fn generic(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
     })
 }
 
-fn endpoint(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+fn endpoint<'p>(v: &mut Vars<'p>, r: &'p Resource) -> Result<Action, RenderError> {
     let s = r.symbol.as_str();
     let (manual, conn) = match (
-        r.properties.pointer("/privateLinkServiceConnections/0"),
-        r.properties
-            .pointer("/manualPrivateLinkServiceConnections/0"),
+        r.properties.at("/privateLinkServiceConnections/0"),
+        r.properties.at("/manualPrivateLinkServiceConnections/0"),
     ) {
         (Some(c), _) => (false, c),
         (None, Some(c)) => (true, c),
         (None, None) => return Err(error(format!("{s} has no connection"))),
     };
     let target = conn
-        .pointer("/properties/privateLinkServiceId/$ref")
+        .at("/properties/privateLinkServiceId/$ref")
         .and_then(Value::as_str)
         .ok_or_else(|| error(format!("{s}: connection without a target")))?;
     let group_id = conn
-        .pointer("/properties/groupIds/0")
+        .at("/properties/groupIds/0")
         .map(text)
         .ok_or_else(|| error(format!("{s}: connection without a group id")))?;
     let name = v.name(s)?;
@@ -1320,17 +1636,17 @@ fn endpoint(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         name.clone()
     } else {
         v.setting(
-            &format!("connection:{s}"),
-            &format!("{}_CONNECTION", var_base(s)),
+            Key::Connection(s),
+            var_name(s, "_CONNECTION"),
             &connection_name,
             "private link connection name",
         )
     };
     let nic = v.value(
-        s,
+        r,
         "nic name",
         prop(r, "/customNetworkInterfaceName")?,
-        &format!("network interface of {}", r.name),
+        format_args!("network interface of {}", r.name),
     );
     Ok(Action::PrivateEndpoint {
         sub: v.sub(s)?,
@@ -1344,11 +1660,11 @@ fn endpoint(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         connection,
         nic,
         manual,
-        message: non_empty(conn.pointer("/properties/requestMessage").map(text)),
+        message: non_empty(conn.at("/properties/requestMessage").map(text)),
     })
 }
 
-fn compute(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+fn compute<'p>(v: &mut Vars<'p>, r: &'p Resource) -> Result<Action, RenderError> {
     let s = r.symbol.as_str();
     let ws = r.parent.as_deref().unwrap_or_default();
     let kind = prop_text(r, "/computeType")?;
@@ -1371,16 +1687,13 @@ fn compute(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         });
     }
     let cluster = kind == "AmlCompute";
-    let scale = |p: &str| {
-        r.properties
-            .pointer(&format!("/properties/scaleSettings/{p}"))
-    };
+    let scale = |p: &str| r.properties.at(&format!("/properties/scaleSettings/{p}"));
     let min = match scale("minNodeCount") {
-        Some(x) if cluster => Some(v.value(s, "min nodes", x, "smallest node count")),
+        Some(x) if cluster => Some(v.value(r, "min nodes", x, "smallest node count")),
         _ => None,
     };
     let max = match scale("maxNodeCount") {
-        Some(x) if cluster => Some(v.value(s, "max nodes", x, "largest node count")),
+        Some(x) if cluster => Some(v.value(r, "max nodes", x, "largest node count")),
         _ => None,
     };
     let idle_seconds = scale("nodeIdleTimeBeforeScaleDown")
@@ -1402,20 +1715,20 @@ fn compute(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         tags,
         compute_type: kind,
         size: v.value(
-            s,
+            r,
             "vm size",
             prop(r, "/properties/vmSize")?,
-            &format!("VM size of {}", r.name),
+            format_args!("VM size of {}", r.name),
         ),
         min,
         max,
         idle_seconds,
-        tier: non_empty(r.properties.pointer("/properties/vmPriority").map(|p| {
-            match text(p).as_str() {
+        tier: non_empty(r.properties.at("/properties/vmPriority").map(
+            |p| match text(p).as_str() {
                 "LowPriority" => "low_priority".to_string(),
                 other => other.to_lowercase(),
-            }
-        })),
+            },
+        )),
         subnet: v.id(prop_ref(r, "/properties/subnet/id")?)?,
         public_ip: prop_text(r, "/properties/enableNodePublicIp")?,
         ssh_public,
@@ -1449,17 +1762,17 @@ fn iso_seconds(d: &str) -> Result<String, RenderError> {
     Ok(total.to_string())
 }
 
-fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
+fn aks<'p>(v: &mut Vars<'p>, r: &'p Resource) -> Result<Action, RenderError> {
     let s = r.symbol.as_str();
     let pool = prop(r, "/agentPoolProfiles/0")?;
     let pool_text = |p: &str| {
-        pool.pointer(p)
+        pool.at(p)
             .map(text)
             .ok_or_else(|| error(format!("{s}: agent pool has no {p}")))
     };
     let addon = |name: &str| {
         r.properties
-            .pointer(&format!("/addonProfiles/{name}/enabled"))
+            .at(&format!("/addonProfiles/{name}/enabled"))
             .and_then(Value::as_bool)
             == Some(true)
     };
@@ -1472,23 +1785,23 @@ fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
     }
     let net = |p: &str| {
         r.properties
-            .pointer(&format!("/networkProfile/{p}"))
+            .at(&format!("/networkProfile/{p}"))
             .filter(|x| !x.is_null())
     };
     let subnet = pool
-        .pointer("/vnetSubnetID/$ref")
+        .at("/vnetSubnetID/$ref")
         .and_then(Value::as_str)
         .ok_or_else(|| error(format!("{s}: agent pool without a subnet")))?;
     let service_cidr = net("serviceCidr").map(|x| {
         v.value(
-            s,
+            r,
             "service cidr",
             x,
             "Kubernetes service range (overlaps no VNet)",
         )
     });
     let dns_service_ip =
-        net("dnsServiceIP").map(|x| v.value(s, "dns service ip", x, "cluster DNS address"));
+        net("dnsServiceIP").map(|x| v.value(r, "dns service ip", x, "cluster DNS address"));
     Ok(Action::Aks {
         sub: v.sub(s)?,
         rg: v.rg(s)?,
@@ -1496,7 +1809,7 @@ fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         location: v.location_of(r)?,
         tags: v.tags(r),
         dns_prefix: v.value(
-            s,
+            r,
             "dns prefix",
             prop(r, "/dnsPrefix")?,
             "DNS prefix of the API server",
@@ -1521,7 +1834,7 @@ fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         private_cluster: prop_bool(r, "/apiServerAccessProfile/enablePrivateCluster"),
         upgrade_channel: non_empty(
             r.properties
-                .pointer("/autoUpgradeProfile/upgradeChannel")
+                .at("/autoUpgradeProfile/upgradeChannel")
                 .map(text),
         ),
         network_plugin: net("networkPlugin")
@@ -1535,13 +1848,13 @@ fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         dns_service_ip,
         pool: pool_text("/name")?,
         node_count: v.value(
-            s,
+            r,
             "node count",
             prop(r, "/agentPoolProfiles/0/count")?,
             "nodes of the system pool",
         ),
         vm_size: v.value(
-            s,
+            r,
             "vm size",
             prop(r, "/agentPoolProfiles/0/vmSize")?,
             "VM size of the system pool",
@@ -1554,7 +1867,7 @@ fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
         addons: (!addons.is_empty()).then(|| addons.join(",")),
         secret_rotation: r
             .properties
-            .pointer("/addonProfiles/azureKeyvaultSecretsProvider/config/enableSecretRotation")
+            .at("/addonProfiles/azureKeyvaultSecretsProvider/config/enableSecretRotation")
             .map(text)
             .as_deref()
             == Some("true"),
@@ -1563,7 +1876,10 @@ fn aks(v: &mut Vars, r: &Resource) -> Result<Action, RenderError> {
 
 /// The keys deploy.sh sets in its copy of workspace.yml: every value an environment variable
 /// can override, so the file passed matches the resources this run created.
-fn deploy_yaml_overrides(v: &mut Vars, ws: &Resource) -> Result<Vec<YamlOverride>, RenderError> {
+fn deploy_yaml_overrides<'p>(
+    v: &mut Vars<'p>,
+    ws: &'p Resource,
+) -> Result<Vec<YamlOverride>, RenderError> {
     let s = ws.symbol.as_str();
     let mut out = vec![YamlOverride::Var {
         key: "name",
@@ -1594,7 +1910,7 @@ fn deploy_yaml_overrides(v: &mut Vars, ws: &Resource) -> Result<Vec<YamlOverride
         var: public_access_var(v),
     });
     for (key, prop) in DEPENDENCY_KEYS {
-        if let Some(Value::String(dep)) = ws.properties.pointer(&format!("/{prop}/$ref")) {
+        if let Some(Value::String(dep)) = ws.properties.at(&format!("/{prop}/$ref")) {
             out.push(YamlOverride::Var {
                 key,
                 var: v.id(dep)?,
@@ -1605,11 +1921,11 @@ fn deploy_yaml_overrides(v: &mut Vars, ws: &Resource) -> Result<Vec<YamlOverride
 }
 
 fn public_access_var(v: &mut Vars) -> String {
-    let value = v.plan.public_network_access.clone();
+    let plan = v.plan;
     v.setting(
-        "public-network-access",
+        Key::PublicNetworkAccess,
         "WORKSPACE_PUBLIC_NETWORK_ACCESS",
-        &value,
+        &plan.public_network_access,
         "whether the workspace also answers on its public endpoint",
     )
 }
@@ -1685,11 +2001,11 @@ impl Head {
             root: "../".repeat(path.matches('/').count()),
             path,
             summary,
-            settings: v.settings.into_values().collect(),
+            settings: v.settings,
             tags,
             tags_shorthand,
             literal_dollars,
-            derived: v.derived.into_values().collect(),
+            derived: v.derived,
             subscription: v.subscription,
             workspace_yaml: false,
             zone_configs: false,
@@ -1733,10 +2049,11 @@ fn script<'a>(ctx: &'a Context, meta: Meta, v: Vars, steps: Vec<Step>) -> Script
 fn steps_of<'p>(
     index: &Index<'p>,
     v: &mut Vars<'p>,
-    steps: impl IntoIterator<Item = &'p crate::plan::Step>,
+    steps: impl ExactSizeIterator<Item = &'p crate::plan::Step>,
 ) -> Result<Vec<Step>, RenderError> {
     let plan = index.plan;
-    let mut out = Vec::new();
+    // A step is large (its action's fields): growing the list step by step moved them all.
+    let mut out = Vec::with_capacity(steps.len());
     for step in steps {
         let action = if step.kind == "resource-group" {
             let g = index
@@ -1748,8 +2065,8 @@ fn steps_of<'p>(
                 v.location()
             } else {
                 v.setting(
-                    &format!("location:rg:{}", g.name.to_lowercase()),
-                    &format!("RG_{}_LOCATION", var_base(&g.name)),
+                    Key::GroupLocation(g.name.to_lowercase()),
+                    format!("RG_{}_LOCATION", var_base(&g.name)),
                     &g.location,
                     &format!("region of resource group {}", g.name),
                 )
@@ -1776,7 +2093,7 @@ fn steps_of<'p>(
 fn deploy<'a>(index: &Index, ctx: &'a Context) -> Result<Script<'a>, RenderError> {
     let plan = index.plan;
     let mut v = Vars::new(plan);
-    let steps = steps_of(index, &mut v, &plan.steps)?;
+    let steps = steps_of(index, &mut v, plan.steps.iter())?;
     let mut summary = vec![format!(
         "Deploys scenario {}: {}",
         plan.scenario, plan.description
@@ -1796,8 +2113,8 @@ fn deploy<'a>(index: &Index, ctx: &'a Context) -> Result<Script<'a>, RenderError
 
 /// The symbols that belong to the private endpoints `eps` of one VNet: the endpoints, their
 /// zone groups, the zones they register in and those zones' links to this VNet.
-fn endpoint_resources<'p>(index: &Index<'p>, eps: &[&'p Endpoint]) -> HashSet<&'p str> {
-    let mut syms = HashSet::new();
+fn endpoint_resources<'p>(index: &Index<'p>, eps: &[&'p Endpoint]) -> FxHashSet<&'p str> {
+    let mut syms = FxHashSet::default();
     for e in eps {
         syms.insert(e.symbol.as_str());
         syms.extend(e.zone_group.as_deref());
@@ -1813,7 +2130,7 @@ fn endpoint_resources<'p>(index: &Index<'p>, eps: &[&'p Endpoint]) -> HashSet<&'
         .flatten()
         .filter(|r| {
             r.properties
-                .pointer("/virtualNetwork/id/$ref")
+                .at("/virtualNetwork/id/$ref")
                 .and_then(Value::as_str)
                 == Some(vnet)
         })
@@ -1831,7 +2148,7 @@ fn add_endpoints<'a>(
 ) -> Result<Script<'a>, RenderError> {
     let plan = index.plan;
     let syms = endpoint_resources(index, eps);
-    let groups: HashSet<String> = syms
+    let groups: FxHashSet<String> = syms
         .iter()
         .filter_map(|s| plan.resource(s))
         .filter(|r| !r.existing)
@@ -2019,7 +2336,7 @@ fn workspace_yaml<'a>(plan: &'a Plan, ctx: &'a Context) -> Result<WorkspaceYaml<
     }
     entries.push(("public_network_access", plan.public_network_access.clone()));
     for (key, prop) in DEPENDENCY_KEYS {
-        if let Some(Value::String(dep)) = ws.properties.pointer(&format!("/{prop}/$ref")) {
+        if let Some(Value::String(dep)) = ws.properties.at(&format!("/{prop}/$ref")) {
             entries.push((key, static_id(plan, dep)?));
         }
     }
@@ -2102,7 +2419,7 @@ fn legacy_sdk<'a>(plan: &'a Plan, ctx: &'a Context) -> Result<SdkView<'a>, Rende
     let ws = plan_workspace(plan)?;
     let mut dependencies = Vec::new();
     for (key, prop) in DEPENDENCY_KEYS {
-        if let Some(Value::String(dep)) = ws.properties.pointer(&format!("/{prop}/$ref")) {
+        if let Some(Value::String(dep)) = ws.properties.at(&format!("/{prop}/$ref")) {
             let keyword = if key == "application_insights" {
                 "app_insights"
             } else {
@@ -2209,7 +2526,7 @@ struct LegacyPe {
     auto_approval: bool,
 }
 
-fn legacy_pe(v: &mut Vars, e: &Endpoint) -> Result<LegacyPe, RenderError> {
+fn legacy_pe<'p>(v: &mut Vars<'p>, e: &'p Endpoint) -> Result<LegacyPe, RenderError> {
     let vnet = v.resource(&e.network_symbol)?;
     let subnet = v.resource(&e.subnet_symbol)?;
     let sub = if vnet.existing {
@@ -2233,7 +2550,11 @@ fn legacy_pe(v: &mut Vars, e: &Endpoint) -> Result<LegacyPe, RenderError> {
 }
 
 /// The CLI v1 step that adds endpoint `e` to the workspace `ws` (a symbol), with its title.
-fn legacy_add(v: &mut Vars, ws: &str, e: &Endpoint) -> Result<(String, LegacyAction), RenderError> {
+fn legacy_add<'p>(
+    v: &mut Vars<'p>,
+    ws: &'p str,
+    e: &'p Endpoint,
+) -> Result<(String, LegacyAction), RenderError> {
     Ok((
         format!("private endpoint {} in {}", e.name, e.network),
         LegacyAction::Add {
@@ -2276,7 +2597,7 @@ fn legacy_cli<'a>(plan: &Plan, ctx: &'a Context) -> Result<LegacyScript<'a>, Ren
                 ("--application-insights", "applicationInsights"),
                 ("--container-registry", "containerRegistry"),
             ] {
-                if let Some(Value::String(dep)) = ws.properties.pointer(&format!("/{prop}/$ref")) {
+                if let Some(Value::String(dep)) = ws.properties.at(&format!("/{prop}/$ref")) {
                     dependencies.push((flag, v.id(dep)?));
                 }
             }
@@ -2365,7 +2686,62 @@ fn legacy_cli<'a>(plan: &Plan, ctx: &'a Context) -> Result<LegacyScript<'a>, Ren
 
 #[cfg(test)]
 mod tests {
+    use heck::ToShoutySnakeCase;
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::render::escape;
+
+    /// `push_shouty_snake` as its comment defines it, by heck.
+    fn hecks(s: &str) -> String {
+        let cleaned: String = s
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+            .collect();
+        cleaned.to_shouty_snake_case()
+    }
+
+    fn shouty(s: &str) -> String {
+        let mut out = String::new();
+        push_shouty_snake(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn shouty_snake_case_is_hecks() {
+        for s in [
+            "",
+            "storageAccount",
+            "peVnetSpoke00001MlwZoneGroup",
+            "HTTPServer",
+            "aHTTPServerB",
+            "ABC",
+            "AbC",
+            "a1B2c3",
+            "1a",
+            "A1b",
+            "x9Y",
+            "mlw.prod(1)",
+            "--a--b--",
+            "address prefix 2",
+            "ünïcodeVnet",
+            "ΣΑΣ",
+        ] {
+            assert_eq!(shouty(s), hecks(s), "{s:?}");
+        }
+        // Appending to a name keeps the separator between its words and the new ones.
+        let mut out = "PE_NIC".to_string();
+        out.push('_');
+        push_shouty_snake(&mut out, "vm size");
+        assert_eq!(out, "PE_NIC_VM_SIZE");
+    }
+
+    proptest! {
+        #[test]
+        fn shouty_snake_case_matches_heck_on_any_text(s in "[a-zA-Z0-9 ._()-]{0,40}|[ -~]{0,40}|\\PC{0,12}") {
+            prop_assert_eq!(shouty(&s), hecks(&s));
+        }
+    }
 
     #[test]
     fn variable_names_are_shell_identifiers() {
@@ -2387,6 +2763,69 @@ mod tests {
         assert_eq!(shorthand_tag("team.name", "x"), "'team.name'=x");
         assert_eq!(shorthand_tag("k", "'q'"), "k=''/q'/'");
         assert_eq!(shorthand_tag("k", "null"), "k='null'");
+    }
+
+    #[test]
+    fn pointers_find_what_serde_json_finds() {
+        let many: serde_json::Map<String, Value> =
+            (0..20).map(|i| (format!("k{i}"), json!(i))).collect();
+        let v = json!({
+            "a": {"b": [10, {"c": "x"}], "": 1},
+            "n": null,
+            "many": many,
+        });
+        for p in [
+            "",
+            "/",
+            "/a",
+            "/a/b",
+            "/a/b/0",
+            "/a/b/1/c",
+            "/a/b/2",
+            "/a/b/01",
+            "/a/b/+1",
+            "/a/b/-1",
+            "/a/b/x",
+            "/a/",
+            "/n",
+            "/n/x",
+            "/z",
+            "a",
+            "/a/b/1/c/d",
+            "/many/k0",
+            "/many/k19",
+            "/many/k20",
+        ] {
+            assert_eq!(v.at(p), v.pointer(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn streaming_escapers_match_the_shared_ones() {
+        let mut texts: Vec<String> = [
+            "",
+            "plain",
+            "'",
+            "''",
+            "it's 'quoted'",
+            "$(touch /tmp/pwned) `id` ${x}",
+            "back\\slash",
+            "line\nbreak\r\t",
+            "\u{0}\u{1f}\u{7f}\u{80}\u{85}\u{9f}\u{a0}",
+            "\u{202E}rev",
+            "é'ü",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        texts.push((0u32..0x200).filter_map(char::from_u32).collect());
+        for t in &texts {
+            assert_eq!(ShellWord(t).to_string(), escape::shell(t), "{t:?}");
+            assert_eq!(CommentText(t).to_string(), escape::comment(t), "{t:?}");
+        }
+        // A value that writes itself in pieces is quoted as a whole.
+        let line = askama::helpers::Concat("it's", " a 'test'");
+        assert_eq!(ShellWord(&line).to_string(), escape::shell("it's a 'test'"));
     }
 
     #[test]
