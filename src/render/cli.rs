@@ -459,17 +459,20 @@ impl<'p> Vars<'p> {
     /// A free variable name based on `base`, now taken (names from different keys never
     /// collide, nor with the names the templates use).
     fn fresh(&mut self, base: String) -> String {
-        let taken = |n: &str| RESERVED.contains(&n) || self.names.contains(n);
-        let name = if taken(&base) {
-            (2..)
-                .map(|i| format!("{base}_{i}"))
-                .find(|n| !taken(n))
-                .unwrap_or_default()
-        } else {
-            base
-        };
-        self.names.insert(name.clone());
-        name
+        let mut take = |n: &String| !RESERVED.contains(&n.as_str()) && self.names.insert(n.clone());
+        if take(&base) {
+            return base;
+        }
+        (2..)
+            .map(|i| format!("{base}_{i}"))
+            .find(take)
+            .unwrap_or_default()
+    }
+
+    fn reserve(&mut self, variables: usize) {
+        self.settings.reserve(variables);
+        self.names.reserve(variables);
+        self.by_key.reserve(variables);
     }
 
     /// The variable already registered for `key`. Callers that compose a new variable's name
@@ -839,7 +842,9 @@ fn push_shouty_snake(out: &mut String, s: &str) {
         if out.len() > start {
             out.push('_');
         }
-        out.extend(word.chars().map(|c| c.to_ascii_uppercase()));
+        let at = out.len();
+        out.push_str(word);
+        out[at..].make_ascii_uppercase();
     };
     // Each part is ASCII letters and digits only: its bytes are its characters.
     for part in s.split(|c: char| !c.is_ascii_alphanumeric()) {
@@ -2033,6 +2038,8 @@ fn steps_of<'p>(
 fn deploy<'a>(index: &Index, ctx: &'a Context) -> Result<Script<'a>, RenderError> {
     let plan = index.plan;
     let mut v = Vars::new(plan);
+    // Every resource has a variable or two here: room for them at once, not by doubling.
+    v.reserve(2 * plan.resources.len());
     let steps = steps_of(index, &mut v, plan.steps.iter())?;
     let mut summary = vec![format!(
         "Deploys scenario {}: {}",
