@@ -123,6 +123,14 @@ struct Uncontrolled<'a>(&'a mut dyn fmt::Write);
 
 impl fmt::Write for Uncontrolled<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
+        // Most text has no control character: one look at every byte (a C1 control starts
+        // with 0xC2; no early exit, which vectorizes), then one write.
+        let maybe_control = s
+            .bytes()
+            .fold(false, |any, b| any | matches!(b, 0x00..=0x1F | 0x7F | 0xC2));
+        if !maybe_control {
+            return self.0.write_str(s);
+        }
         let mut rest = s;
         while let Some((at, c)) = rest.char_indices().find(|(_, c)| c.is_control()) {
             self.0.write_str(&rest[..at])?;
@@ -809,17 +817,17 @@ impl<'p> Vars<'p> {
 
 /// `storageAccount` → `STORAGE_ACCOUNT`; anything but letters and digits separates words.
 fn var_base(s: &str) -> String {
-    let mut v = String::with_capacity(s.len() + 8);
-    push_shouty_snake(&mut v, s);
-    if v.is_empty() || v.starts_with(|c: char| c.is_ascii_digit()) {
-        v.insert_str(0, "V_");
-    }
-    v
+    var_name(s, "")
 }
 
 /// [`var_base`] of `symbol`, then `suffix`: `STORAGE_NAME`.
 fn var_name(symbol: &str, suffix: &str) -> String {
-    let mut v = var_base(symbol);
+    // Room for an underscore before every letter, the most the words can need.
+    let mut v = String::with_capacity(2 * symbol.len() + suffix.len() + 2);
+    push_shouty_snake(&mut v, symbol);
+    if v.is_empty() || v.starts_with(|c: char| c.is_ascii_digit()) {
+        v.insert_str(0, "V_");
+    }
     v.push_str(suffix);
     v
 }
@@ -846,38 +854,43 @@ fn push_shouty_snake(out: &mut String, s: &str) {
         out.push_str(word);
         out[at..].make_ascii_uppercase();
     };
-    // Each part is ASCII letters and digits only: its bytes are its characters.
-    for part in s.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let b = part.as_bytes();
-        let mut init = 0;
-        let mut mode = Mode::Boundary;
-        for i in 0..b.len() {
-            let (c, Some(&next)) = (b[i], b.get(i + 1)) else {
-                push_word(out, &part[init..]);
-                break;
-            };
-            let next_mode = if c.is_ascii_lowercase() {
-                Mode::Lower
-            } else if c.is_ascii_uppercase() {
-                Mode::Upper
-            } else {
-                mode
-            };
-            if next_mode == Mode::Lower && next.is_ascii_uppercase() {
-                // `storageAccount`: a word ends before an upper-case letter that follows a
-                // lower-case one...
-                push_word(out, &part[init..=i]);
-                init = i + 1;
-                mode = Mode::Boundary;
-            } else if mode == Mode::Upper && c.is_ascii_uppercase() && next.is_ascii_lowercase() {
-                // ... and `HTTPServer` before the last of upper-case letters that a
-                // lower-case one follows.
-                push_word(out, &part[init..i]);
-                init = i;
-                mode = Mode::Boundary;
-            } else {
-                mode = next_mode;
-            }
+    let bytes = s.as_bytes();
+    // Where the current word starts.
+    let mut init = 0;
+    let mut mode = Mode::Boundary;
+    for (i, &c) in bytes.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            // A separator (every byte of a non-ASCII character is one): the next word starts
+            // after it. Words hold ASCII letters and digits only, so they are slices of `s`.
+            init = i + 1;
+            mode = Mode::Boundary;
+            continue;
+        }
+        let Some(next) = bytes.get(i + 1).copied().filter(u8::is_ascii_alphanumeric) else {
+            push_word(out, &s[init..=i]);
+            continue;
+        };
+        let next_mode = if c.is_ascii_lowercase() {
+            Mode::Lower
+        } else if c.is_ascii_uppercase() {
+            Mode::Upper
+        } else {
+            mode
+        };
+        if next_mode == Mode::Lower && next.is_ascii_uppercase() {
+            // `storageAccount`: a word ends before an upper-case letter that follows a
+            // lower-case one...
+            push_word(out, &s[init..=i]);
+            init = i + 1;
+            mode = Mode::Boundary;
+        } else if mode == Mode::Upper && c.is_ascii_uppercase() && next.is_ascii_lowercase() {
+            // ... and `HTTPServer` before the last of upper-case letters that a lower-case
+            // one follows.
+            push_word(out, &s[init..i]);
+            init = i;
+            mode = Mode::Boundary;
+        } else {
+            mode = next_mode;
         }
     }
 }
