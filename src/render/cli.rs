@@ -1899,15 +1899,83 @@ const DEPENDENCY_KEYS: [(&str, &str); 4] = [
 // ---------------------------------------------------------------------------------------------
 // Scripts
 
-/// A script under the scenario folder: `deploy.sh` or one under `ops/`.
-#[derive(Template)]
-#[template(path = "cli/script.sh", escape = "none")]
+/// A script under the scenario folder: `deploy.sh` or one under `ops/`, spelled by
+/// `templates/cli/script.sh` through [`ScriptText`].
 struct Script<'a> {
     header: &'a str,
     head: Head,
     warnings: &'static [&'static str],
     steps: Vec<Step>,
     done: String,
+}
+
+/// The view of `templates/cli/script.sh`: a [`Script`], borrowed.
+#[derive(Template)]
+#[template(path = "cli/script.sh", escape = "none")]
+struct ScriptText<'s> {
+    header: &'s str,
+    head: &'s Head,
+    warnings: &'static [&'static str],
+    steps: &'s [Step],
+    done: &'s str,
+}
+
+impl Script<'_> {
+    fn text(&self) -> ScriptText<'_> {
+        ScriptText {
+            header: self.header,
+            head: &self.head,
+            warnings: self.warnings,
+            steps: &self.steps,
+            done: &self.done,
+        }
+    }
+
+    /// About the length of the script, rather more than less: the template's own text, a
+    /// line per variable, the commands of each step.
+    fn size_estimate(&self) -> usize {
+        ScriptText::SIZE_HINT
+            + 160 * self.head.settings.len()
+            + 120 * self.head.derived.len()
+            + 700 * self.steps.len()
+    }
+}
+
+/// A script renders as [`ScriptText`] does, into a buffer of its estimated size: askama's
+/// own `render` starts from the size of the template's text and doubles it as needed, which
+/// for the deploy.sh of a large estate (tens of MB) copied the script over and over.
+impl Template for Script<'_> {
+    const SIZE_HINT: usize = ScriptText::SIZE_HINT;
+
+    fn render_into_with_values(
+        &self,
+        writer: &mut dyn fmt::Write,
+        values: &dyn askama::Values,
+    ) -> askama::Result<()> {
+        self.text().render_into_with_values(writer, values)
+    }
+
+    fn render_with_values(&self, values: &dyn askama::Values) -> askama::Result<String> {
+        let mut text = String::with_capacity(self.size_estimate());
+        self.render_into_with_values(&mut text, values)?;
+        Ok(text)
+    }
+}
+
+impl fmt::Display for Script<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.text().fmt(f)
+    }
+}
+
+impl FastWritable for Script<'_> {
+    fn write_into(
+        &self,
+        dest: &mut dyn fmt::Write,
+        values: &dyn askama::Values,
+    ) -> askama::Result<()> {
+        self.render_into_with_values(dest, values)
+    }
 }
 
 /// The top of every script, which `templates/cli/settings.sh` and `prelude.sh` spell (both
