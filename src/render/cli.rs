@@ -125,6 +125,14 @@ struct Uncontrolled<'a>(&'a mut dyn fmt::Write);
 
 impl fmt::Write for Uncontrolled<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
+        // Most text has no control character: one look at every byte (a C1 control starts
+        // with 0xC2; no early exit, which vectorizes), then one write.
+        let maybe_control = s
+            .bytes()
+            .fold(false, |any, b| any | matches!(b, 0x00..=0x1F | 0x7F | 0xC2));
+        if !maybe_control {
+            return self.0.write_str(s);
+        }
         let mut rest = s;
         while let Some((at, c)) = rest.char_indices().find(|(_, c)| c.is_control()) {
             self.0.write_str(&rest[..at])?;
@@ -519,17 +527,20 @@ impl<'p> Vars<'p> {
     /// A free variable name based on `base`, now taken (names from different keys never
     /// collide, nor with the names the templates use).
     fn fresh(&mut self, base: String) -> String {
-        let taken = |n: &str| RESERVED.contains(&n) || self.names.contains(n);
-        let name = if taken(&base) {
-            (2..)
-                .map(|i| format!("{base}_{i}"))
-                .find(|n| !taken(n))
-                .unwrap_or_default()
-        } else {
-            base
-        };
-        self.names.insert(name.clone());
-        name
+        let mut take = |n: &String| !RESERVED.contains(&n.as_str()) && self.names.insert(n.clone());
+        if take(&base) {
+            return base;
+        }
+        (2..)
+            .map(|i| format!("{base}_{i}"))
+            .find(take)
+            .unwrap_or_default()
+    }
+
+    fn reserve(&mut self, variables: usize) {
+        self.settings.reserve(variables);
+        self.names.reserve(variables);
+        self.by_key.reserve(variables);
     }
 
     /// The variable already registered for `key`. Callers that compose a new variable's name
@@ -866,17 +877,17 @@ impl<'p> Vars<'p> {
 
 /// `storageAccount` → `STORAGE_ACCOUNT`; anything but letters and digits separates words.
 fn var_base(s: &str) -> String {
-    let mut v = String::with_capacity(s.len() + 8);
-    push_shouty_snake(&mut v, s);
-    if v.is_empty() || v.starts_with(|c: char| c.is_ascii_digit()) {
-        v.insert_str(0, "V_");
-    }
-    v
+    var_name(s, "")
 }
 
 /// [`var_base`] of `symbol`, then `suffix`: `STORAGE_NAME`.
 fn var_name(symbol: &str, suffix: &str) -> String {
-    let mut v = var_base(symbol);
+    // Room for an underscore before every letter, the most the words can need.
+    let mut v = String::with_capacity(2 * symbol.len() + suffix.len() + 2);
+    push_shouty_snake(&mut v, symbol);
+    if v.is_empty() || v.starts_with(|c: char| c.is_ascii_digit()) {
+        v.insert_str(0, "V_");
+    }
     v.push_str(suffix);
     v
 }
@@ -899,40 +910,47 @@ fn push_shouty_snake(out: &mut String, s: &str) {
         if out.len() > start {
             out.push('_');
         }
-        out.extend(word.chars().map(|c| c.to_ascii_uppercase()));
+        let at = out.len();
+        out.push_str(word);
+        out[at..].make_ascii_uppercase();
     };
-    // Each part is ASCII letters and digits only: its bytes are its characters.
-    for part in s.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let b = part.as_bytes();
-        let mut init = 0;
-        let mut mode = Mode::Boundary;
-        for i in 0..b.len() {
-            let (c, Some(&next)) = (b[i], b.get(i + 1)) else {
-                push_word(out, &part[init..]);
-                break;
-            };
-            let next_mode = if c.is_ascii_lowercase() {
-                Mode::Lower
-            } else if c.is_ascii_uppercase() {
-                Mode::Upper
-            } else {
-                mode
-            };
-            if next_mode == Mode::Lower && next.is_ascii_uppercase() {
-                // `storageAccount`: a word ends before an upper-case letter that follows a
-                // lower-case one...
-                push_word(out, &part[init..=i]);
-                init = i + 1;
-                mode = Mode::Boundary;
-            } else if mode == Mode::Upper && c.is_ascii_uppercase() && next.is_ascii_lowercase() {
-                // ... and `HTTPServer` before the last of upper-case letters that a
-                // lower-case one follows.
-                push_word(out, &part[init..i]);
-                init = i;
-                mode = Mode::Boundary;
-            } else {
-                mode = next_mode;
-            }
+    let bytes = s.as_bytes();
+    // Where the current word starts.
+    let mut init = 0;
+    let mut mode = Mode::Boundary;
+    for (i, &c) in bytes.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            // A separator (every byte of a non-ASCII character is one): the next word starts
+            // after it. Words hold ASCII letters and digits only, so they are slices of `s`.
+            init = i + 1;
+            mode = Mode::Boundary;
+            continue;
+        }
+        let Some(next) = bytes.get(i + 1).copied().filter(u8::is_ascii_alphanumeric) else {
+            push_word(out, &s[init..=i]);
+            continue;
+        };
+        let next_mode = if c.is_ascii_lowercase() {
+            Mode::Lower
+        } else if c.is_ascii_uppercase() {
+            Mode::Upper
+        } else {
+            mode
+        };
+        if next_mode == Mode::Lower && next.is_ascii_uppercase() {
+            // `storageAccount`: a word ends before an upper-case letter that follows a
+            // lower-case one...
+            push_word(out, &s[init..=i]);
+            init = i + 1;
+            mode = Mode::Boundary;
+        } else if mode == Mode::Upper && c.is_ascii_uppercase() && next.is_ascii_lowercase() {
+            // ... and `HTTPServer` before the last of upper-case letters that a lower-case
+            // one follows.
+            push_word(out, &s[init..i]);
+            init = i;
+            mode = Mode::Boundary;
+        } else {
+            mode = next_mode;
         }
     }
 }
@@ -1941,15 +1959,83 @@ const DEPENDENCY_KEYS: [(&str, &str); 4] = [
 // ---------------------------------------------------------------------------------------------
 // Scripts
 
-/// A script under the scenario folder: `deploy.sh` or one under `ops/`.
-#[derive(Template)]
-#[template(path = "cli/script.sh", escape = "none")]
+/// A script under the scenario folder: `deploy.sh` or one under `ops/`, spelled by
+/// `templates/cli/script.sh` through [`ScriptText`].
 struct Script<'a> {
     header: &'a str,
     head: Head,
     warnings: &'static [&'static str],
     steps: Vec<Step>,
     done: String,
+}
+
+/// The view of `templates/cli/script.sh`: a [`Script`], borrowed.
+#[derive(Template)]
+#[template(path = "cli/script.sh", escape = "none")]
+struct ScriptText<'s> {
+    header: &'s str,
+    head: &'s Head,
+    warnings: &'static [&'static str],
+    steps: &'s [Step],
+    done: &'s str,
+}
+
+impl Script<'_> {
+    fn text(&self) -> ScriptText<'_> {
+        ScriptText {
+            header: self.header,
+            head: &self.head,
+            warnings: self.warnings,
+            steps: &self.steps,
+            done: &self.done,
+        }
+    }
+
+    /// About the length of the script, rather more than less: the template's own text, a
+    /// line per variable, the commands of each step.
+    fn size_estimate(&self) -> usize {
+        ScriptText::SIZE_HINT
+            + 160 * self.head.settings.len()
+            + 120 * self.head.derived.len()
+            + 700 * self.steps.len()
+    }
+}
+
+/// A script renders as [`ScriptText`] does, into a buffer of its estimated size: askama's
+/// own `render` starts from the size of the template's text and doubles it as needed, which
+/// for the deploy.sh of a large estate (tens of MB) copied the script over and over.
+impl Template for Script<'_> {
+    const SIZE_HINT: usize = ScriptText::SIZE_HINT;
+
+    fn render_into_with_values(
+        &self,
+        writer: &mut dyn fmt::Write,
+        values: &dyn askama::Values,
+    ) -> askama::Result<()> {
+        self.text().render_into_with_values(writer, values)
+    }
+
+    fn render_with_values(&self, values: &dyn askama::Values) -> askama::Result<String> {
+        let mut text = String::with_capacity(self.size_estimate());
+        self.render_into_with_values(&mut text, values)?;
+        Ok(text)
+    }
+}
+
+impl fmt::Display for Script<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.text().fmt(f)
+    }
+}
+
+impl FastWritable for Script<'_> {
+    fn write_into(
+        &self,
+        dest: &mut dyn fmt::Write,
+        values: &dyn askama::Values,
+    ) -> askama::Result<()> {
+        self.render_into_with_values(dest, values)
+    }
 }
 
 /// The top of every script, which `templates/cli/settings.sh` and `prelude.sh` spell (both
@@ -2093,6 +2179,8 @@ fn steps_of<'p>(
 fn deploy<'a>(index: &Index, ctx: &'a Context) -> Result<Script<'a>, RenderError> {
     let plan = index.plan;
     let mut v = Vars::new(plan);
+    // Every resource has a variable or two here: room for them at once, not by doubling.
+    v.reserve(2 * plan.resources.len());
     let steps = steps_of(index, &mut v, plan.steps.iter())?;
     let mut summary = vec![format!(
         "Deploys scenario {}: {}",
