@@ -10,28 +10,30 @@
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
-use std::fmt::{self, Display, Write as _};
+use std::fmt::{self, Write as _};
 
 use askama::{FastWritable, Template};
 use heck::ToLowerCamelCase;
 use serde_json::Value;
 
+use super::escape::{self, writable, write_writable};
 use super::layout::{self, CloudNeutral, Deployment, Form, Layout};
-use super::{escape, paths, Context, RenderError};
+use super::{paths, Context, RenderError};
 use crate::catalog;
 use crate::plan::{Output, Parameter, Plan, Resource, Scope};
 
 const FILE: &str = "bicep/file.bicep";
 const PARAMS: &str = "bicep/main.bicepparam";
 
-/// Filters of the Bicep templates: `bicep` and `comment`, the shared escapers (see
-/// `escape::filters`) but writing their output straight into the file instead of building a
-/// string per value. They escape exactly as `escape::bicep` and `escape::comment` do; a test
-/// holds them to it.
+/// Filters of the Bicep templates: `bicep`, the shared escaper (see `escape::filters`) but
+/// writing its output straight into the file instead of building a string per value, and the
+/// shared `comment`. It escapes exactly as `escape::bicep` does; a test holds it to it.
 mod filters {
     use askama::FastWritable;
 
-    use super::{BicepString, CommentText};
+    pub use crate::render::escape::filters::comment;
+
+    use super::BicepString;
 
     #[askama::filter_fn]
     pub fn bicep<T: FastWritable>(
@@ -40,63 +42,16 @@ mod filters {
     ) -> askama::Result<BicepString<T>> {
         Ok(BicepString(value))
     }
-
-    #[askama::filter_fn]
-    pub fn comment<T: FastWritable>(
-        value: T,
-        _: &dyn askama::Values,
-    ) -> askama::Result<CommentText<T>> {
-        Ok(CommentText(value))
-    }
-}
-
-/// Implements `Display` through a writer function, and askama's `FastWritable` (which
-/// templates use instead of `Display`, skipping the formatting machinery) with the same one.
-macro_rules! writable {
-    ($(impl[$($g:tt)*] for $ty:ty => |$this:ident, $w:ident| $body:expr;)*) => {$(
-        impl<$($g)*> Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let $this = self;
-                let $w: &mut dyn fmt::Write = f;
-                $body
-            }
-        }
-
-        impl<$($g)*> FastWritable for $ty {
-            fn write_into(
-                &self,
-                dest: &mut dyn fmt::Write,
-                _: &dyn askama::Values,
-            ) -> askama::Result<()> {
-                let $this = self;
-                let $w = dest;
-                Ok($body?)
-            }
-        }
-    )*};
 }
 
 /// A Bicep string literal of the text, as [`escape::bicep`] writes it.
 pub struct BicepString<T>(pub T);
-
-/// Comment text, as [`escape::comment`] writes it: control characters become spaces.
-pub struct CommentText<T>(pub T);
-
-/// What a value that askama can write writes, into `w`.
-fn write_writable(w: &mut dyn fmt::Write, value: &impl FastWritable) -> fmt::Result {
-    value
-        .write_into(w, askama::NO_VALUES)
-        .map_err(|_| fmt::Error)
-}
 
 writable! {
     impl[T: FastWritable] for BicepString<T> => |this, w| {
         w.write_char('\'')
             .and_then(|()| escaped(w, |e| write_writable(e, &this.0)))
             .and_then(|()| w.write_char('\''))
-    };
-    impl[T: FastWritable] for CommentText<T> => |this, w| {
-        write_writable(&mut Uncontrolled(w), &this.0)
     };
     impl['a] for Code<'a> => |this, w| match this {
         Code::Value(v, depth) => {
@@ -214,38 +169,6 @@ impl<W: fmt::Write + ?Sized> fmt::Write for Escaper<'_, W> {
             run = i;
         }
         self.w.write_str(&s[run..])
-    }
-}
-
-/// Replaces control characters with spaces in what is written through it.
-struct Uncontrolled<'a>(&'a mut dyn fmt::Write);
-
-impl fmt::Write for Uncontrolled<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let bytes = s.as_bytes();
-        let special = bytes.iter().fold(false, |any, &b| {
-            any | matches!(b, 0x00..=0x1F | 0x7F | 0xC2)
-        });
-        if !special {
-            return self.0.write_str(s);
-        }
-        let mut run = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            let width = match bytes[i] {
-                0x00..=0x1F | 0x7F => 1,
-                0xC2 if bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)) => 2,
-                _ => {
-                    i += 1;
-                    continue;
-                }
-            };
-            self.0.write_str(&s[run..i])?;
-            self.0.write_char(' ')?;
-            i += width;
-            run = i;
-        }
-        self.0.write_str(&s[run..])
     }
 }
 
@@ -976,7 +899,6 @@ mod tests {
     fn streaming_escapers_match_the_shared_ones() {
         for t in tricky() {
             assert_eq!(BicepString(&t).to_string(), escape::bicep(&t), "{t:?}");
-            assert_eq!(CommentText(&t).to_string(), escape::comment(&t), "{t:?}");
         }
         // A `$` that ends one piece of a displayed value still looks at the next piece.
         struct Pieces(&'static [&'static str]);

@@ -21,86 +21,38 @@ use askama::{FastWritable, Template};
 use indexmap::IndexMap;
 use serde_json::{json, Value};
 
+use super::escape::{writable, write_writable};
 use super::stream::{BlankLines, Filter as _, Text};
 use super::{paths, Context, RenderError};
 use crate::catalog;
 use crate::plan::{Endpoint, Plan, Resource, ResourceGroupPlan};
 use crate::scenario::{Legacy, Target};
 
-/// The template filters: the shared escapers (see `escape::filters`), of which `sh` and
-/// `comment`, which scripts use for nearly every value, write straight into the script
-/// instead of building a string per value. They escape exactly as `escape::shell` and
-/// `escape::comment` do; a test holds them to it.
+/// The template filters: the shared escapers (see `escape::filters`), of which `sh`, which
+/// scripts use for nearly every value, writes straight into the script instead of building a
+/// string per value. It escapes exactly as `escape::shell` does; a test holds it to it.
 mod filters {
     use askama::FastWritable;
 
     pub use crate::render::escape::filters::*;
 
-    use super::{CommentText, ShellWord};
+    use super::ShellWord;
 
     #[askama::filter_fn]
     pub fn sh<T: FastWritable>(value: T, _: &dyn askama::Values) -> askama::Result<ShellWord<T>> {
         Ok(ShellWord(value))
-    }
-
-    #[askama::filter_fn]
-    pub fn comment<T: FastWritable>(
-        value: T,
-        _: &dyn askama::Values,
-    ) -> askama::Result<CommentText<T>> {
-        Ok(CommentText(value))
     }
 }
 
 /// A single-quoted shell word of the text, as `escape::shell` writes it.
 pub struct ShellWord<T>(pub T);
 
-/// Comment text, as `escape::comment` writes it: control characters become spaces.
-pub struct CommentText<T>(pub T);
-
-impl<T: FastWritable> ShellWord<T> {
-    fn write(&self, w: &mut dyn fmt::Write) -> fmt::Result {
+writable! {
+    impl[T: FastWritable] for ShellWord<T> => |this, w| {
         w.write_char('\'')?;
-        write_writable(&mut Quoted(w), &self.0)?;
+        write_writable(&mut Quoted(w), &this.0)?;
         w.write_char('\'')
-    }
-}
-
-impl<T: FastWritable> CommentText<T> {
-    fn write(&self, w: &mut dyn fmt::Write) -> fmt::Result {
-        write_writable(&mut Uncontrolled(w), &self.0)
-    }
-}
-
-/// `Display`, and askama's `FastWritable` (which templates use instead of `Display`, skipping
-/// the formatting machinery), both by the type's `write`.
-macro_rules! writable {
-    ($($ty:ident),*) => {$(
-        impl<T: FastWritable> fmt::Display for $ty<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.write(f)
-            }
-        }
-
-        impl<T: FastWritable> FastWritable for $ty<T> {
-            fn write_into(
-                &self,
-                dest: &mut dyn fmt::Write,
-                _: &dyn askama::Values,
-            ) -> askama::Result<()> {
-                Ok(self.write(dest)?)
-            }
-        }
-    )*};
-}
-
-writable!(ShellWord, CommentText);
-
-/// What a value that askama can write writes, into `w`.
-fn write_writable(w: &mut dyn fmt::Write, value: &impl FastWritable) -> fmt::Result {
-    value
-        .write_into(w, askama::NO_VALUES)
-        .map_err(|_| fmt::Error)
+    };
 }
 
 /// Writes what is written through it as the inside of a single-quoted shell word, as
@@ -116,30 +68,6 @@ impl fmt::Write for Quoted<'_> {
             self.0.write_str(part)?;
         }
         Ok(())
-    }
-}
-
-/// Writes what is written through it with every control character (C0, DEL and C1, as
-/// `char::is_control` has them) replaced by a space, as `escape::comment` does.
-struct Uncontrolled<'a>(&'a mut dyn fmt::Write);
-
-impl fmt::Write for Uncontrolled<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        // Most text has no control character: one look at every byte (a C1 control starts
-        // with 0xC2; no early exit, which vectorizes), then one write.
-        let maybe_control = s
-            .bytes()
-            .fold(false, |any, b| any | matches!(b, 0x00..=0x1F | 0x7F | 0xC2));
-        if !maybe_control {
-            return self.0.write_str(s);
-        }
-        let mut rest = s;
-        while let Some((at, c)) = rest.char_indices().find(|(_, c)| c.is_control()) {
-            self.0.write_str(&rest[..at])?;
-            self.0.write_char(' ')?;
-            rest = &rest[at + c.len_utf8()..];
-        }
-        self.0.write_str(rest)
     }
 }
 
@@ -2909,7 +2837,6 @@ mod tests {
         texts.push((0u32..0x200).filter_map(char::from_u32).collect());
         for t in &texts {
             assert_eq!(ShellWord(t).to_string(), escape::shell(t), "{t:?}");
-            assert_eq!(CommentText(t).to_string(), escape::comment(t), "{t:?}");
         }
         // A value that writes itself in pieces is quoted as a whole.
         let line = askama::helpers::Concat("it's", " a 'test'");
