@@ -398,6 +398,13 @@ enum Key<'p> {
     Value(&'p str, Cow<'static, str>),
 }
 
+/// Where a resource lives, as [`Vars::home`] spells it.
+#[derive(Debug, Clone, Copy)]
+enum Home {
+    Group,
+    Subscription,
+}
+
 /// The variables of one script, registered as its views ask for them.
 struct Vars<'p> {
     plan: &'p Plan,
@@ -651,38 +658,38 @@ impl<'p> Vars<'p> {
 
     /// Variable holding the resource group the resource lives in.
     fn rg(&mut self, symbol: &'p str) -> Result<String, RenderError> {
-        let r = self.resource(symbol)?;
-        if let Some(p) = r.parent.as_ref().or(r.scope.as_ref()) {
-            return self.rg(p);
-        }
-        if r.existing {
-            let key = Key::GroupOf(symbol);
-            if let Some(v) = self.known(&key) {
-                return Ok(v);
-            }
-            let id = self.id(symbol)?;
-            let base = var_name(symbol, "_RESOURCE_GROUP");
-            return Ok(self.derive(key, base, |var| Derived::PartOf { var, id, index: 4 }));
-        }
-        Ok(self.group(&r.resource_group))
+        self.home(symbol, Home::Group)
     }
 
     /// Variable holding the subscription the resource lives in.
     fn sub(&mut self, symbol: &'p str) -> Result<String, RenderError> {
+        self.home(symbol, Home::Subscription)
+    }
+
+    /// Variable holding the group or subscription a resource lives in: its parent's (or the
+    /// resource it extends); for an existing resource, that segment of its id; otherwise the
+    /// scenario's.
+    fn home(&mut self, symbol: &'p str, home: Home) -> Result<String, RenderError> {
         let r = self.resource(symbol)?;
         if let Some(p) = r.parent.as_ref().or(r.scope.as_ref()) {
-            return self.sub(p);
+            return self.home(p, home);
         }
-        if r.existing {
-            let key = Key::SubscriptionOf(symbol);
-            if let Some(v) = self.known(&key) {
-                return Ok(v);
-            }
-            let id = self.id(symbol)?;
-            let base = var_name(symbol, "_SUBSCRIPTION");
-            return Ok(self.derive(key, base, |var| Derived::PartOf { var, id, index: 2 }));
+        if !r.existing {
+            return Ok(match home {
+                Home::Group => self.group(&r.resource_group),
+                Home::Subscription => self.subscription(),
+            });
         }
-        Ok(self.subscription())
+        let (key, suffix, index) = match home {
+            Home::Group => (Key::GroupOf(symbol), "_RESOURCE_GROUP", 4),
+            Home::Subscription => (Key::SubscriptionOf(symbol), "_SUBSCRIPTION", 2),
+        };
+        if let Some(v) = self.known(&key) {
+            return Ok(v);
+        }
+        let id = self.id(symbol)?;
+        let base = var_name(symbol, suffix);
+        Ok(self.derive(key, base, |var| Derived::PartOf { var, id, index }))
     }
 
     /// A value of the scenario that the command creating `r` passes (sizes, counts, prefixes).
