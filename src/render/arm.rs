@@ -497,6 +497,17 @@ fn arm_string(j: &mut Json, s: &str) {
     }
 }
 
+/// The `type`, `apiVersion` and `name` of a resource that amlpe adds around the plan's (a
+/// created resource group, a nested deployment): type and version from the catalog.
+fn catalog_head(j: &mut Json, ty: &catalog::ResourceType, name: &str) {
+    j.key("type");
+    j.string(ty.name);
+    j.key("apiVersion");
+    j.string(ty.api_version);
+    j.key("name");
+    arm_string(j, name);
+}
+
 struct Arm<'p> {
     plan: &'p Plan,
     layout: Layout<'p>,
@@ -934,12 +945,7 @@ impl<'p> Arm<'p> {
         for g in &created_groups {
             let range = parts.part(|j| {
                 j.open('{');
-                j.key("type");
-                j.string(catalog::RESOURCE_GROUP.name);
-                j.key("apiVersion");
-                j.string(catalog::RESOURCE_GROUP.api_version);
-                j.key("name");
-                arm_string(j, &g.name);
+                catalog_head(j, &catalog::RESOURCE_GROUP, &g.name);
                 j.key("location");
                 self.value(j, &layout::group_location(self.plan, g), None, &mut false);
                 j.key("tags");
@@ -990,12 +996,7 @@ impl<'p> Arm<'p> {
             let j = &mut parts.json;
             let start = j.out.len();
             j.open('{');
-            j.key("type");
-            j.string(catalog::DEPLOYMENT.name);
-            j.key("apiVersion");
-            j.string(catalog::DEPLOYMENT.api_version);
-            j.key("name");
-            arm_string(j, &d.name);
+            catalog_head(j, &catalog::DEPLOYMENT, &d.name);
             if let Some(sub) = d.subscription {
                 j.key("subscriptionId");
                 arm_string(j, sub);
