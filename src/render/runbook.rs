@@ -19,7 +19,7 @@ use super::stream::{self, Filter as _, Text, Tidy};
 use super::{escape, paths, Context, RenderError};
 use crate::catalog;
 use crate::emit::OutFile;
-use crate::plan::{Endpoint, NetworkInfo, Plan, Resource, Scope};
+use crate::plan::{Endpoint, NetworkInfo, Plan, Resource, Scope, Zone};
 use crate::scenario::{Cloud, Legacy, Target};
 
 /// The filters of the runbook templates: the escapers (`md`, `mdcode`, `mermaid`, `sh`,
@@ -201,6 +201,28 @@ fn nonempty(s: Option<&String>) -> Option<String> {
     s.filter(|s| !s.is_empty()).cloned()
 }
 
+/// Zones gathered per (group, subscription), in the order first met.
+fn zone_sets<'p>(ix: &Index<'p>, zones: impl Iterator<Item = &'p Zone>) -> Vec<ZoneSetView> {
+    let mut sets: Vec<ZoneSetView> = Vec::new();
+    let mut at: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+    for z in zones {
+        let sub = ix.get(&z.symbol).and_then(|r| r.subscription.as_ref());
+        let key = (z.resource_group.as_str(), sub.map(String::as_str));
+        match at.get(&key) {
+            Some(&i) => sets[i].zones.push(z.name.clone()),
+            None => {
+                at.insert(key, sets.len());
+                sets.push(ZoneSetView {
+                    group: z.resource_group.clone(),
+                    subscription: nonempty(sub),
+                    zones: vec![z.name.clone()],
+                });
+            }
+        }
+    }
+    sets
+}
+
 /// The plan, indexed once so views of large estates stay linear.
 struct Index<'p> {
     plan: &'p Plan,
@@ -214,7 +236,7 @@ struct Index<'p> {
     /// VNet name -> the endpoints in it, in plan order.
     by_vnet: HashMap<&'p str, Vec<&'p Endpoint>>,
     /// Zone symbol -> the zone.
-    zone: HashMap<&'p str, &'p crate::plan::Zone>,
+    zone: HashMap<&'p str, &'p Zone>,
     /// (zone symbol, VNet name) for every link of a zone to a VNet.
     linked: HashSet<(&'p str, &'p str)>,
 }
@@ -842,23 +864,7 @@ impl Runbook {
         };
 
         // Existing zones per (group, subscription), in the order first met.
-        let mut existing_zones: Vec<ZoneSetView> = Vec::new();
-        let mut existing_at: HashMap<(&str, Option<&str>), usize> = HashMap::new();
-        for z in plan.zones.iter().filter(|z| z.existing) {
-            let sub = ix.get(&z.symbol).and_then(|r| r.subscription.as_ref());
-            let key = (z.resource_group.as_str(), sub.map(String::as_str));
-            match existing_at.get(&key) {
-                Some(&i) => existing_zones[i].zones.push(z.name.clone()),
-                None => {
-                    existing_at.insert(key, existing_zones.len());
-                    existing_zones.push(ZoneSetView {
-                        group: z.resource_group.clone(),
-                        subscription: nonempty(sub),
-                        zones: vec![z.name.clone()],
-                    });
-                }
-            }
-        }
+        let existing_zones = zone_sets(&ix, plan.zones.iter().filter(|z| z.existing));
 
         let mut vnet_regions: Vec<String> = Vec::new();
         let mut regions_seen: HashSet<&str> = HashSet::new();
@@ -1262,37 +1268,20 @@ fn vnet_views(
             }
 
             // The zones of the VNet's endpoints, each once, gathered per (group, subscription).
-            let mut unlinked_zones = Vec::new();
-            let mut zone_sets: Vec<ZoneSetView> = Vec::new();
-            let mut set_at: HashMap<(&str, Option<&str>), usize> = HashMap::new();
             let mut seen: HashSet<&str> = HashSet::new();
-            for z in eps.iter().flat_map(|e| &e.zones) {
-                let Some(sym) = z.zone_symbol.as_deref() else {
-                    continue;
-                };
-                if !seen.insert(sym) {
-                    continue;
-                }
-                let Some(zone) = ix.zone.get(sym) else {
-                    continue;
-                };
-                if !ix.is_linked(sym, &n.name) {
-                    unlinked_zones.push(zone.name.clone());
-                }
-                let sub = ix.get(sym).and_then(|r| r.subscription.as_ref());
-                let key = (zone.resource_group.as_str(), sub.map(String::as_str));
-                match set_at.get(&key) {
-                    Some(&i) => zone_sets[i].zones.push(zone.name.clone()),
-                    None => {
-                        set_at.insert(key, zone_sets.len());
-                        zone_sets.push(ZoneSetView {
-                            group: zone.resource_group.clone(),
-                            subscription: nonempty(sub),
-                            zones: vec![zone.name.clone()],
-                        });
-                    }
-                }
-            }
+            let zones: Vec<&Zone> = eps
+                .iter()
+                .flat_map(|e| &e.zones)
+                .filter_map(|z| z.zone_symbol.as_deref())
+                .filter(|sym| seen.insert(sym))
+                .filter_map(|sym| ix.zone.get(sym).copied())
+                .collect();
+            let unlinked_zones: Vec<String> = zones
+                .iter()
+                .filter(|z| !ix.is_linked(&z.symbol, &n.name))
+                .map(|z| z.name.clone())
+                .collect();
+            let zone_sets = zone_sets(ix, zones.into_iter());
 
             let busy: HashSet<&str> = vcomputes
                 .iter()
