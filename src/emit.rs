@@ -179,22 +179,12 @@ impl<'o> Emitter<'o> {
         let mut changed: Vec<&OutFile> = Vec::new();
         for f in files {
             let (full, may_exist) = self.claim(&f.path)?;
-            // A name that its folder does not list is not read: in a fresh output folder
-            // nothing is looked up file by file.
-            let old = if may_exist {
-                fs::read(&full).ok()
-            } else {
-                None
-            };
+            let old = old_bytes(&full, may_exist);
             // Only a path that cannot be read as a file can be a folder.
             if old.is_none() {
                 self.refuse_folder(&full)?;
             }
-            let status = match &old {
-                None => Status::New,
-                Some(o) if o == f.contents.as_bytes() => Status::Unchanged,
-                Some(_) => Status::Changed,
-            };
+            let status = status(old.as_deref(), f.contents.as_bytes());
             self.judge(&f.path, &full, status, || {
                 (old.as_deref(), f.contents.as_bytes())
             })?;
@@ -326,16 +316,8 @@ impl<'o> Emitter<'o> {
             } = file;
             match written?.0 {
                 Body::Bytes(new) => {
-                    let old = if may_exist {
-                        fs::read(&full).ok()
-                    } else {
-                        None
-                    };
-                    let status = match &old {
-                        None => Status::New,
-                        Some(o) if *o == new => Status::Unchanged,
-                        Some(_) => Status::Changed,
-                    };
+                    let old = old_bytes(&full, may_exist);
+                    let status = status(old.as_deref(), &new);
                     e.judge(&path, &full, status, || (old.as_deref(), &new))
                 }
                 Body::Temp(tmp) => {
@@ -702,6 +684,21 @@ fn write_temp_with(
             let _ = fs::remove_file(&tmp);
             Err(e)
         }
+    }
+}
+
+/// The file in place, when its folder lists its name: in a fresh output folder nothing is
+/// looked up file by file.
+fn old_bytes(full: &Path, may_exist: bool) -> Option<Vec<u8>> {
+    may_exist.then(|| fs::read(full).ok()).flatten()
+}
+
+/// A new file's status against the file in place.
+fn status(old: Option<&[u8]>, new: &[u8]) -> Status {
+    match old {
+        None => Status::New,
+        Some(o) if o == new => Status::Unchanged,
+        Some(_) => Status::Changed,
     }
 }
 
