@@ -142,23 +142,28 @@ fn emit_part(sink: &Mutex<Sink>, files: Vec<render::Rendered>) {
                     contents,
                 };
                 if let Err(e) = s.emitter.add(&[file]) {
-                    return s.fail(e);
+                    return s.fail_writing(&e);
                 }
             }
             Text::Stream(write) => {
                 let reserved = match s.emitter.reserve(&f.path) {
                     Ok(r) => r,
-                    Err(e) => return s.fail(e),
+                    Err(e) => return s.fail_writing(&e),
                 };
                 drop(s);
                 let written = reserved.write(write);
                 let mut s = lock();
                 if let Err(e) = s.emitter.commit(reserved, written) {
-                    return s.fail(e);
+                    return s.fail_writing(&e);
                 }
             }
         }
     }
+}
+
+/// A failure to write (or check) the output folder, as the user reads it.
+fn writing(out: &Path, e: &std::io::Error) -> String {
+    format!("writing {}: {e}", out.display())
 }
 
 /// Where the rendering threads hand their files: the emitter, and the first failure (after
@@ -170,10 +175,13 @@ struct Sink<'o> {
 }
 
 impl Sink<'_> {
-    fn fail(&mut self, e: std::io::Error) {
-        if self.failure.is_none() {
-            self.failure = Some(format!("writing {}: {e}", self.out.display()));
-        }
+    /// Keeps `failure` unless an earlier one is kept.
+    fn fail(&mut self, failure: String) {
+        self.failure.get_or_insert(failure);
+    }
+
+    fn fail_writing(&mut self, e: &std::io::Error) {
+        self.fail(writing(self.out, e));
     }
 }
 
@@ -196,7 +204,7 @@ pub fn write_outputs(
             .collect(),
         top_level: whole_folder,
     };
-    let writing = |e: std::io::Error| format!("writing {}: {e}", out.display());
+    let failed = |e: std::io::Error| writing(out, &e);
     let sink = Mutex::new(Sink {
         out,
         emitter: Emitter::new(out, &owned, mode),
@@ -231,12 +239,10 @@ pub fn write_outputs(
         let rendered = render::render_part(&prepared[*p], ctx, part);
         match rendered {
             Ok(files) => emit_part(&sink, files),
-            Err(e) => {
-                let mut sink = sink.lock().unwrap_or_else(PoisonError::into_inner);
-                if sink.failure.is_none() {
-                    sink.failure = Some(format!("{}: {e}; nothing was written", ctx.source));
-                }
-            }
+            Err(e) => sink
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .fail(format!("{}: {e}; nothing was written", ctx.source)),
         }
     });
     let Sink {
@@ -249,7 +255,7 @@ pub fn write_outputs(
     }
     if whole_folder {
         let files = render::render_index(plans).map_err(|e| format!("{e}; nothing was written"))?;
-        emitter.add(&files).map_err(writing)?;
+        emitter.add(&files).map_err(failed)?;
     }
-    emitter.finish(prune).map_err(writing)
+    emitter.finish(prune).map_err(failed)
 }
