@@ -214,12 +214,13 @@ pub fn write_outputs(
         .iter()
         .map(|(plan, _)| render::Prepared::new(plan))
         .collect();
-    // All scenarios' costliest parts first (see `render::parts`).
-    let mut jobs: Vec<(usize, usize, render::Part)> = plans
+    // All scenarios' costliest parts first (see `render::Prepared::parts`).
+    let mut jobs: Vec<(usize, usize, render::Part)> = prepared
         .iter()
         .enumerate()
-        .flat_map(|(p, (plan, _))| {
-            render::parts(plan)
+        .flat_map(|(p, prepared)| {
+            prepared
+                .parts()
                 .into_iter()
                 .enumerate()
                 .map(move |(rank, part)| (rank, p, part))

@@ -127,30 +127,6 @@ pub enum Part {
 /// is worth a job, few enough that hundreds of VNets spread over every core.
 const OPS_PER_PART: usize = 64;
 
-/// The parts of one scenario, the costliest first: a free core takes the next part in this
-/// order, so the long ones start at once and the short ones fill in at the end.
-pub fn parts(plan: &Plan) -> Vec<Part> {
-    let networks = plan
-        .endpoints
-        .iter()
-        .map(|e| e.network.as_str())
-        .collect::<std::collections::HashSet<_>>()
-        .len();
-    let mut parts = vec![
-        Part::Scripts,
-        Part::Arm,
-        Part::Plan,
-        Part::Runbook,
-        Part::Bicep,
-    ];
-    parts.extend(
-        (0..networks)
-            .step_by(OPS_PER_PART)
-            .map(|first| Part::Ops(first..networks.min(first + OPS_PER_PART))),
-    );
-    parts
-}
-
 /// A plan with what its parts share, built by the first part that needs it.
 pub struct Prepared<'p> {
     pub plan: &'p Plan,
@@ -167,6 +143,25 @@ impl<'p> Prepared<'p> {
 
     fn scripts(&self) -> &cli::Scripts<'p> {
         self.scripts.get_or_init(|| cli::Scripts::new(self.plan))
+    }
+
+    /// The parts of the scenario, the costliest first: a free core takes the next part in
+    /// this order, so the long ones start at once and the short ones fill in at the end.
+    pub fn parts(&self) -> Vec<Part> {
+        let networks = self.scripts().networks();
+        let mut parts = vec![
+            Part::Scripts,
+            Part::Arm,
+            Part::Plan,
+            Part::Runbook,
+            Part::Bicep,
+        ];
+        parts.extend(
+            (0..networks)
+                .step_by(OPS_PER_PART)
+                .map(|first| Part::Ops(first..networks.min(first + OPS_PER_PART))),
+        );
+        parts
     }
 }
 
@@ -209,7 +204,7 @@ pub fn render_part<'a>(
 pub fn render_scenario(plan: &Plan, ctx: &Context) -> Result<Vec<OutFile>, RenderError> {
     let prepared = Prepared::new(plan);
     let mut files = Vec::new();
-    for part in parts(plan) {
+    for part in prepared.parts() {
         for f in render_part(&prepared, ctx, &part)? {
             let contents = f.text.into_string(&f.path.display().to_string())?;
             files.push(OutFile {
