@@ -390,9 +390,9 @@ pub fn render<'a>(
     ctx: &'a Context,
 ) -> Result<Vec<(String, Text<'a>)>, RenderError> {
     let arm = Arm::new(plan);
-    let mut parts = Parts::for_plan(plan);
     let (parts, schema, deploy, used) = match plan.scope {
         Scope::ResourceGroup => {
+            let mut parts = Parts::for_plan(plan);
             let (created, positions) = arm.layout.created();
             let outputs: Vec<&Output> = plan.outputs.iter().collect();
             let used = arm.layout.used_parameters(&positions, false);

@@ -127,7 +127,8 @@ pub enum Part {
 /// is worth a job, few enough that hundreds of VNets spread over every core.
 const OPS_PER_PART: usize = 64;
 
-/// A plan with what its parts share, built by the first part that needs it.
+/// A plan with what its parts share: the scripts' index of the plan, built once, when the
+/// parts are listed.
 pub struct Prepared<'p> {
     pub plan: &'p Plan,
     scripts: OnceLock<cli::Scripts<'p>>,
