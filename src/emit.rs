@@ -180,8 +180,8 @@ impl<'o> Emitter<'o> {
         for f in files {
             let (full, may_exist) = self.claim(&f.path)?;
             let old = old_bytes(&full, may_exist);
-            // Only a path that cannot be read as a file can be a folder.
-            if old.is_none() {
+            // Only a listed path that cannot be read as a file can be a folder.
+            if may_exist && old.is_none() {
                 self.refuse_folder(&full)?;
             }
             let status = status(old.as_deref(), f.contents.as_bytes());
