@@ -302,7 +302,7 @@ impl<'o> Emitter<'o> {
     pub fn commit(&mut self, file: Reserved, written: io::Result<Written>) -> io::Result<()> {
         if self.failed {
             // Another part failed while this file was written: it goes too.
-            if let Ok(Written(Body::Temp(tmp))) = &written {
+            if let Ok(Written(Body::Temp(tmp, _))) = &written {
                 let _ = fs::remove_file(tmp);
             }
             self.undo();
@@ -320,10 +320,13 @@ impl<'o> Emitter<'o> {
                     let status = status(old.as_deref(), &new);
                     e.judge(&path, &full, status, || (old.as_deref(), &new))
                 }
-                Body::Temp(tmp) => {
+                Body::Same => e.judge(&path, &full, Status::Unchanged, || (None, &[])),
+                Body::Temp(tmp, known) => {
                     // Taken into the emitter's care at once: any failure from here removes it.
                     e.temps.push((tmp.clone(), full.clone()));
-                    let status = if !may_exist || !full.is_file() {
+                    let status = if let Some(known) = known {
+                        known
+                    } else if !may_exist || !full.is_file() {
                         Status::New
                     } else if same_bytes(&full, &tmp)
                         .map_err(|err| with_path(&full, &err, "nothing was written"))?
@@ -365,9 +368,14 @@ impl<'o> Emitter<'o> {
         if self.ready_dirs.contains(dir) {
             return Ok(());
         }
-        create_dirs(dir, &mut self.created_dirs)
+        let made = create_dirs(dir, &mut self.created_dirs)
             .map_err(|e| with_path(full, &e, "nothing was written"))?;
-        self.clean(dir);
+        if made {
+            // Made by this run just now: empty, so there is nothing to clean.
+            self.ready_dirs.insert(dir.to_path_buf());
+        } else {
+            self.clean(dir);
+        }
         Ok(())
     }
 
@@ -392,12 +400,16 @@ impl<'o> Emitter<'o> {
     /// and would otherwise pile up) before this run writes there. A running amlpe's are left
     /// alone.
     fn clean(&mut self, dir: &Path) {
-        if self.ready_dirs.contains(dir) || !dir.is_dir() {
+        if self.ready_dirs.contains(dir) {
             return;
         }
+        // Not a folder (or not there): not ready; `ready` makes it.
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
         self.ready_dirs.insert(dir.to_path_buf());
-        let me = std::process::id();
-        for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let me = pid();
+        for e in entries.flatten() {
             let name = e.file_name();
             let Some(pid) = name.to_str().and_then(temp_owner) else {
                 continue;
@@ -504,8 +516,8 @@ fn with_path(path: &Path, e: &io::Error, note: &str) -> io::Error {
 }
 
 /// Creates `dir` and its missing parents, remembering which it created so that a failed run
-/// can take them away again.
-fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> io::Result<()> {
+/// can take them away again. Returns whether it created `dir` itself.
+fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> io::Result<bool> {
     let mut missing = Vec::new();
     let mut d = dir;
     while !d.as_os_str().is_empty() && fs::symlink_metadata(d).is_err() {
@@ -515,15 +527,20 @@ fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> io::Result<()> {
             None => break,
         }
     }
+    let mut made = false;
     for m in missing.into_iter().rev() {
+        made = false;
         match fs::create_dir(&m) {
-            Ok(()) => created.push(m),
+            Ok(()) => {
+                created.push(m);
+                made = true;
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && m.is_dir() => {}
             Err(e) => return Err(e),
         }
     }
-    if dir.as_os_str().is_empty() || dir.is_dir() {
-        Ok(())
+    if made || dir.as_os_str().is_empty() || dir.is_dir() {
+        Ok(made)
     } else {
         Err(io::Error::new(
             io::ErrorKind::NotADirectory,
@@ -633,7 +650,13 @@ fn walk(out: &Path, dir: &Path, found: &mut Vec<PathBuf>) {
 /// The temporary file beside `path` that this process writes before renaming it into place.
 fn temp_path(path: &Path) -> PathBuf {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    path.with_file_name(format!(".{name}.amlpe-{}.tmp", std::process::id()))
+    path.with_file_name(format!(".{name}.amlpe-{}.tmp", pid()))
+}
+
+/// This process's id, asked of the system once.
+fn pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
 }
 
 /// The pid in a temporary file's name, when the name is one amlpe makes.
@@ -655,14 +678,16 @@ fn running(pid: u32) -> bool {
 
 /// Writes `bytes` to the temporary file beside `path`; returns its path.
 fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
-    write_temp_with(path, |w| w.write_all(bytes))
+    write_temp_with(path, false, |w| w.write_all(bytes))
 }
 
-/// Writes the temporary file beside `path` with `write`; returns its path. A failure removes
-/// it. A script is created executable (as the umask allows), every other file readable.
-/// The temporary file must not exist: a stale one of this process was removed before.
+/// Writes the temporary file beside `path` with `write` (through a buffer when `buffered`: a
+/// writer of many small pieces); returns its path. A failure removes it. A script is created
+/// executable (as the umask allows), every other file readable. The temporary file must not
+/// exist: a stale one of this process was removed before.
 fn write_temp_with(
     path: &Path,
+    buffered: bool,
     write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
 ) -> io::Result<PathBuf> {
     let tmp = temp_path(path);
@@ -674,7 +699,11 @@ fn write_temp_with(
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o755);
         }
-        let mut f = io::BufWriter::with_capacity(1 << 16, options.open(&tmp)?);
+        let mut file = options.open(&tmp)?;
+        if !buffered {
+            return write(&mut file);
+        }
+        let mut f = io::BufWriter::with_capacity(1 << 16, file);
         write(&mut f)?;
         f.flush()
     })();
@@ -739,8 +768,11 @@ pub struct Written(Body);
 
 #[derive(Debug)]
 enum Body {
-    /// Write mode: the temporary file beside the target.
-    Temp(PathBuf),
+    /// Write mode: the temporary file beside the target, and its status when the writer
+    /// knew it.
+    Temp(PathBuf, Option<Status>),
+    /// Write mode: the bytes of the file in place, so nothing was written.
+    Same,
     /// Check and dry-run modes: the bytes, to compare (and diff) with the file in place.
     Bytes(Vec<u8>),
 }
@@ -756,8 +788,26 @@ impl Reserved {
             write(&mut bytes)?;
             return Ok(Written(Body::Bytes(bytes)));
         }
-        write_temp_with(&self.full, write)
-            .map(|tmp| Written(Body::Temp(tmp)))
+        write_temp_with(&self.full, true, write)
+            .map(|tmp| Written(Body::Temp(tmp, None)))
+            .map_err(|e| with_path(&self.full, &e, "nothing was written"))
+    }
+
+    /// Writes the file's bytes when they are in hand: in write mode into its temporary file,
+    /// or nowhere when the file in place holds them already.
+    pub fn write_bytes(&self, bytes: Vec<u8>) -> io::Result<Written> {
+        if self.mode != Mode::Write {
+            return Ok(Written(Body::Bytes(bytes)));
+        }
+        let known = match old_bytes(&self.full, self.may_exist) {
+            Some(old) if old == bytes => return Ok(Written(Body::Same)),
+            Some(_) => Some(Status::Changed),
+            None if !self.may_exist => Some(Status::New),
+            // Listed but not readable: `commit` looks again.
+            None => None,
+        };
+        write_temp(&self.full, &bytes)
+            .map(|tmp| Written(Body::Temp(tmp, known)))
             .map_err(|e| with_path(&self.full, &e, "nothing was written"))
     }
 }
@@ -995,34 +1045,52 @@ mod tests {
             dirs: vec!["s".into()],
             top_level: false,
         };
+        // The same text streamed, and in hand through `write_bytes`.
         let run = |mode: Mode, text: &str| {
             let mut e = Emitter::new(dir.path(), &owned, mode);
             stream(&mut e, "s/big.sh", text).expect("streamed");
+            let reserved = e.reserve(Path::new("s/hand.sh")).expect("reserved");
+            let written = reserved.write_bytes(text.as_bytes().to_vec());
+            e.commit(reserved, written).expect("committed");
             e.add(&[file("s/small.txt", "x\n")]).expect("added");
             e.finish(false).expect("finish")
         };
-        let status = |r: &Report| r.files[0].1;
+        let status = |r: &Report| {
+            assert_eq!(r.files[0].1, r.files[1].1, "{:?}", r.files);
+            r.files[0].1
+        };
+        let mtime = || {
+            fs::metadata(dir.path().join("s/hand.sh"))
+                .and_then(|m| m.modified())
+                .expect("mtime")
+        };
         let text = "#!/bin/sh\n# Generated by amlpe\necho one\n";
         assert_eq!(status(&run(Mode::Write, text)), Status::New);
         assert_eq!(
             fs::read_to_string(dir.path().join("s/big.sh")).expect("read"),
             text
         );
+        let before = mtime();
+        std::thread::sleep(std::time::Duration::from_millis(20));
         assert_eq!(status(&run(Mode::Write, text)), Status::Unchanged);
+        assert_eq!(mtime(), before, "an unchanged file is not replaced");
         let changed = text.replace("one", "two");
         let r = run(Mode::Check, &changed);
         assert_eq!(status(&r), Status::Changed);
         assert!(r.diff.contains("-echo one\n+echo two\n"), "{}", r.diff);
+        assert!(r.diff.contains("b/s/hand.sh"), "{}", r.diff);
         assert_eq!(status(&run(Mode::DryRun, text)), Status::Unchanged);
         assert_eq!(status(&run(Mode::Write, &changed)), Status::Changed);
-        assert_eq!(
-            fs::read_to_string(dir.path().join("s/big.sh")).expect("read"),
-            changed
-        );
+        for f in ["s/big.sh", "s/hand.sh"] {
+            assert_eq!(
+                fs::read_to_string(dir.path().join(f)).expect("read"),
+                changed
+            );
+        }
         // No temporary file is left beside an unchanged or replaced file.
         assert_eq!(
             tree(dir.path()),
-            ["s", "s/big.sh", "s/small.txt"].map(PathBuf::from)
+            ["s", "s/big.sh", "s/hand.sh", "s/small.txt"].map(PathBuf::from)
         );
     }
 

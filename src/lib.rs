@@ -125,38 +125,42 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-/// Hands one part's files to the emitter: a file in hand as it is, a stream written into its
-/// file while the emitter serves the other threads. The first failure is kept, under the same
-/// lock as the step that failed, so that it is the one reported.
+/// Hands one part's files to the emitter: their paths are claimed under the emitter's lock,
+/// the files are written (a stream as it renders) while the emitter serves the other threads,
+/// and the written files are committed under the lock again. The first failure is kept,
+/// under the same lock as the step that failed, so that it is the one reported.
 fn emit_part(sink: &Mutex<Sink>, files: Vec<render::Rendered>) {
     let lock = || sink.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut s = lock();
+    if s.failure.is_some() {
+        return;
+    }
+    let mut reserved = Vec::with_capacity(files.len());
     for f in files {
-        let mut s = lock();
-        if s.failure.is_some() {
-            return;
+        match s.emitter.reserve(&f.path) {
+            Ok(r) => reserved.push((r, f.text)),
+            // Nothing is written yet: the claimed paths need no undoing.
+            Err(e) => return s.fail_writing(&e),
         }
-        match f.text {
-            Text::Done(contents) => {
-                let file = emit::OutFile {
-                    path: f.path,
-                    contents,
-                };
-                if let Err(e) = s.emitter.add(&[file]) {
-                    return s.fail_writing(&e);
-                }
-            }
-            Text::Stream(write) => {
-                let reserved = match s.emitter.reserve(&f.path) {
-                    Ok(r) => r,
-                    Err(e) => return s.fail_writing(&e),
-                };
-                drop(s);
-                let written = reserved.write(write);
-                let mut s = lock();
-                if let Err(e) = s.emitter.commit(reserved, written) {
-                    return s.fail_writing(&e);
-                }
-            }
+    }
+    drop(s);
+    let mut written = Vec::with_capacity(reserved.len());
+    for (r, text) in reserved {
+        let w = match text {
+            Text::Done(contents) => r.write_bytes(contents.into_bytes()),
+            Text::Stream(write) => r.write(write),
+        };
+        let failed = w.is_err();
+        written.push((r, w));
+        if failed {
+            break;
+        }
+    }
+    let mut s = lock();
+    for (r, w) in written {
+        // Every written file is committed, even after a failure: the emitter removes it then.
+        if let Err(e) = s.emitter.commit(r, w) {
+            s.fail_writing(&e);
         }
     }
 }

@@ -9,9 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Each thread takes the next item not yet taken, so one large item does not hold up a share
 /// of small ones. A panic in `f` is resumed on the caller's thread.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .min(items.len());
+    let threads = cores().min(items.len());
     if threads < 2 {
         return items.iter().map(f).collect();
     }
@@ -41,6 +39,13 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     });
     all.sort_unstable_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The cores this process may use, asked of the system once (on Linux the answer reads
+/// several files).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
 }
 
 #[cfg(test)]
