@@ -61,6 +61,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Generate { .. } | Command::Validate { .. }) {
+        amlpe::par::warm();
+    }
     match cli.command {
         Command::Generate {
             paths,

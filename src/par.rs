@@ -1,19 +1,29 @@
 //! Work spread over the machine's cores, results in input order: scenarios are independent
 //! from loading to rendering, so a folder of them is checked and rendered in parallel and the
 //! output is the same as one after another.
+//!
+//! The threads are one pool for the whole run, started by [`warm`] before anything else: a
+//! thread started only when work comes may wait milliseconds for a core, which on a small
+//! run costs more than the thread saves.
 
-use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+/// Starts the pool's threads now, so that they run by the time the first scenario is read.
+pub fn warm() {
+    rayon::spawn(|| {});
+}
 
 /// `f` applied to every item, on up to one thread per core; the results are in item order.
 /// Each thread takes the next item not yet taken, so one large item does not hold up a share
 /// of small ones. A panic in `f` is resumed on the caller's thread.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = cores().min(items.len());
+    let threads = rayon::current_num_threads().min(items.len());
     if threads < 2 {
         return items.iter().map(f).collect();
     }
     let next = AtomicUsize::new(0);
+    let all = Mutex::new(Vec::with_capacity(items.len()));
     let work = || {
         let mut done = Vec::new();
         loop {
@@ -21,31 +31,19 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
             let Some(item) = items.get(i) else { break };
             done.push((i, f(item)));
         }
-        done
+        all.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(done);
     };
-    let mut all: Vec<(usize, R)> = std::thread::scope(|scope| {
-        // A thread that cannot be started leaves its share to the others.
-        let helpers: Vec<_> = (1..threads)
-            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
-            .collect();
-        let mut all = work();
-        for h in helpers {
-            all.extend(
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
+    rayon::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(|_| work());
         }
-        all
+        work();
     });
+    let mut all = all.into_inner().unwrap_or_else(PoisonError::into_inner);
     all.sort_unstable_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, r)| r).collect()
-}
-
-/// The cores this process may use, asked of the system once (on Linux the answer reads
-/// several files).
-fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
 }
 
 #[cfg(test)]
