@@ -289,10 +289,77 @@ struct TemplateView<'a> {
     schema: &'static str,
     /// (name, definition spelled at depth 2).
     parameters: Vec<(&'a str, &'a str)>,
-    /// Resources spelled at depth 2.
-    resources: Vec<&'a str>,
+    resources: Resources<'a>,
     /// (name, definition spelled at depth 2).
     outputs: Vec<(&'a str, &'a str)>,
+}
+
+/// A template's resources: those spelled already, then those spelled one at a time as the
+/// template is written (the nested deployments of a subscription-scope template), all at
+/// depth 2.
+struct Resources<'a> {
+    spelled: Vec<&'a str>,
+    later: Option<&'a dyn SpellLater>,
+}
+
+/// Resources spelled only when the template is written, each straight into it.
+trait SpellLater {
+    fn count(&self) -> usize;
+    fn spell(&self, i: usize, out: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+impl Resources<'_> {
+    fn is_empty(&self) -> bool {
+        self.spelled.is_empty() && self.later.is_none_or(|l| l.count() == 0)
+    }
+}
+
+/// One resource of [`Resources`], written by the template.
+enum Spelling<'a> {
+    Done(&'a str),
+    Later(&'a dyn SpellLater, usize),
+}
+
+impl fmt::Display for Spelling<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Spelling::Done(text) => f.write_str(text),
+            Spelling::Later(later, i) => later.spell(i, f),
+        }
+    }
+}
+
+impl<'r, 'a> IntoIterator for &'r Resources<'a> {
+    type Item = Spelling<'a>;
+    type IntoIter = Spellings<'r, 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Spellings {
+            resources: self,
+            next: 0,
+        }
+    }
+}
+
+/// The resources of [`Resources`] in order: the spelled ones, then the later ones.
+struct Spellings<'r, 'a> {
+    resources: &'r Resources<'a>,
+    next: usize,
+}
+
+impl<'a> Iterator for Spellings<'_, 'a> {
+    type Item = Spelling<'a>;
+
+    fn next(&mut self) -> Option<Spelling<'a>> {
+        let spelled = &self.resources.spelled;
+        let i = self.next;
+        self.next += 1;
+        if let Some(&text) = spelled.get(i) {
+            return Some(Spelling::Done(text));
+        }
+        let later = self.resources.later?;
+        (i - spelled.len() < later.count()).then(|| Spelling::Later(later, i - spelled.len()))
+    }
 }
 
 /// `azuredeploy.parameters.json`.
@@ -377,7 +444,10 @@ impl<'p> Parts<'p> {
             deploy: deploy.filter(|s| !s.is_empty()),
             schema,
             parameters: self.parameters.iter().map(|(n, r)| (*n, text(r))).collect(),
-            resources: self.resources.iter().map(text).collect(),
+            resources: Resources {
+                spelled: self.resources.iter().map(text).collect(),
+                later: None,
+            },
             outputs: self.outputs.iter().map(|(n, r)| (*n, text(r))).collect(),
         }
     }
@@ -390,7 +460,7 @@ pub fn render<'a>(
     ctx: &'a Context,
 ) -> Result<Vec<(String, Text<'a>)>, RenderError> {
     let arm = Arm::new(plan);
-    let (parts, schema, deploy, used) = match plan.scope {
+    let (parts, schema, deploy, used, nested) = match plan.scope {
         Scope::ResourceGroup => {
             let mut parts = Parts::for_plan(plan);
             let (created, positions) = arm.layout.created();
@@ -405,11 +475,11 @@ pub fn render<'a>(
             let home = Some((None, plan.resource_group.as_str()));
             let created = (&created[..], &positions[..]);
             arm.group_template(&mut parts, home, created, &outputs, &used, true);
-            (parts, SCHEMA_GROUP, deploy, used)
+            (parts, SCHEMA_GROUP, deploy, used, None)
         }
         Scope::Subscription => {
-            let (parts, deploy, used) = arm.subscription_template()?;
-            (parts, SCHEMA_SUBSCRIPTION, deploy, used)
+            let (parts, deploy, used, nested) = arm.subscription_template();
+            (parts, SCHEMA_SUBSCRIPTION, deploy, used, Some(nested))
         }
     };
     // A parameter file is data: its values are never evaluated as expressions.
@@ -435,12 +505,16 @@ pub fn render<'a>(
     };
     let params = super::render(PARAMS, &params)?;
     let template = Text::stream(move |w| {
-        let view = parts.view(
+        let mut view = parts.view(
             schema,
             Some(&ctx.header),
             Some(&plan.description),
             Some(&deploy),
         );
+        let later = nested
+            .as_ref()
+            .map(|nested| Deployments { arm: &arm, nested });
+        view.resources.later = later.as_ref().map(|l| l as &dyn SpellLater);
         view.write_into(w)
     });
     Ok(vec![
@@ -920,10 +994,9 @@ impl<'p> Arm<'p> {
     }
 
     /// The subscription-scope template: the groups to create, one nested deployment per
-    /// layout deployment, and the outputs.
-    fn subscription_template(
-        &self,
-    ) -> Result<(Parts<'p>, String, Vec<&'p Parameter>), RenderError> {
+    /// layout deployment, and the outputs. The deployments are spelled later, one at a time,
+    /// as the template is written ([`Deployments`]); everything else is spelled here.
+    fn subscription_template(&self) -> (Parts<'p>, String, Vec<&'p Parameter>, Nested<'p>) {
         let deployments: &[Deployment] = &self.layout.deployments;
         // Each deployment's id, for those that wait for it.
         let ids: Vec<String> = deployments
@@ -940,7 +1013,7 @@ impl<'p> Arm<'p> {
                 )
             })
             .collect();
-        let mut parts = Parts::for_plan(self.plan);
+        let mut parts = Parts::at(None);
         let created_groups: Vec<_> = layout::created_groups(self.plan).collect();
         for g in &created_groups {
             let range = parts.part(|j| {
@@ -957,135 +1030,34 @@ impl<'p> Arm<'p> {
             });
             parts.resources.push(range);
         }
-        // Created groups by name, compared as Azure does.
-        let created_names: HashSet<String> = created_groups
-            .iter()
-            .map(|g| g.name.to_ascii_lowercase())
-            .collect();
         let mut outputs_of: Vec<Vec<&Output>> = vec![Vec::new(); deployments.len()];
         for o in &self.plan.outputs {
             if let Some(i) = layout::output_symbol(o).and_then(|s| self.layout.holder(s)) {
                 outputs_of[i].push(o);
             }
         }
-        let mut all_used: Vec<&Parameter> = Vec::new();
-        // A nested template stands in `resources[i].properties.template`: its file's lines go
-        // four levels deeper (the outer template's resources are at depth 2).
-        const NESTED: usize = 4;
-        let mut inner = Parts::at(Some(NESTED));
-        for (d, outputs) in deployments.iter().zip(&outputs_of) {
-            let used = self.layout.used_parameters(&d.positions, false);
-            // Inner templates get every value from the outer one: no defaults.
-            inner.clear();
-            let foreign = self.group_template(
-                &mut inner,
-                Some((d.subscription, d.resource_group)),
-                (&d.resources, &d.positions),
-                outputs,
-                &used,
-                false,
-            );
-            let description = format!(
-                "Deployment {} of {}: resource group {}",
-                d.index,
-                deployments.len(),
-                d.resource_group
-            );
-            let view = inner.view(SCHEMA_GROUP, None, Some(&description), None);
-
-            let j = &mut parts.json;
-            let start = j.out.len();
-            j.open('{');
-            catalog_head(j, &catalog::DEPLOYMENT, &d.name);
-            if let Some(sub) = d.subscription {
-                j.key("subscriptionId");
-                arm_string(j, sub);
-            }
-            j.key("resourceGroup");
-            arm_string(j, d.resource_group);
-            j.key("properties");
-            j.open('{');
-            j.key("expressionEvaluationOptions");
-            j.open('{');
-            j.key("scope");
-            j.string("inner");
-            j.close('}');
-            j.key("mode");
-            j.string("Incremental");
-            j.key("parameters");
-            j.open('{');
-            for p in &used {
-                j.key(&p.name);
-                j.open('{');
-                j.key("value");
-                j.expression_of(&["parameters('", &p.name, "')"]);
-                j.close('}');
-                if !all_used.iter().any(|q| q.name == p.name) {
-                    all_used.push(p);
-                }
-            }
-            if foreign {
-                j.key(layout::DEPLOYING_SUBSCRIPTION);
-                j.open('{');
-                j.key("value");
-                j.string("[subscription().subscriptionId]");
-                j.close('}');
-            }
-            j.close('}');
-            j.key("template");
-            // The nested template as its own file would be, moved to where it stands.
-            debug_assert_eq!(j.depth, NESTED);
-            view.render_into(&mut Indented {
-                out: &mut j.out,
-                pad: NESTED,
-                newline: false,
-            })
-            .map_err(|source| RenderError::Askama {
-                name: TEMPLATE,
-                source,
-            })?;
-            j.close('}');
-            let in_created_group = d.subscription.is_none()
-                && created_names.contains(&d.resource_group.to_ascii_lowercase());
-            if in_created_group || !d.needs.is_empty() {
-                j.key("dependsOn");
-                j.open('[');
-                if in_created_group {
-                    j.item();
-                    j.expression_of(&[
-                        "subscriptionResourceId(",
-                        &lit(catalog::RESOURCE_GROUP.name),
-                        ", ",
-                        &lit(d.resource_group),
-                        ")",
-                    ]);
-                }
-                for &i in &d.needs {
-                    j.item();
-                    j.expression(&ids[i - 1]);
-                }
-                j.close(']');
-            }
-            j.close('}');
-            let end = j.out.len();
-            parts.resources.push(start..end);
-        }
+        // The parameters each deployment passes on; the template defines those any uses.
+        let used_of: Vec<Vec<&Parameter>> = deployments
+            .iter()
+            .map(|d| self.layout.used_parameters(&d.positions, false))
+            .collect();
+        let mut all_used: HashSet<&str> =
+            used_of.iter().flatten().map(|p| p.name.as_str()).collect();
         // Created groups use `tags`, and `location` when one is in the plan's region.
         let at_plan_location = created_groups
             .iter()
             .any(|g| g.location.eq_ignore_ascii_case(&self.plan.location));
-        for p in &self.plan.parameters {
-            let by_groups = !created_groups.is_empty()
-                && (p.name == "tags" || (at_plan_location && p.name == "location"));
-            if by_groups && !all_used.iter().any(|q| q.name == p.name) {
-                all_used.push(p);
+        if !created_groups.is_empty() {
+            all_used.insert("tags");
+            if at_plan_location {
+                all_used.insert("location");
             }
         }
         let used: Vec<&Parameter> = self
             .plan
             .parameters
             .iter()
-            .filter(|p| all_used.iter().any(|q| q.name == p.name))
+            .filter(|p| all_used.contains(p.name.as_str()))
             .collect();
 
         let api_version = lit(catalog::DEPLOYMENT.api_version);
@@ -1121,7 +1093,163 @@ impl<'p> Arm<'p> {
             paths::ARM,
             paths::ARM_PARAMS
         );
-        Ok((parts, deploy, used))
+        let nested = Nested {
+            ids,
+            created_names: created_groups
+                .iter()
+                .map(|g| g.name.to_ascii_lowercase())
+                .collect(),
+            outputs_of,
+            used_of,
+            scratch: RefCell::new((Json::new(2), Parts::at(Some(NESTED)))),
+        };
+        (parts, deploy, used, nested)
+    }
+
+    /// Spells deployment `i` of the subscription-scope template into `j` (at depth 2), its
+    /// inner template built in `inner`.
+    fn nested_deployment(
+        &self,
+        j: &mut Json,
+        inner: &mut Parts<'p>,
+        i: usize,
+        nested: &Nested<'p>,
+    ) -> Result<(), RenderError> {
+        let deployments: &[Deployment] = &self.layout.deployments;
+        let d = &deployments[i];
+        let used = &nested.used_of[i];
+        // Inner templates get every value from the outer one: no defaults.
+        inner.clear();
+        let foreign = self.group_template(
+            inner,
+            Some((d.subscription, d.resource_group)),
+            (&d.resources, &d.positions),
+            &nested.outputs_of[i],
+            used,
+            false,
+        );
+        let description = format!(
+            "Deployment {} of {}: resource group {}",
+            d.index,
+            deployments.len(),
+            d.resource_group
+        );
+        let view = inner.view(SCHEMA_GROUP, None, Some(&description), None);
+
+        j.open('{');
+        catalog_head(j, &catalog::DEPLOYMENT, &d.name);
+        if let Some(sub) = d.subscription {
+            j.key("subscriptionId");
+            arm_string(j, sub);
+        }
+        j.key("resourceGroup");
+        arm_string(j, d.resource_group);
+        j.key("properties");
+        j.open('{');
+        j.key("expressionEvaluationOptions");
+        j.open('{');
+        j.key("scope");
+        j.string("inner");
+        j.close('}');
+        j.key("mode");
+        j.string("Incremental");
+        j.key("parameters");
+        j.open('{');
+        for p in used {
+            j.key(&p.name);
+            j.open('{');
+            j.key("value");
+            j.expression_of(&["parameters('", &p.name, "')"]);
+            j.close('}');
+        }
+        if foreign {
+            j.key(layout::DEPLOYING_SUBSCRIPTION);
+            j.open('{');
+            j.key("value");
+            j.string("[subscription().subscriptionId]");
+            j.close('}');
+        }
+        j.close('}');
+        j.key("template");
+        // The nested template as its own file would be, moved to where it stands.
+        debug_assert_eq!(j.depth, NESTED);
+        view.render_into(&mut Indented {
+            out: &mut j.out,
+            pad: NESTED,
+            newline: false,
+        })
+        .map_err(|source| RenderError::Askama {
+            name: TEMPLATE,
+            source,
+        })?;
+        j.close('}');
+        let in_created_group = d.subscription.is_none()
+            && nested
+                .created_names
+                .contains(&d.resource_group.to_ascii_lowercase());
+        if in_created_group || !d.needs.is_empty() {
+            j.key("dependsOn");
+            j.open('[');
+            if in_created_group {
+                j.item();
+                j.expression_of(&[
+                    "subscriptionResourceId(",
+                    &lit(catalog::RESOURCE_GROUP.name),
+                    ", ",
+                    &lit(d.resource_group),
+                    ")",
+                ]);
+            }
+            for &n in &d.needs {
+                j.item();
+                j.expression(&nested.ids[n - 1]);
+            }
+            j.close(']');
+        }
+        j.close('}');
+        Ok(())
+    }
+}
+
+/// A nested template stands in `resources[i].properties.template`: its file's lines go four
+/// levels deeper (the outer template's resources are at depth 2).
+const NESTED: usize = 4;
+
+/// What the nested deployments of a subscription-scope template need besides the layout.
+struct Nested<'p> {
+    /// Each deployment's id, for those that wait for it.
+    ids: Vec<String>,
+    /// Created groups by name, compared as Azure does.
+    created_names: HashSet<String>,
+    /// The plan's outputs each deployment holds.
+    outputs_of: Vec<Vec<&'p Output>>,
+    /// The parameters each deployment passes on.
+    used_of: Vec<Vec<&'p Parameter>>,
+    /// The text of one deployment and the parts of its inner template, used again for each.
+    scratch: RefCell<(Json, Parts<'p>)>,
+}
+
+/// The nested deployments, spelled as the template is written: the template of a large
+/// estate is never whole in memory.
+struct Deployments<'v, 'p> {
+    arm: &'v Arm<'p>,
+    nested: &'v Nested<'p>,
+}
+
+impl SpellLater for Deployments<'_, '_> {
+    fn count(&self) -> usize {
+        self.arm.layout.deployments.len()
+    }
+
+    fn spell(&self, i: usize, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut scratch = self.nested.scratch.borrow_mut();
+        let (j, inner) = &mut *scratch;
+        j.out.clear();
+        // A template error has no place in a formatter's error; the shipped templates have none.
+        self.arm
+            .nested_deployment(j, inner, i, self.nested)
+            .map_err(|_| fmt::Error)?;
+        out.write_str(&j.out)
     }
 }
 
