@@ -61,7 +61,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Generate { .. } | Command::Validate { .. }) {
+    if matches!(
+        cli.command,
+        Command::Generate { .. } | Command::Validate { .. }
+    ) {
         amlpe::par::warm();
     }
     match cli.command {

@@ -12,6 +12,7 @@
 //! reference: nothing unused is emitted.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -127,7 +128,7 @@ impl<'p> Scripts<'p> {
 
     /// workspace.yml, deploy.sh, the public-access scripts and the legacy files. deploy.sh,
     /// which holds every step, is written into its file as it is rendered.
-    pub fn main<'c>(&self, ctx: &'c Context) -> Result<Vec<(String, Text<'c>)>, RenderError> {
+    pub fn main<'c>(&'c self, ctx: &'c Context) -> Result<Vec<(String, Text<'c>)>, RenderError> {
         let index = &self.index;
         let plan = index.plan;
         let deploy = deploy(index, ctx)?;
@@ -1900,23 +1901,118 @@ struct Script<'a> {
     header: &'a str,
     head: Head,
     warnings: &'static [&'static str],
-    steps: Vec<Step>,
+    steps: Steps<'a>,
     done: String,
+}
+
+/// The steps of a script: built with its head, or built again one at a time as the script is
+/// written. deploy.sh holds every step of the plan, whose views together took tens of MB for
+/// a large estate; its variables are known from the first build, so the second only looks
+/// them up and gives the same names.
+enum Steps<'a> {
+    Built(Vec<Step>),
+    Later {
+        index: &'a Index<'a>,
+        /// Every variable of the steps registered already.
+        vars: RefCell<Vars<'a>>,
+        /// The first error of the second build (which the first build would have met).
+        failed: RefCell<Option<RenderError>>,
+    },
+}
+
+impl Steps<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Steps::Built(steps) => steps.len(),
+            Steps::Later { index, .. } => index.plan.steps.len(),
+        }
+    }
+
+    /// Moves the error met while the steps were built for writing, if any, out.
+    fn failure(&self) -> Option<RenderError> {
+        match self {
+            Steps::Built(_) => None,
+            Steps::Later { failed, .. } => failed.borrow_mut().take(),
+        }
+    }
+}
+
+/// One step for the template: built already, or built for this line of the script.
+enum StepItem<'s> {
+    Built(&'s Step),
+    Now(Box<Step>),
+}
+
+impl std::ops::Deref for StepItem<'_> {
+    type Target = Step;
+
+    fn deref(&self) -> &Step {
+        match self {
+            StepItem::Built(s) => s,
+            StepItem::Now(s) => s,
+        }
+    }
+}
+
+impl<'s, 'a> IntoIterator for &'s Steps<'a> {
+    type Item = StepItem<'s>;
+    type IntoIter = StepIter<'s, 'a>;
+
+    fn into_iter(self) -> StepIter<'s, 'a> {
+        StepIter {
+            steps: self,
+            next: 0,
+        }
+    }
+}
+
+struct StepIter<'s, 'a> {
+    steps: &'s Steps<'a>,
+    next: usize,
+}
+
+impl<'s> Iterator for StepIter<'s, '_> {
+    type Item = StepItem<'s>;
+
+    fn next(&mut self) -> Option<StepItem<'s>> {
+        let i = self.next;
+        self.next += 1;
+        match self.steps {
+            Steps::Built(steps) => steps.get(i).map(StepItem::Built),
+            Steps::Later {
+                index,
+                vars,
+                failed,
+            } => {
+                let step = index.plan.steps.get(i)?;
+                if failed.borrow().is_some() {
+                    return None;
+                }
+                match step_of(index, &mut vars.borrow_mut(), i + 1, step) {
+                    Ok(s) => Some(StepItem::Now(Box::new(s))),
+                    Err(e) => {
+                        *failed.borrow_mut() = Some(e);
+                        None
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The view of `templates/cli/script.sh`: a [`Script`], borrowed.
 #[derive(Template)]
 #[template(path = "cli/script.sh", escape = "none")]
-struct ScriptText<'s> {
+struct ScriptText<'s, 'a> {
     header: &'s str,
     head: &'s Head,
     warnings: &'static [&'static str],
-    steps: &'s [Step],
+    steps: &'s Steps<'a>,
     done: &'s str,
 }
 
-impl Script<'_> {
-    fn text(&self) -> ScriptText<'_> {
+impl<'a> Script<'a> {
+    fn text(&self) -> ScriptText<'_, 'a> {
         ScriptText {
             header: self.header,
             head: &self.head,
@@ -1947,7 +2043,11 @@ impl Template for Script<'_> {
         writer: &mut dyn fmt::Write,
         values: &dyn askama::Values,
     ) -> askama::Result<()> {
-        self.text().render_into_with_values(writer, values)
+        self.text().render_into_with_values(writer, values)?;
+        // Steps built as they are written stop at an error, which must not pass for an end.
+        self.steps
+            .failure()
+            .map_or(Ok(()), |e| Err(askama::Error::custom(e)))
     }
 
     fn render_with_values(&self, values: &dyn askama::Values) -> askama::Result<String> {
@@ -2000,8 +2100,9 @@ struct Head {
 }
 
 impl Head {
-    /// The head of the script at `path`, with the variables registered in `v`.
-    fn new(v: Vars, path: String, summary: Vec<String>) -> Self {
+    /// The head of the script at `path`, with the variables registered in `v`, which are
+    /// moved here; `v` still knows their names.
+    fn new(v: &mut Vars, path: String, summary: Vec<String>) -> Self {
         let plan = v.plan;
         let tags: Vec<String> = if v.tags {
             plan.tags.iter().map(|(k, x)| format!("{k}={x}")).collect()
@@ -2022,11 +2123,11 @@ impl Head {
             root: "../".repeat(path.matches('/').count()),
             path,
             summary,
-            settings: v.settings,
+            settings: std::mem::take(&mut v.settings),
             tags,
             tags_shorthand,
             literal_dollars,
-            derived: v.derived,
+            derived: std::mem::take(&mut v.derived),
             subscription: v.subscription,
             workspace_yaml: false,
             zone_configs: false,
@@ -2043,26 +2144,43 @@ struct Meta {
     done: String,
 }
 
-fn script<'a>(ctx: &'a Context, meta: Meta, v: Vars, steps: Vec<Step>) -> Script<'a> {
-    let workspace_yaml = steps.iter().any(|s| {
-        matches!(
-            s.action,
-            Action::Workspace { .. } | Action::PublicAccess { .. }
-        )
-    });
-    let zone_configs = steps
-        .iter()
-        .any(|s| matches!(&s.action, Action::ZoneGroup { rest, .. } if !rest.is_empty()));
+fn script<'a>(ctx: &'a Context, meta: Meta, mut v: Vars, steps: Vec<Step>) -> Script<'a> {
+    let mut needs = Needs::default();
+    steps.iter().for_each(|s| needs.add(s));
     Script {
         header: &ctx.header,
-        head: Head {
-            workspace_yaml,
-            zone_configs,
-            ..Head::new(v, meta.path, meta.summary)
-        },
+        head: needs.head(Head::new(&mut v, meta.path, meta.summary)),
         warnings: meta.warnings,
-        steps,
+        steps: Steps::Built(steps),
         done: meta.done,
+    }
+}
+
+/// What a script's head provides because some step needs it.
+#[derive(Default)]
+struct Needs {
+    /// A copy of workspace.yml for `az ml workspace`.
+    workspace_yaml: bool,
+    /// Zones added to an existing zone group.
+    zone_configs: bool,
+}
+
+impl Needs {
+    fn add(&mut self, s: &Step) {
+        self.workspace_yaml |= matches!(
+            s.action,
+            Action::Workspace { .. } | Action::PublicAccess { .. }
+        );
+        self.zone_configs |=
+            matches!(&s.action, Action::ZoneGroup { rest, .. } if !rest.is_empty());
+    }
+
+    fn head(self, head: Head) -> Head {
+        Head {
+            workspace_yaml: self.workspace_yaml,
+            zone_configs: self.zone_configs,
+            ..head
+        }
     }
 }
 
@@ -2072,66 +2190,85 @@ fn steps_of<'p>(
     v: &mut Vars<'p>,
     steps: impl ExactSizeIterator<Item = &'p crate::plan::Step>,
 ) -> Result<Vec<Step>, RenderError> {
-    let plan = index.plan;
     // A step is large (its action's fields): growing the list step by step moved them all.
     let mut out = Vec::with_capacity(steps.len());
     for step in steps {
-        let action = if step.kind == "resource-group" {
-            let g = index
-                .groups
-                .get(step.target.as_str())
-                .ok_or_else(|| error(format!("no resource group {}", step.target)))?;
-            let tags = v.scenario_tags();
-            let location = if g.location == plan.location {
-                v.location()
-            } else {
-                v.setting(
-                    Key::GroupLocation(g.name.to_lowercase()),
-                    format!("RG_{}_LOCATION", var_base(&g.name)),
-                    &g.location,
-                    &format!("region of resource group {}", g.name),
-                )
-            };
-            Action::ResourceGroup {
-                sub: v.subscription(),
-                name: v.group(&g.name),
-                location,
-                tags,
-            }
-        } else {
-            let r = v.resource(&step.target)?;
-            create(v, r)?
-        };
-        out.push(Step {
-            n: out.len() + 1,
-            title: title(index, step),
-            action,
-        });
+        out.push(step_of(index, v, out.len() + 1, step)?);
     }
     Ok(out)
 }
 
-fn deploy<'a>(index: &Index, ctx: &'a Context) -> Result<Script<'a>, RenderError> {
+/// The action of one planned step, numbered `n`.
+fn step_of<'p>(
+    index: &Index<'p>,
+    v: &mut Vars<'p>,
+    n: usize,
+    step: &'p crate::plan::Step,
+) -> Result<Step, RenderError> {
+    let plan = index.plan;
+    let action = if step.kind == "resource-group" {
+        let g = index
+            .groups
+            .get(step.target.as_str())
+            .ok_or_else(|| error(format!("no resource group {}", step.target)))?;
+        let tags = v.scenario_tags();
+        let location = if g.location == plan.location {
+            v.location()
+        } else {
+            v.setting(
+                Key::GroupLocation(g.name.to_lowercase()),
+                format!("RG_{}_LOCATION", var_base(&g.name)),
+                &g.location,
+                &format!("region of resource group {}", g.name),
+            )
+        };
+        Action::ResourceGroup {
+            sub: v.subscription(),
+            name: v.group(&g.name),
+            location,
+            tags,
+        }
+    } else {
+        let r = v.resource(&step.target)?;
+        create(v, r)?
+    };
+    Ok(Step {
+        n,
+        title: title(index, step),
+        action,
+    })
+}
+
+/// deploy.sh: every step of the plan. Its steps are built once here, for the variables and
+/// needs of its head, and again one at a time as it is written.
+fn deploy<'a>(index: &'a Index<'a>, ctx: &'a Context) -> Result<Script<'a>, RenderError> {
     let plan = index.plan;
     let mut v = Vars::new(plan);
     // Every resource has a variable or two here: room for them at once, not by doubling.
     v.reserve(2 * plan.resources.len());
-    let steps = steps_of(index, &mut v, plan.steps.iter())?;
-    let mut summary = vec![format!(
-        "Deploys scenario {}: {}",
-        plan.scenario, plan.description
-    )];
-    summary.push(format!(
-        "{} steps in the plan's order, each skipped when its resource exists.",
-        steps.len()
-    ));
-    let meta = Meta {
-        path: paths::DEPLOY.to_string(),
-        summary,
+    let mut needs = Needs::default();
+    for (i, step) in plan.steps.iter().enumerate() {
+        needs.add(&step_of(index, &mut v, i + 1, step)?);
+    }
+    let summary = vec![
+        format!("Deploys scenario {}: {}", plan.scenario, plan.description),
+        format!(
+            "{} steps in the plan's order, each skipped when its resource exists.",
+            plan.steps.len()
+        ),
+    ];
+    let head = needs.head(Head::new(&mut v, paths::DEPLOY.to_string(), summary));
+    Ok(Script {
+        header: &ctx.header,
+        head,
         warnings: &[],
+        steps: Steps::Later {
+            index,
+            vars: RefCell::new(v),
+            failed: RefCell::new(None),
+        },
         done: "deployment complete".to_string(),
-    };
-    Ok(script(ctx, meta, v, steps))
+    })
 }
 
 /// The symbols that belong to the private endpoints `eps` of one VNet: the endpoints, their
@@ -2701,7 +2838,7 @@ fn legacy_cli<'a>(plan: &Plan, ctx: &'a Context) -> Result<LegacyScript<'a>, Ren
         header: &ctx.header,
         head: Head {
             operations: operations.iter().map(|o| o.name).collect(),
-            ..Head::new(v, paths::LEGACY_CLI.to_string(), summary)
+            ..Head::new(&mut v, paths::LEGACY_CLI.to_string(), summary)
         },
         operations,
     })
@@ -2764,6 +2901,67 @@ mod tests {
         fn shouty_snake_case_matches_heck_on_any_text(s in "[a-zA-Z0-9 ._()-]{0,40}|[ -~]{0,40}|\\PC{0,12}") {
             prop_assert_eq!(shouty(&s), hecks(&s));
         }
+    }
+
+    /// deploy.sh, whose steps are built again one at a time as it is written, reads as the
+    /// script of the same steps built once: the second build finds every variable under the
+    /// name the first gave it.
+    #[test]
+    fn steps_built_as_the_script_is_written_read_as_steps_built_once() {
+        let plan = crate::plan::build(&crate::synth::scenario(3), &[]);
+        let index = Index::new(&plan);
+        let ctx = Context::new("synth-3.yaml");
+        let later = deploy(&index, &ctx).expect("deploy.sh");
+        assert!(matches!(later.steps, Steps::Later { .. }));
+        let mut v = Vars::new(&plan);
+        let steps = steps_of(&index, &mut v, plan.steps.iter()).expect("steps");
+        let meta = Meta {
+            path: paths::DEPLOY.to_string(),
+            summary: later.head.summary.clone(),
+            warnings: &[],
+            done: later.done.clone(),
+        };
+        let once = script(&ctx, meta, v, steps);
+        let text = super::super::render("cli/script.sh", &later).expect("streamed steps");
+        assert_eq!(text, super::super::render("cli/script.sh", &once).expect("built steps"));
+        assert!(text.contains(&format!("\nSTEPS={}\n", plan.steps.len())));
+        let last = format!("step {} ", plan.steps.len());
+        assert!(text.contains(&last), "{last:?} missing");
+    }
+
+    /// A step that cannot be built while the script is written fails the script: it never
+    /// passes for a script that ends there.
+    #[test]
+    fn a_step_that_fails_as_the_script_is_written_fails_the_script() {
+        let mut plan = crate::plan::build(&crate::synth::scenario(1), &[]);
+        plan.steps.insert(
+            2,
+            crate::plan::Step {
+                n: 3,
+                title: "a step of nothing".to_string(),
+                kind: "resource",
+                target: "noSuchSymbol".to_string(),
+            },
+        );
+        let index = Index::new(&plan);
+        let ctx = Context::new("synth-1.yaml");
+        assert!(deploy(&index, &ctx).is_err(), "the first build meets it");
+        let mut v = Vars::new(&plan);
+        let later = Script {
+            header: &ctx.header,
+            head: Head::new(&mut v, paths::DEPLOY.to_string(), Vec::new()),
+            warnings: &[],
+            steps: Steps::Later {
+                index: &index,
+                vars: RefCell::new(v),
+                failed: RefCell::new(None),
+            },
+            done: "deployment complete".to_string(),
+        };
+        let e = super::super::render("cli/script.sh", &later).expect_err("fails");
+        assert!(e.to_string().contains("noSuchSymbol"), "{e}");
+        let mut bytes = Vec::new();
+        assert!(Template::write_into(&later, &mut bytes).is_err());
     }
 
     #[test]

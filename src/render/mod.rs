@@ -175,7 +175,7 @@ pub struct Rendered<'a> {
 /// The files of one part of a scenario. The large ones are streams: their text is rendered as
 /// they are written.
 pub fn render_part<'a>(
-    prepared: &Prepared<'a>,
+    prepared: &'a Prepared<'_>,
     ctx: &'a Context,
     part: &Part,
 ) -> Result<Vec<Rendered<'a>>, RenderError> {
