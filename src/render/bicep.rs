@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
+use std::rc::Rc;
 
 use askama::{FastWritable, Template};
 use heck::ToLowerCamelCase;
@@ -18,6 +19,7 @@ use serde_json::Value;
 
 use super::escape::{self, writable, write_writable};
 use super::layout::{self, CloudNeutral, Deployment, Form, Layout};
+use super::stream::Text;
 use super::{paths, Context, RenderError};
 use crate::catalog;
 use crate::plan::{Output, Parameter, Plan, Resource, Scope};
@@ -362,8 +364,11 @@ fn present(s: &Option<String>) -> Option<&str> {
 }
 
 /// The files of this kind for one scenario: (path inside the scenario folder, contents).
-pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, RenderError> {
-    let r = Renderer::new(plan);
+pub fn render<'a>(
+    plan: &'a Plan,
+    ctx: &'a Context,
+) -> Result<Vec<(String, Text<'a>)>, RenderError> {
+    let r = Rc::new(Renderer::new(plan));
     let deployments = &r.layout.deployments;
     let mut files = Vec::new();
     let main = match plan.scope {
@@ -399,25 +404,22 @@ pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, Rende
                     outputs_of[i].push(o);
                 }
             }
-            let mut modules = Vec::new();
-            for (d, outputs) in deployments.iter().zip(&outputs_of) {
-                let notes = vec![
-                    format!(
-                        "Deployment {} of {} (resource group {}), run by {}.",
-                        d.index,
-                        deployments.len(),
-                        d.resource_group,
-                        paths::BICEP
-                    ),
-                    format!("Deploy: {deploy}"),
-                ];
-                let home = (d.subscription, d.resource_group);
-                let created = (&d.resources[..], &d.positions[..]);
-                let view = r.group_file(ctx, home, created, outputs, notes, false);
+            let outputs_of = Rc::new(outputs_of);
+            let deploy: Rc<str> = deploy.into();
+            // Each module is built here for the parameters main.bicep passes it, and again as
+            // its file is written: the modules of a large estate are never all in memory.
+            let mut modules = Vec::with_capacity(deployments.len());
+            for (i, d) in deployments.iter().enumerate() {
+                let view = r.module_file(ctx, i, &outputs_of[i], &deploy);
                 modules.push(view.params.iter().map(|p| p.name).collect());
+                let (r, outputs_of, deploy) =
+                    (Rc::clone(&r), Rc::clone(&outputs_of), Rc::clone(&deploy));
                 files.push((
                     paths::bicep_module_stage(d.resource_group, d.stage),
-                    r.file(&view)?,
+                    Text::stream(move |w| {
+                        let view = r.module_file(ctx, i, &outputs_of[i], &deploy);
+                        Template::write_into(&view, w)
+                    }),
                 ));
             }
             r.subscription_main(ctx, &modules, &deploy)
@@ -433,10 +435,10 @@ pub fn render(plan: &Plan, ctx: &Context) -> Result<Vec<(String, String)>, Rende
             .map(|p| (p.name.as_str(), Code::Value(&p.default, 0)))
             .collect(),
     };
-    files.push((paths::BICEP.to_string(), r.file(&main)?));
+    files.push((paths::BICEP.to_string(), r.file(&main)?.into()));
     files.push((
         paths::BICEP_PARAMS.to_string(),
-        super::render(PARAMS, &view)?,
+        super::render(PARAMS, &view)?.into(),
     ));
     Ok(files)
 }
@@ -489,6 +491,31 @@ impl<'p> Renderer<'p> {
                 default: defaults.then_some(Code::Value(&p.default, 0)),
             })
             .collect()
+    }
+
+    /// The module of deployment `i` (subscription scope), which `deploy` deploys.
+    fn module_file<'r>(
+        &'r self,
+        ctx: &'r Context,
+        i: usize,
+        outputs: &[&'r Output],
+        deploy: &str,
+    ) -> FileView<'r> {
+        let deployments = &self.layout.deployments;
+        let d = &deployments[i];
+        let notes = vec![
+            format!(
+                "Deployment {} of {} (resource group {}), run by {}.",
+                d.index,
+                deployments.len(),
+                d.resource_group,
+                paths::BICEP
+            ),
+            format!("Deploy: {deploy}"),
+        ];
+        let home = (d.subscription, d.resource_group);
+        let created = (&d.resources[..], &d.positions[..]);
+        self.group_file(ctx, home, created, outputs, notes, false)
     }
 
     /// A file deployed into one resource group: `main.bicep` at resource-group scope, or a

@@ -2923,7 +2923,10 @@ mod tests {
         };
         let once = script(&ctx, meta, v, steps);
         let text = super::super::render("cli/script.sh", &later).expect("streamed steps");
-        assert_eq!(text, super::super::render("cli/script.sh", &once).expect("built steps"));
+        assert_eq!(
+            text,
+            super::super::render("cli/script.sh", &once).expect("built steps")
+        );
         assert!(text.contains(&format!("\nSTEPS={}\n", plan.steps.len())));
         let last = format!("step {} ", plan.steps.len());
         assert!(text.contains(&last), "{last:?} missing");

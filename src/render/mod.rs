@@ -186,7 +186,7 @@ pub fn render_part<'a>(
     };
     let files = match part {
         Part::Plan => vec![(paths::PLAN.to_string(), plan_json(plan, ctx))],
-        Part::Bicep => done(bicep::render(plan, ctx)?),
+        Part::Bicep => bicep::render(plan, ctx)?,
         Part::Arm => arm::render(plan, ctx)?,
         Part::Scripts => prepared.scripts().main(ctx)?,
         Part::Ops(networks) => done(prepared.scripts().ops(ctx, networks.clone())?),
