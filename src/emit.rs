@@ -320,7 +320,7 @@ impl<'o> Emitter<'o> {
                     let status = status(old.as_deref(), &new);
                     e.judge(&path, &full, status, || (old.as_deref(), &new))
                 }
-                Body::Same => e.judge(&path, &full, Status::Unchanged, || (None, &[])),
+                Body::Judged(status) => e.judge(&path, &full, status, || (None, &[])),
                 Body::Temp(tmp, known) => {
                     // Taken into the emitter's care at once: any failure from here removes it.
                     e.temps.push((tmp.clone(), full.clone()));
@@ -771,8 +771,9 @@ enum Body {
     /// Write mode: the temporary file beside the target, and its status when the writer
     /// knew it.
     Temp(PathBuf, Option<Status>),
-    /// Write mode: the bytes of the file in place, so nothing was written.
-    Same,
+    /// Nothing to write or show: the file in place holds the bytes (any mode), or a dry run
+    /// found them new or changed.
+    Judged(Status),
     /// Check and dry-run modes: the bytes, to compare (and diff) with the file in place.
     Bytes(Vec<u8>),
 }
@@ -784,9 +785,15 @@ impl Reserved {
         write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
     ) -> io::Result<Written> {
         if self.mode != Mode::Write {
-            let mut bytes = Vec::new();
-            write(&mut bytes)?;
-            return Ok(Written(Body::Bytes(bytes)));
+            // Compared with the file in place as it comes: a current file is never held.
+            let old = self
+                .may_exist
+                .then(|| fs::File::open(&self.full).ok())
+                .flatten()
+                .filter(|f| f.metadata().is_ok_and(|m| m.is_file()));
+            let mut compare = Compare::new(old, self.mode == Mode::Check);
+            write(&mut compare)?;
+            return compare.finish(&self.full);
         }
         write_temp_with(&self.full, true, write)
             .map(|tmp| Written(Body::Temp(tmp, None)))
@@ -800,7 +807,7 @@ impl Reserved {
             return Ok(Written(Body::Bytes(bytes)));
         }
         let known = match old_bytes(&self.full, self.may_exist) {
-            Some(old) if old == bytes => return Ok(Written(Body::Same)),
+            Some(old) if old == bytes => return Ok(Written(Body::Judged(Status::Unchanged))),
             Some(_) => Some(Status::Changed),
             None if !self.may_exist => Some(Status::New),
             // Listed but not readable: `commit` looks again.
@@ -809,6 +816,104 @@ impl Reserved {
         write_temp(&self.full, &bytes)
             .map(|tmp| Written(Body::Temp(tmp, known)))
             .map_err(|e| with_path(&self.full, &e, "nothing was written"))
+    }
+}
+
+/// A writer that compares a streamed text with the file in place as the text comes, holding
+/// nothing while they agree; from the first difference on it keeps the text (for a diff) when
+/// asked to.
+struct Compare {
+    /// The file in place; `None` when there is none (or a folder is there).
+    old: Option<io::BufReader<fs::File>>,
+    /// How many bytes of the text so far equal the file's.
+    same: usize,
+    /// The text from its first difference on (empty unless kept); `None` while they agree.
+    rest: Option<Vec<u8>>,
+    keep: bool,
+    /// The file's bytes read to compare with the latest piece.
+    piece: Vec<u8>,
+}
+
+impl Compare {
+    fn new(old: Option<fs::File>, keep: bool) -> Self {
+        Self {
+            old: old.map(|f| io::BufReader::with_capacity(1 << 16, f)),
+            same: 0,
+            rest: None,
+            keep,
+            piece: Vec::new(),
+        }
+    }
+
+    /// The next `n` bytes of the file, fewer at its end.
+    fn read_old(&mut self, n: usize) -> io::Result<&[u8]> {
+        use std::io::Read as _;
+        self.piece.resize(n, 0);
+        let mut got = 0;
+        if let Some(old) = &mut self.old {
+            while got < n {
+                match old.read(&mut self.piece[got..])? {
+                    0 => break,
+                    k => got += k,
+                }
+            }
+        }
+        Ok(&self.piece[..got])
+    }
+
+    /// The verdict: the file in place holds the text, or (in check mode) the whole text for
+    /// a diff, or (in a dry run) whether it is new or changed.
+    fn finish(mut self, full: &Path) -> io::Result<Written> {
+        let found = self.old.is_some();
+        if self.rest.is_none() && found && self.read_old(1)?.is_empty() {
+            return Ok(Written(Body::Judged(Status::Unchanged)));
+        }
+        if !self.keep {
+            let status = if found { Status::Changed } else { Status::New };
+            return Ok(Written(Body::Judged(status)));
+        }
+        // The text is the file's first `same` bytes and the rest.
+        let mut text = if found { fs::read(full)? } else { Vec::new() };
+        if text.len() < self.same {
+            return Err(io::Error::other(format!(
+                "{} changed while it was checked; run again",
+                full.display()
+            )));
+        }
+        text.truncate(self.same);
+        text.extend(self.rest.unwrap_or_default());
+        Ok(Written(Body::Bytes(text)))
+    }
+}
+
+impl io::Write for Compare {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(rest) = &mut self.rest {
+            if self.keep {
+                rest.extend_from_slice(buf);
+            }
+            return Ok(buf.len());
+        }
+        let keep = self.keep;
+        let old = self.read_old(buf.len())?;
+        let equal = if old == buf {
+            buf.len()
+        } else {
+            old.iter().zip(buf).take_while(|(a, b)| a == b).count()
+        };
+        self.same += equal;
+        if equal < buf.len() {
+            self.rest = Some(if keep {
+                buf[equal..].to_vec()
+            } else {
+                Vec::new()
+            });
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -1092,6 +1197,75 @@ mod tests {
             tree(dir.path()),
             ["s", "s/big.sh", "s/hand.sh", "s/small.txt"].map(PathBuf::from)
         );
+    }
+
+    /// A stream checked (or dry-run) against the file in place is compared as it comes, piece
+    /// by piece; its verdict and diff are those of the same text in hand, wherever the two
+    /// first differ, and when there is no file or a folder in its place.
+    #[test]
+    fn a_stream_is_checked_piece_by_piece_like_a_file_in_hand() {
+        let old = "# Generated by amlpe\none\ntwo\nthree\n";
+        let news = [
+            old,
+            "# Generated by amlpe\none\ntwo\n",
+            "# Generated by amlpe\none\ntwo\nthree\nfour\n",
+            "# Generated by amlpe\none\nTWO\nthree\n",
+            "X Generated by amlpe\none\ntwo\nthree\n",
+            "",
+        ];
+        let owned = Owned {
+            dirs: vec!["s".into()],
+            top_level: false,
+        };
+        for place in ["file", "none", "folder"] {
+            for mode in [Mode::Check, Mode::DryRun] {
+                for new in news {
+                    for piece in [1, 5, 4096] {
+                        let dir = tempfile::tempdir().expect("tempdir");
+                        fs::create_dir(dir.path().join("s")).expect("mkdir");
+                        for name in ["a.txt", "b.txt"] {
+                            let at = dir.path().join("s").join(name);
+                            match place {
+                                "file" => fs::write(at, old).expect("old file"),
+                                "folder" => fs::create_dir(at).expect("folder"),
+                                _ => {}
+                            }
+                        }
+                        let mut e = Emitter::new(dir.path(), &owned, mode);
+                        let streamed = e.reserve(Path::new("s/a.txt")).expect("reserved");
+                        let written = streamed.write(|w| {
+                            for p in new.as_bytes().chunks(piece) {
+                                w.write_all(p)?;
+                            }
+                            Ok(())
+                        });
+                        e.commit(streamed, written).expect("streamed");
+                        let in_hand = e.reserve(Path::new("s/b.txt")).expect("reserved");
+                        let written = in_hand.write_bytes(new.as_bytes().to_vec());
+                        e.commit(in_hand, written).expect("in hand");
+                        let r = e.finish(false).expect("finish");
+                        let case = format!("{place} {mode:?} {new:?} in pieces of {piece}");
+                        assert_eq!(r.files[0].1, r.files[1].1, "{case}");
+                        let expected = match (place, new == old) {
+                            ("file", true) => Status::Unchanged,
+                            ("file", false) => Status::Changed,
+                            _ => Status::New,
+                        };
+                        assert_eq!(r.files[0].1, expected, "{case}");
+                        let diff = r.diff.replace("s/b.txt", "s/a.txt");
+                        let (first, second) = diff.split_at(diff.len() / 2);
+                        assert_eq!(first, second, "{case}");
+                        assert_eq!(
+                            diff.is_empty(),
+                            mode == Mode::DryRun
+                                || r.files[0].1 == Status::Unchanged
+                                || (new.is_empty() && place != "file"),
+                            "{case}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
