@@ -6,22 +6,38 @@
 //! thread started only when work comes may wait milliseconds for a core, which on a small
 //! run costs more than the thread saves.
 
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// Starts the pool's threads now, so that they run by the time the first scenario is read.
 pub fn warm() {
-    rayon::spawn(|| {});
+    pool();
+}
+
+/// The run's helper threads, one per core but the caller's (which works too); none on one
+/// core, or when they cannot be started (the caller then does all the work).
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let helpers = cores.checked_sub(1).filter(|&n| n > 0)?;
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(helpers)
+            .build()
+            .ok()
+    })
+    .as_ref()
 }
 
 /// `f` applied to every item, on up to one thread per core; the results are in item order.
 /// Each thread takes the next item not yet taken, so one large item does not hold up a share
 /// of small ones. A panic in `f` is resumed on the caller's thread.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = rayon::current_num_threads().min(items.len());
-    if threads < 2 {
+    let Some(pool) = pool().filter(|_| items.len() > 1) else {
         return items.iter().map(f).collect();
-    }
+    };
+    let threads = (pool.current_num_threads() + 1).min(items.len());
     let next = AtomicUsize::new(0);
     let all = Mutex::new(Vec::with_capacity(items.len()));
     let work = || {
@@ -35,7 +51,8 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
             .unwrap_or_else(PoisonError::into_inner)
             .extend(done);
     };
-    rayon::scope(|scope| {
+    // The caller works in place, beside the helpers.
+    pool.in_place_scope(|scope| {
         for _ in 1..threads {
             scope.spawn(|_| work());
         }
