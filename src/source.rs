@@ -214,7 +214,7 @@ pub fn read(path: &Path) -> Result<Document, Box<(SourceFile, Diagnostic)>> {
     }
     // The limit is enforced on the bytes read, not only on the size the file system reports:
     // a FIFO, `/dev/zero` or a file that grows while it is read reports a small size.
-    let bytes = match read_at_most(path, MAX_FILE_BYTES) {
+    let bytes = match read_at_most(path, MAX_FILE_BYTES, meta.len()) {
         Ok(Some(b)) => b,
         Ok(None) => return fail(empty(String::new()), too_large(None)),
         Err(e) => {
@@ -295,10 +295,13 @@ fn too_large(len: Option<u64>) -> Diagnostic {
     .hint("split the estate into several scenario files")
 }
 
-/// Reads at most `limit` bytes; `None` when the file holds more.
-fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+/// Reads at most `limit` bytes; `None` when the file holds more. `size` is the size the file
+/// system reports, which may be wrong.
+fn read_at_most(path: &Path, limit: u64, size: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read as _;
-    let mut bytes = Vec::new();
+    // Room for the size the file system reports (and the read that finds the end), so that a
+    // file is read in one piece rather than in doubling ones.
+    let mut bytes = Vec::with_capacity(usize::try_from(size.min(limit)).unwrap_or(0) + 1);
     std::fs::File::open(path)?
         .take(limit + 1)
         .read_to_end(&mut bytes)?;
