@@ -2239,16 +2239,34 @@ fn step_of<'p>(
     })
 }
 
-/// deploy.sh: every step of the plan. Its steps are built once here, for the variables and
-/// needs of its head, and again one at a time as it is written.
+/// Up to this many steps (a few MB of views), deploy.sh keeps the steps its head was built
+/// from; a larger plan's are built again one at a time as the script is written.
+const KEEP_STEPS: usize = 4096;
+
+/// deploy.sh: every step of the plan.
 fn deploy<'a>(index: &'a Index<'a>, ctx: &'a Context) -> Result<Script<'a>, RenderError> {
+    deploy_keeping(index, ctx, KEEP_STEPS)
+}
+
+/// deploy.sh, its steps built here for the variables and needs of its head, and kept when
+/// there are at most `keep`.
+fn deploy_keeping<'a>(
+    index: &'a Index<'a>,
+    ctx: &'a Context,
+    keep: usize,
+) -> Result<Script<'a>, RenderError> {
     let plan = index.plan;
     let mut v = Vars::new(plan);
     // Every resource has a variable or two here: room for them at once, not by doubling.
     v.reserve(2 * plan.resources.len());
     let mut needs = Needs::default();
+    let mut kept = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
-        needs.add(&step_of(index, &mut v, i + 1, step)?);
+        let step = step_of(index, &mut v, i + 1, step)?;
+        needs.add(&step);
+        if plan.steps.len() <= keep {
+            kept.push(step);
+        }
     }
     let summary = vec![
         format!("Deploys scenario {}: {}", plan.scenario, plan.description),
@@ -2258,15 +2276,20 @@ fn deploy<'a>(index: &'a Index<'a>, ctx: &'a Context) -> Result<Script<'a>, Rend
         ),
     ];
     let head = needs.head(Head::new(&mut v, paths::DEPLOY.to_string(), summary));
+    let steps = if plan.steps.len() <= keep {
+        Steps::Built(kept)
+    } else {
+        Steps::Later {
+            index,
+            vars: RefCell::new(v),
+            failed: RefCell::new(None),
+        }
+    };
     Ok(Script {
         header: &ctx.header,
         head,
         warnings: &[],
-        steps: Steps::Later {
-            index,
-            vars: RefCell::new(v),
-            failed: RefCell::new(None),
-        },
+        steps,
         done: "deployment complete".to_string(),
     })
 }
@@ -2911,7 +2934,7 @@ mod tests {
         let plan = crate::plan::build(&crate::synth::scenario(3), &[]);
         let index = Index::new(&plan);
         let ctx = Context::new("synth-3.yaml");
-        let later = deploy(&index, &ctx).expect("deploy.sh");
+        let later = deploy_keeping(&index, &ctx, 0).expect("deploy.sh");
         assert!(matches!(later.steps, Steps::Later { .. }));
         let mut v = Vars::new(&plan);
         let steps = steps_of(&index, &mut v, plan.steps.iter()).expect("steps");
@@ -2926,6 +2949,13 @@ mod tests {
         assert_eq!(
             text,
             super::super::render("cli/script.sh", &once).expect("built steps")
+        );
+        // A plan this small keeps the steps of the first build.
+        let kept = deploy(&index, &ctx).expect("deploy.sh");
+        assert!(matches!(kept.steps, Steps::Built(_)));
+        assert_eq!(
+            text,
+            super::super::render("cli/script.sh", &kept).expect("kept steps")
         );
         assert!(text.contains(&format!("\nSTEPS={}\n", plan.steps.len())));
         let last = format!("step {} ", plan.steps.len());
@@ -2948,7 +2978,10 @@ mod tests {
         );
         let index = Index::new(&plan);
         let ctx = Context::new("synth-1.yaml");
-        assert!(deploy(&index, &ctx).is_err(), "the first build meets it");
+        assert!(
+            deploy_keeping(&index, &ctx, 0).is_err(),
+            "the first build meets it"
+        );
         let mut v = Vars::new(&plan);
         let later = Script {
             header: &ctx.header,
