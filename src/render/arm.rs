@@ -17,7 +17,7 @@ use askama::Template;
 use serde_json::Value;
 
 use super::layout::{self, Deployment, Form, Layout};
-use super::stream::Text;
+use super::stream::{ByPosition, Positions, Text};
 use super::{escape, paths, Context, RenderError};
 use crate::catalog;
 use crate::plan::{Output, Parameter, Plan, Resource, Scope};
@@ -329,36 +329,26 @@ impl fmt::Display for Spelling<'_> {
     }
 }
 
-impl<'r, 'a> IntoIterator for &'r Resources<'a> {
+impl<'r, 'a> ByPosition<'r> for Resources<'a> {
     type Item = Spelling<'a>;
-    type IntoIter = Spellings<'r, 'a>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        Spellings {
-            resources: self,
-            next: 0,
+    /// The spelled resources, then the later ones.
+    fn at(&'r self, i: usize) -> Option<Spelling<'a>> {
+        if let Some(&text) = self.spelled.get(i) {
+            return Some(Spelling::Done(text));
         }
+        let later = self.later?;
+        let i = i - self.spelled.len();
+        (i < later.count()).then_some(Spelling::Later(later, i))
     }
 }
 
-/// The resources of [`Resources`] in order: the spelled ones, then the later ones.
-struct Spellings<'r, 'a> {
-    resources: &'r Resources<'a>,
-    next: usize,
-}
-
-impl<'a> Iterator for Spellings<'_, 'a> {
+impl<'r, 'a> IntoIterator for &'r Resources<'a> {
     type Item = Spelling<'a>;
+    type IntoIter = Positions<'r, Resources<'a>>;
 
-    fn next(&mut self) -> Option<Spelling<'a>> {
-        let spelled = &self.resources.spelled;
-        let i = self.next;
-        self.next += 1;
-        if let Some(&text) = spelled.get(i) {
-            return Some(Spelling::Done(text));
-        }
-        let later = self.resources.later?;
-        (i - spelled.len() < later.count()).then(|| Spelling::Later(later, i - spelled.len()))
+    fn into_iter(self) -> Self::IntoIter {
+        Positions::new(self)
     }
 }
 

@@ -23,7 +23,7 @@ use indexmap::IndexMap;
 use serde_json::{json, Value};
 
 use super::escape::{writable, write_writable};
-use super::stream::{BlankLines, Filter as _, Text};
+use super::stream::{BlankLines, ByPosition, Filter as _, Positions, Text};
 use super::{paths, Context, RenderError};
 use crate::catalog;
 use crate::plan::{Endpoint, Plan, Resource, ResourceGroupPlan};
@@ -1954,30 +1954,11 @@ impl std::ops::Deref for StepItem<'_> {
     }
 }
 
-impl<'s, 'a> IntoIterator for &'s Steps<'a> {
-    type Item = StepItem<'s>;
-    type IntoIter = StepIter<'s, 'a>;
-
-    fn into_iter(self) -> StepIter<'s, 'a> {
-        StepIter {
-            steps: self,
-            next: 0,
-        }
-    }
-}
-
-struct StepIter<'s, 'a> {
-    steps: &'s Steps<'a>,
-    next: usize,
-}
-
-impl<'s> Iterator for StepIter<'s, '_> {
+impl<'s, 'a> ByPosition<'s> for Steps<'a> {
     type Item = StepItem<'s>;
 
-    fn next(&mut self) -> Option<StepItem<'s>> {
-        let i = self.next;
-        self.next += 1;
-        match self.steps {
+    fn at(&'s self, i: usize) -> Option<StepItem<'s>> {
+        match self {
             Steps::Built(steps) => steps.get(i).map(StepItem::Built),
             Steps::Later {
                 index,
@@ -1997,6 +1978,15 @@ impl<'s> Iterator for StepIter<'s, '_> {
                 }
             }
         }
+    }
+}
+
+impl<'s, 'a> IntoIterator for &'s Steps<'a> {
+    type Item = StepItem<'s>;
+    type IntoIter = Positions<'s, Steps<'a>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Positions::new(self)
     }
 }
 

@@ -41,6 +41,36 @@ impl From<String> for Text<'_> {
     }
 }
 
+/// A list whose items a template's loop takes one at a time, by position: items made only
+/// as the loop reaches them, so that a large file's views are never all in memory.
+pub trait ByPosition<'s> {
+    type Item;
+    /// The item at `i`; `None` past the end (or where making it failed).
+    fn at(&'s self, i: usize) -> Option<Self::Item>;
+}
+
+/// The items of a [`ByPosition`] list in order, for a template's `for` loop.
+pub struct Positions<'s, L> {
+    list: &'s L,
+    next: usize,
+}
+
+impl<'s, L> Positions<'s, L> {
+    pub fn new(list: &'s L) -> Self {
+        Self { list, next: 0 }
+    }
+}
+
+impl<'s, L: ByPosition<'s>> Iterator for Positions<'s, L> {
+    type Item = L::Item;
+
+    fn next(&mut self) -> Option<L::Item> {
+        let item = self.list.at(self.next)?;
+        self.next += 1;
+        Some(item)
+    }
+}
+
 /// A writer that changes the text on its way to the inner writer. `finish` writes what it
 /// holds back and returns the inner writer.
 pub trait Filter<W: Write>: Write {
@@ -179,6 +209,38 @@ impl<W: Write> Write for Tidy<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Squares below a bound, one of them impossible to make.
+    struct Squares {
+        below: usize,
+        fails_at: Option<usize>,
+    }
+
+    impl ByPosition<'_> for Squares {
+        type Item = usize;
+
+        fn at(&self, i: usize) -> Option<usize> {
+            (i < self.below && Some(i) != self.fails_at).then_some(i * i)
+        }
+    }
+
+    #[test]
+    fn positions_are_taken_in_order_and_end_at_the_first_gap() {
+        let all = Squares {
+            below: 5,
+            fails_at: None,
+        };
+        assert_eq!(Positions::new(&all).collect::<Vec<_>>(), [0, 1, 4, 9, 16]);
+        // An item that cannot be made ends the list there: nothing after it is taken.
+        let broken = Squares {
+            below: 5,
+            fails_at: Some(2),
+        };
+        assert_eq!(Positions::new(&broken).collect::<Vec<_>>(), [0, 1]);
+        let mut it = Positions::new(&broken);
+        it.by_ref().for_each(drop);
+        assert_eq!(it.next(), None);
+    }
 
     fn blank_lines(text: &str) -> String {
         filtered(text, BlankLines::new(Vec::new()))
