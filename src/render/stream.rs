@@ -111,12 +111,13 @@ impl<W: Write> Filter<W> for BlankLines<W> {
 
 impl<W: Write> Write for BlankLines<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut start = 0;
-        for (i, &b) in buf.iter().enumerate() {
-            if b != b'\n' {
+        // `start`: the first byte not written yet; `pos`: where the next line begins.
+        let (mut start, mut pos) = (0, 0);
+        for i in memchr::memchr_iter(b'\n', buf) {
+            if i > pos {
                 self.trailing = Some(0);
-                continue;
             }
+            pos = i + 1;
             match self.trailing {
                 // A blank line at the start, or after a blank line: dropped.
                 None | Some(2..) => {
@@ -125,6 +126,9 @@ impl<W: Write> Write for BlankLines<W> {
                 }
                 Some(n) => self.trailing = Some(n + 1),
             }
+        }
+        if pos < buf.len() {
+            self.trailing = Some(0);
         }
         self.inner.write_all(&buf[start..])?;
         Ok(buf.len())
@@ -192,7 +196,7 @@ impl<W: Write> Filter<W> for Tidy<W> {
 impl<W: Write> Write for Tidy<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut rest = buf;
-        while let Some(at) = rest.iter().position(|&b| b == b'\n') {
+        while let Some(at) = memchr::memchr(b'\n', rest) {
             self.line.extend_from_slice(&rest[..at]);
             self.end_line()?;
             rest = &rest[at + 1..];
@@ -278,6 +282,28 @@ mod tests {
             "\n\na\n\n\n\nb\n  \n\nc\n\n",
             || BlankLines::new(Vec::new()),
         );
+    }
+
+    proptest::proptest! {
+        /// Scripts keep no blank line at the start and one of each run, however the text
+        /// comes in two pieces.
+        #[test]
+        fn blank_lines_are_collapsed_in_any_two_pieces(text in "[a \n]{0,40}", cut in 0usize..41) {
+            let mut expected = String::new();
+            let mut run = 0;
+            for c in text.trim_start_matches('\n').chars() {
+                run = if c == '\n' { run + 1 } else { 0 };
+                if run <= 2 {
+                    expected.push(c);
+                }
+            }
+            let cut = cut.min(text.len());
+            let mut f = BlankLines::new(Vec::new());
+            f.write_all(&text.as_bytes()[..cut]).expect("write");
+            f.write_all(&text.as_bytes()[cut..]).expect("write");
+            let out = String::from_utf8(f.finish().expect("finish")).expect("utf-8");
+            proptest::prop_assert_eq!(out, expected);
+        }
     }
 
     #[test]
