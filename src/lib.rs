@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod diag;
 pub mod emit;
+mod fxhash;
 pub mod par;
 pub mod plan;
 pub mod render;

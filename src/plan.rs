@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 
 use crate::catalog::{self, ResourceType, ZoneSpelling};
 use crate::diag::{Diagnostic, Severity};
+use crate::fxhash::FxHashMap;
 use crate::scenario::{Approval, AttachKind, ComputeKind, Network, Scenario, Target, ZoneMode};
 
 /// Names amlpe derives, in one place so the rules check exactly what the outputs use.
@@ -250,7 +251,7 @@ pub struct Plan {
     /// Symbol → index into `resources`, so that references resolve in O(1) (renderers look
     /// up every reference of every resource). Not serialized: plan.json stays as it was.
     #[serde(skip)]
-    by_symbol: HashMap<String, usize>,
+    by_symbol: FxHashMap<String, usize>,
 }
 
 impl Plan {
@@ -1064,7 +1065,7 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
     }
 
     let resources = b.resources;
-    let by_symbol: HashMap<String, usize> = b.symbols.into_iter().collect();
+    let by_symbol: FxHashMap<String, usize> = b.symbols.into_iter().collect();
     let zones: Vec<Zone> = zones.into_values().collect();
 
     // Groups: every group that holds a resource amlpe creates.
@@ -1312,7 +1313,7 @@ fn zone_symbol(
     sym
 }
 
-fn step_title(r: &Resource, all: &[Resource], by_symbol: &HashMap<String, usize>) -> String {
+fn step_title(r: &Resource, all: &[Resource], by_symbol: &FxHashMap<String, usize>) -> String {
     let parent = r
         .parent
         .as_ref()

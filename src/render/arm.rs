@@ -9,7 +9,6 @@
 //! ordering.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::fmt;
 use std::ops::Range;
 
@@ -20,6 +19,7 @@ use super::layout::{self, Deployment, Form, Layout};
 use super::stream::{ByPosition, Positions, Text};
 use super::{escape, paths, Context, RenderError};
 use crate::catalog;
+use crate::fxhash::FxHashSet;
 use crate::plan::{Output, Parameter, Plan, Resource, Scope};
 
 const TEMPLATE: &str = "arm/azuredeploy.json";
@@ -822,7 +822,7 @@ impl<'p> Arm<'p> {
         &self,
         j: &mut Json,
         (r, position): (&Resource, usize),
-        here: &HashSet<&str>,
+        here: &FxHashSet<&str>,
         home: Home,
         foreign: &mut bool,
     ) {
@@ -884,7 +884,7 @@ impl<'p> Arm<'p> {
     fn scope_of(
         &self,
         extended: &Resource,
-        here: &HashSet<&str>,
+        here: &FxHashSet<&str>,
         home: Home,
         foreign: &mut bool,
     ) -> String {
@@ -960,7 +960,7 @@ impl<'p> Arm<'p> {
         defaults: bool,
     ) -> bool {
         let mut foreign = false;
-        let here: HashSet<&str> = created.iter().map(|r| r.symbol.as_str()).collect();
+        let here: FxHashSet<&str> = created.iter().map(|r| r.symbol.as_str()).collect();
         for (r, &p) in created.iter().zip(positions) {
             let range = parts.part(|j| self.resource_json(j, (r, p), &here, home, &mut foreign));
             parts.resources.push(range);
@@ -1031,7 +1031,7 @@ impl<'p> Arm<'p> {
             .iter()
             .map(|d| self.layout.used_parameters(&d.positions, false))
             .collect();
-        let mut all_used: HashSet<&str> =
+        let mut all_used: FxHashSet<&str> =
             used_of.iter().flatten().map(|p| p.name.as_str()).collect();
         // Created groups use `tags`, and `location` when one is in the plan's region.
         let at_plan_location = created_groups
@@ -1210,7 +1210,7 @@ struct Nested<'p> {
     /// Each deployment's id, for those that wait for it.
     ids: Vec<String>,
     /// Created groups by name, compared as Azure does.
-    created_names: HashSet<String>,
+    created_names: FxHashSet<String>,
     /// The plan's outputs each deployment holds.
     outputs_of: Vec<Vec<&'p Output>>,
     /// The parameters each deployment passes on.

@@ -9,7 +9,6 @@
 
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
-use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::rc::Rc;
 
@@ -22,6 +21,7 @@ use super::layout::{self, CloudNeutral, Deployment, Form, Layout};
 use super::stream::Text;
 use super::{paths, Context, RenderError};
 use crate::catalog;
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::plan::{Output, Parameter, Plan, Resource, Scope};
 
 const FILE: &str = "bicep/file.bicep";
@@ -530,7 +530,7 @@ impl<'p> Renderer<'p> {
         notes: Vec<String>,
         defaults: bool,
     ) -> FileView<'r> {
-        let here: HashSet<&str> = created.iter().map(|r| r.symbol.as_str()).collect();
+        let here: FxHashSet<&str> = created.iter().map(|r| r.symbol.as_str()).collect();
         let mut wanted: Vec<&str> = Vec::new();
         for (r, &p) in created.iter().zip(positions) {
             wanted.extend(r.parent.iter().chain(&r.scope).map(String::as_str));
@@ -575,11 +575,11 @@ impl<'p> Renderer<'p> {
     fn existing(
         &self,
         wanted: &[&str],
-        here: &HashSet<&str>,
+        here: &FxHashSet<&str>,
         home: Option<Home>,
         foreign: &mut bool,
     ) -> Vec<ResourceView<'_>> {
-        let mut need: HashSet<&str> = HashSet::new();
+        let mut need: FxHashSet<&str> = FxHashSet::default();
         let mut stack: Vec<&str> = wanted
             .iter()
             .copied()
@@ -663,7 +663,7 @@ impl<'p> Renderer<'p> {
         }
     }
 
-    fn resource(&self, r: &'p Resource, here: &HashSet<&str>) -> ResourceView<'p> {
+    fn resource(&self, r: &'p Resource, here: &FxHashSet<&str>) -> ResourceView<'p> {
         let spelled = |v: &'p Option<Value>| v.as_ref().map(|v| Code::Value(v, 1));
         ResourceView {
             comment: self.neutral.apply(&r.purpose),
@@ -705,7 +705,7 @@ impl<'p> Renderer<'p> {
     ) -> FileView<'r> {
         let deployments: &[Deployment] = &self.layout.deployments;
         // Symbols are the plan's, its parameters' names, and those made here.
-        let mut made: HashSet<String> = HashSet::new();
+        let mut made: FxHashSet<String> = FxHashSet::default();
         let mut unique = |base: String| {
             let taken = |s: &str| {
                 self.layout.is_symbol(s)
@@ -735,7 +735,7 @@ impl<'p> Renderer<'p> {
             })
             .collect();
         // The first created group of each name, compared as Azure does.
-        let mut group_by_name: HashMap<String, usize> = HashMap::new();
+        let mut group_by_name: FxHashMap<String, usize> = FxHashMap::default();
         for (i, g) in created_groups.iter().enumerate() {
             group_by_name
                 .entry(g.name.to_ascii_lowercase())
@@ -804,7 +804,7 @@ impl<'p> Renderer<'p> {
         let at_plan_location = created_groups
             .iter()
             .any(|g| g.location.eq_ignore_ascii_case(&self.plan.location));
-        let by_modules: HashSet<&str> = module_params.iter().flatten().copied().collect();
+        let by_modules: FxHashSet<&str> = module_params.iter().flatten().copied().collect();
         let used: Vec<&Parameter> = self
             .plan
             .parameters
@@ -836,7 +836,7 @@ impl<'p> Renderer<'p> {
             });
         }
         let mut foreign = false;
-        let resources = self.existing(&outside, &HashSet::new(), None, &mut foreign);
+        let resources = self.existing(&outside, &FxHashSet::default(), None, &mut foreign);
         FileView {
             header: &ctx.header,
             notes: vec![format!("Deploy: {deploy}")],

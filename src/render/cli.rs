@@ -13,9 +13,8 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use askama::{FastWritable, Template};
@@ -26,6 +25,7 @@ use super::escape::{writable, write_writable};
 use super::stream::{BlankLines, ByPosition, Filter as _, Positions, Text};
 use super::{paths, Context, RenderError};
 use crate::catalog;
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::plan::{Endpoint, Plan, Resource, ResourceGroupPlan};
 use crate::scenario::{Legacy, Target};
 
@@ -210,54 +210,6 @@ fn error(what: impl Into<String>) -> RenderError {
         source: askama::Error::custom(what.into()),
     }
 }
-
-/// rustc's FxHash, for the maps of this module: they are keyed by the plan's symbols and
-/// names, short strings that std's SipHash (which resists keys chosen to collide) took longer
-/// to hash than the lookups took otherwise. A scenario is its author's own input.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            let mut word = [0; 8];
-            word.copy_from_slice(w);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut word = [0; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
 
 /// The plan's lookups that the scripts need, built once, so that rendering takes time in
 /// proportion to the output: a script of one VNet looks at that VNet's part of the plan only.

@@ -9,10 +9,10 @@
 //! shortest one that respects every dependency (a few groups at most: a short search).
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::plan::{Output, Parameter, Plan, Resource, ResourceGroupPlan, Scope};
 
 /// One deployment: the resources amlpe creates in one resource group at one stage.
@@ -141,7 +141,7 @@ fn dedup(v: &mut Vec<&str>) {
         }
         v.truncate(kept);
     } else {
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         v.retain(|s| seen.insert(*s));
     }
 }
@@ -181,7 +181,7 @@ pub struct Layout<'p> {
     /// The deployments, in order.
     pub deployments: Vec<Deployment<'p>>,
     /// Each resource's place in the plan, by symbol (the first, should two share one).
-    positions: HashMap<&'p str, usize>,
+    positions: FxHashMap<&'p str, usize>,
     /// Per resource (by place in the plan): the symbols its values refer to (properties,
     /// sku, identity, location, name), each once, in order.
     references: Lists<'p>,
@@ -213,7 +213,7 @@ impl<'p> Layout<'p> {
 
     pub fn new(plan: &'p Plan) -> Self {
         let n = plan.resources.len();
-        let mut positions = HashMap::with_capacity(n);
+        let mut positions = FxHashMap::with_capacity_and_hasher(n, Default::default());
         for (i, r) in plan.resources.iter().enumerate() {
             positions.entry(r.symbol.as_str()).or_insert(i);
         }
@@ -476,7 +476,7 @@ pub fn group_location(plan: &Plan, g: &ResourceGroupPlan) -> Value {
 fn deployments<'p>(
     plan: &'p Plan,
     needs: &Lists,
-    positions: &HashMap<&str, usize>,
+    positions: &FxHashMap<&str, usize>,
 ) -> Vec<Deployment<'p>> {
     let created: Vec<usize> = (0..plan.resources.len())
         .filter(|&i| !plan.resources[i].existing)
@@ -504,10 +504,10 @@ fn deployments<'p>(
     // Groups (per subscription) in the order the plan lists them; keys compare
     // case-insensitively, as Azure does. Each group's name as first written (for the
     // deployment's scope), and each resource's group in order of first sight.
-    let mut ids: HashMap<(Option<String>, String), usize> = HashMap::new();
+    let mut ids: FxHashMap<(Option<String>, String), usize> = FxHashMap::default();
     let mut seen: Vec<(Option<&str>, &str)> = Vec::new();
     let mut rank_of: Vec<usize> = Vec::new();
-    let rank: HashMap<String, usize> = plan
+    let rank: FxHashMap<String, usize> = plan
         .resource_groups
         .iter()
         .enumerate()

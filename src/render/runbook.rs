@@ -10,7 +10,7 @@
 //! Building the view indexes the plan once (symbols, steps, VNets, links), so the work grows
 //! with the size of the runbook, not with the square of the estate.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 use askama::Template;
 use serde_json::Value;
@@ -19,6 +19,7 @@ use super::stream::{self, Filter as _, Text, Tidy};
 use super::{escape, paths, Context, RenderError};
 use crate::catalog;
 use crate::emit::OutFile;
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::plan::{Endpoint, NetworkInfo, Plan, Resource, Scope, Zone};
 use crate::scenario::{Cloud, Legacy, Target};
 
@@ -204,7 +205,7 @@ fn nonempty(s: Option<&String>) -> Option<String> {
 /// Zones gathered per (group, subscription), in the order first met.
 fn zone_sets<'p>(ix: &Index<'p>, zones: impl Iterator<Item = &'p Zone>) -> Vec<ZoneSetView> {
     let mut sets: Vec<ZoneSetView> = Vec::new();
-    let mut at: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+    let mut at: FxHashMap<(&str, Option<&str>), usize> = FxHashMap::default();
     for z in zones {
         let sub = ix.get(&z.symbol).and_then(|r| r.subscription.as_ref());
         let key = (z.resource_group.as_str(), sub.map(String::as_str));
@@ -226,46 +227,47 @@ fn zone_sets<'p>(ix: &Index<'p>, zones: impl Iterator<Item = &'p Zone>) -> Vec<Z
 /// The plan, indexed once so views of large estates stay linear.
 struct Index<'p> {
     plan: &'p Plan,
-    step_of: HashMap<&'p str, usize>,
+    step_of: FxHashMap<&'p str, usize>,
     /// Resource type -> its resources, in plan order.
-    by_type: HashMap<&'p str, Vec<&'p Resource>>,
+    by_type: FxHashMap<&'p str, Vec<&'p Resource>>,
     /// Subnet symbol -> (VNet name, subnet name).
-    subnet_place: HashMap<&'p str, (&'p str, &'p str)>,
+    subnet_place: FxHashMap<&'p str, (&'p str, &'p str)>,
     /// VNet name -> its summary.
-    network: HashMap<&'p str, &'p NetworkInfo>,
+    network: FxHashMap<&'p str, &'p NetworkInfo>,
     /// VNet name -> the endpoints in it, in plan order.
-    by_vnet: HashMap<&'p str, Vec<&'p Endpoint>>,
+    by_vnet: FxHashMap<&'p str, Vec<&'p Endpoint>>,
     /// Zone symbol -> the zone.
-    zone: HashMap<&'p str, &'p Zone>,
+    zone: FxHashMap<&'p str, &'p Zone>,
     /// (zone symbol, VNet name) for every link of a zone to a VNet.
-    linked: HashSet<(&'p str, &'p str)>,
+    linked: FxHashSet<(&'p str, &'p str)>,
 }
 
 impl<'p> Index<'p> {
     fn new(plan: &'p Plan) -> Self {
-        let mut step_of = HashMap::with_capacity(plan.steps.len());
+        let mut step_of = FxHashMap::with_capacity_and_hasher(plan.steps.len(), Default::default());
         for s in plan.steps.iter().filter(|s| s.kind == "resource") {
             step_of.insert(s.target.as_str(), s.n);
         }
-        let mut by_type: HashMap<&str, Vec<&Resource>> = HashMap::new();
+        let mut by_type: FxHashMap<&str, Vec<&Resource>> = FxHashMap::default();
         for r in &plan.resources {
             by_type.entry(r.ty.as_str()).or_default().push(r);
         }
-        let mut subnet_place = HashMap::new();
-        let mut network = HashMap::with_capacity(plan.networks.len());
+        let mut subnet_place = FxHashMap::default();
+        let mut network =
+            FxHashMap::with_capacity_and_hasher(plan.networks.len(), Default::default());
         for n in &plan.networks {
             network.entry(n.name.as_str()).or_insert(n);
             for s in &n.subnets {
                 subnet_place.insert(s.symbol.as_str(), (n.name.as_str(), s.name.as_str()));
             }
         }
-        let mut by_vnet: HashMap<&str, Vec<&Endpoint>> =
-            HashMap::with_capacity(plan.networks.len());
+        let mut by_vnet: FxHashMap<&str, Vec<&Endpoint>> =
+            FxHashMap::with_capacity_and_hasher(plan.networks.len(), Default::default());
         for e in &plan.endpoints {
             by_vnet.entry(e.network.as_str()).or_default().push(e);
         }
-        let mut zone = HashMap::with_capacity(plan.zones.len());
-        let mut linked = HashSet::with_capacity(plan.zones.len());
+        let mut zone = FxHashMap::with_capacity_and_hasher(plan.zones.len(), Default::default());
+        let mut linked = FxHashSet::with_capacity_and_hasher(plan.zones.len(), Default::default());
         for z in &plan.zones {
             zone.entry(z.symbol.as_str()).or_insert(z);
             linked.extend(z.links.iter().map(|l| (z.symbol.as_str(), l.as_str())));
@@ -686,7 +688,7 @@ struct ClassLine {
 /// `end`, and off the `o`/`x` edge markers).
 #[derive(Default)]
 struct Ids {
-    used: HashSet<String>,
+    used: FxHashSet<String>,
 }
 
 impl Ids {
@@ -775,7 +777,7 @@ impl Runbook {
             vnets.iter().flat_map(|v| v.endpoints.iter()).collect();
         // Targets whose endpoints wait for approval, each once, in the order first met.
         let mut manual: Vec<ManualTarget> = Vec::new();
-        let mut manual_at: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut manual_at: FxHashMap<(&str, &str), usize> = FxHashMap::default();
         for e in endpoint_views.iter().filter(|e| e.manual) {
             let key = (e.target_name.as_str(), e.target_type.as_str());
             match manual_at.get(&key) {
@@ -800,7 +802,7 @@ impl Runbook {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let mut forwarded: HashSet<String> = forward_zones.iter().cloned().collect();
+        let mut forwarded: FxHashSet<String> = forward_zones.iter().cloned().collect();
         for e in &plan.endpoints {
             for z in &e.zones {
                 if forwarded.insert(z.forward.clone()) {
@@ -829,7 +831,7 @@ impl Runbook {
             .map(|v| v.name.as_str())
             .collect();
         // Complete VNets per name, to count the others of each VNet without a scan per VNet.
-        let mut complete_named: HashMap<&str, usize> = HashMap::new();
+        let mut complete_named: FxHashMap<&str, usize> = FxHashMap::default();
         for c in &complete {
             *complete_named.entry(c).or_default() += 1;
         }
@@ -867,7 +869,7 @@ impl Runbook {
         let existing_zones = zone_sets(&ix, plan.zones.iter().filter(|z| z.existing));
 
         let mut vnet_regions: Vec<String> = Vec::new();
-        let mut regions_seen: HashSet<&str> = HashSet::new();
+        let mut regions_seen: FxHashSet<&str> = FxHashSet::default();
         for v in vnets.iter().filter(|v| !v.endpoints.is_empty()) {
             if regions_seen.insert(&v.location) {
                 vnet_regions.push(v.location.clone());
@@ -1007,7 +1009,7 @@ fn group_views(ix: &Index) -> Vec<GroupView> {
     // One table per group, whatever the case of its name: the plan's groups in their order,
     // then any other group a resource lives in. A group without resources gets no table.
     let mut slots: Vec<Option<GroupView>> = Vec::new();
-    let mut slot_of: HashMap<String, usize> = HashMap::new();
+    let mut slot_of: FxHashMap<String, usize> = FxHashMap::default();
     for g in &plan.resource_groups {
         slot_of.entry(g.name.to_lowercase()).or_insert_with(|| {
             slots.push(None);
@@ -1081,13 +1083,13 @@ fn aks_clusters(ix: &Index) -> Vec<AksView> {
     let plan = ix.plan;
     // Cluster symbol -> the compute that attaches it, and its Azure ML extension (the first
     // of each).
-    let mut attach_of: HashMap<&str, &Resource> = HashMap::new();
+    let mut attach_of: FxHashMap<&str, &Resource> = FxHashMap::default();
     for c in ix.of_type(catalog::COMPUTE) {
         if let Some(cluster) = c.properties.get("resourceId").and_then(ref_of) {
             attach_of.entry(cluster).or_insert(c);
         }
     }
-    let mut extension_of: HashMap<&str, &Resource> = HashMap::new();
+    let mut extension_of: FxHashMap<&str, &Resource> = FxHashMap::default();
     for e in ix.of_type(catalog::K8S_EXTENSION) {
         if let Some(cluster) = e.scope.as_deref() {
             extension_of.entry(cluster).or_insert(e);
@@ -1150,11 +1152,11 @@ fn vnet_views(
         planned(catalog::KEY_VAULT),
         planned(catalog::REGISTRY),
     );
-    let mut computes_in: HashMap<&str, Vec<&ComputeView>> = HashMap::new();
+    let mut computes_in: FxHashMap<&str, Vec<&ComputeView>> = FxHashMap::default();
     for c in computes {
         computes_in.entry(c.vnet.as_str()).or_default().push(c);
     }
-    let mut aks_in: HashMap<&str, Vec<&AksView>> = HashMap::new();
+    let mut aks_in: FxHashMap<&str, Vec<&AksView>> = FxHashMap::default();
     for a in aks {
         aks_in.entry(a.vnet.as_str()).or_default().push(a);
     }
@@ -1268,7 +1270,7 @@ fn vnet_views(
             }
 
             // The zones of the VNet's endpoints, each once, gathered per (group, subscription).
-            let mut seen: HashSet<&str> = HashSet::new();
+            let mut seen: FxHashSet<&str> = FxHashSet::default();
             let zones: Vec<&Zone> = eps
                 .iter()
                 .flat_map(|e| &e.zones)
@@ -1283,7 +1285,7 @@ fn vnet_views(
                 .collect();
             let zone_sets = zone_sets(ix, zones.into_iter());
 
-            let busy: HashSet<&str> = vcomputes
+            let busy: FxHashSet<&str> = vcomputes
                 .iter()
                 .map(|c| c.subnet.as_str())
                 .chain(vaks.iter().map(|a| a.subnet.as_str()))
@@ -1302,7 +1304,7 @@ fn vnet_views(
             };
 
             // What each subnet holds: endpoints, then computes, AKS clusters and clients.
-            let mut roles: HashMap<&str, Vec<String>> = HashMap::new();
+            let mut roles: FxHashMap<&str, Vec<String>> = FxHashMap::default();
             if !eps.is_empty() {
                 roles
                     .entry(endpoint_subnet.as_str())
@@ -1527,7 +1529,7 @@ fn spec_map(ix: &Index, vnets: &[VnetView], primary: &str) -> SpecMap {
             .collect()
     };
     // (zone symbol, VNet symbol) -> the step that links them.
-    let link_steps: HashMap<(&str, &str), usize> = ix
+    let link_steps: FxHashMap<(&str, &str), usize> = ix
         .of_type(catalog::DNS_LINK)
         .filter_map(|r| {
             let zone = r.parent.as_deref()?;
@@ -1781,7 +1783,7 @@ fn diagram(ix: &Index, vnets: &[VnetView]) -> Diagram {
     };
 
     // The shared targets, in the middle.
-    let mut target_ids: HashMap<&str, String> = HashMap::new();
+    let mut target_ids: FxHashMap<&str, String> = FxHashMap::default();
     let mut shared_nodes = Vec::new();
     let mut targets: Vec<&str> = Vec::new();
     if let Some(w) = plan
@@ -1870,8 +1872,8 @@ fn diagram(ix: &Index, vnets: &[VnetView]) -> Diagram {
     let mut right_loose = Vec::new();
     let mut edges_pe = Vec::new();
     let mut edges_use = Vec::new();
-    let mut vnet_ids: HashMap<&str, String> = HashMap::new();
-    let mut ep_subnet_ids: HashMap<&str, String> = HashMap::new();
+    let mut vnet_ids: FxHashMap<&str, String> = FxHashMap::default();
+    let mut ep_subnet_ids: FxHashMap<&str, String> = FxHashMap::default();
     for (v, s) in &shown {
         let vid = ids.make("v", &v.symbol);
         vnet_ids.insert(&v.name, vid.clone());
@@ -1990,11 +1992,11 @@ fn diagram(ix: &Index, vnets: &[VnetView]) -> Diagram {
     }
 
     // Zone sets: the zones of one group that are linked to the same VNets.
-    let shown_names: HashSet<&str> = shown.iter().map(|(v, _)| v.name.as_str()).collect();
-    let side_of: HashMap<&str, Side> = shown.iter().map(|(v, s)| (v.name.as_str(), *s)).collect();
+    let shown_names: FxHashSet<&str> = shown.iter().map(|(v, _)| v.name.as_str()).collect();
+    let side_of: FxHashMap<&str, Side> = shown.iter().map(|(v, s)| (v.name.as_str(), *s)).collect();
     // Zone symbol -> the VNets whose endpoints register in it, each once.
-    let mut users: HashMap<&str, Vec<&str>> = HashMap::new();
-    let mut user_seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut users: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
+    let mut user_seen: FxHashSet<(&str, &str)> = FxHashSet::default();
     for e in &plan.endpoints {
         for z in &e.zones {
             if let Some(zs) = z.zone_symbol.as_deref() {
@@ -2014,7 +2016,7 @@ fn diagram(ix: &Index, vnets: &[VnetView]) -> Diagram {
     }
     let mut sets: Vec<ZoneSet> = Vec::new();
     // (group in lower case, existing, the VNets that key the set) -> its index in `sets`.
-    let mut set_at: HashMap<(String, bool, Vec<&str>), usize> = HashMap::new();
+    let mut set_at: FxHashMap<(String, bool, Vec<&str>), usize> = FxHashMap::default();
     for z in &plan.zones {
         let u = users.get(z.symbol.as_str()).cloned().unwrap_or_default();
         let links: Vec<&str> = z.links.iter().map(String::as_str).collect();
@@ -2198,7 +2200,7 @@ fn diagram(ix: &Index, vnets: &[VnetView]) -> Diagram {
 fn teardown(ix: &Index) -> Teardown {
     let plan = ix.plan;
     // A group can go as a whole when it holds nothing that existed before this deployment.
-    let mut holds_existing: HashSet<String> = HashSet::new();
+    let mut holds_existing: FxHashSet<String> = FxHashSet::default();
     for r in plan.resources.iter().filter(|r| r.existing) {
         holds_existing.insert(ix.group_of(r).to_lowercase());
     }
@@ -2215,10 +2217,10 @@ fn teardown(ix: &Index) -> Teardown {
         .filter(|g| g.create && (g.exists || holds_existing.contains(&g.name.to_lowercase())))
         .map(|g| g.name.clone())
         .collect();
-    let whole_set: HashSet<String> = whole.iter().map(|g| g.to_lowercase()).collect();
+    let whole_set: FxHashSet<String> = whole.iter().map(|g| g.to_lowercase()).collect();
     let in_whole = |r: &Resource| whole_set.contains(&ix.group_of(r).to_lowercase());
     // What this deployment creates, by type, last created first.
-    let mut created: HashMap<&str, Vec<&Resource>> = HashMap::new();
+    let mut created: FxHashMap<&str, Vec<&Resource>> = FxHashMap::default();
     for s in plan.steps.iter().rev().filter(|s| s.kind == "resource") {
         if let Some(r) = ix.get(&s.target) {
             created.entry(r.ty.as_str()).or_default().push(r);
