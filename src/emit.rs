@@ -152,11 +152,17 @@ impl<'o> Emitter<'o> {
         e
     }
 
-    /// Checks one batch against the folder and, in write mode, writes its changed files to
-    /// temporary files. An error undoes everything this emitter wrote, and so does every
-    /// later call.
+    /// Checks files in hand against the folder and, in write mode, writes the changed ones to
+    /// temporary files, as [`Emitter::reserve`], [`Reserved::write_bytes`] and
+    /// [`Emitter::commit`] do one file at a time. An error undoes everything this emitter
+    /// wrote, and so does every later call.
     pub fn add(&mut self, files: &[OutFile]) -> io::Result<()> {
-        self.guard(|e| e.try_add(files))
+        for f in files {
+            let reserved = self.reserve(&f.path)?;
+            let written = reserved.write_bytes(f.contents.as_bytes());
+            self.commit(reserved, written)?;
+        }
+        Ok(())
     }
 
     /// Runs one step of the emitter: refused once a step has failed, and a failure undoes
@@ -173,29 +179,6 @@ impl<'o> Emitter<'o> {
             self.undo();
         }
         result
-    }
-
-    fn try_add(&mut self, files: &[OutFile]) -> io::Result<()> {
-        let mut changed: Vec<&OutFile> = Vec::new();
-        for f in files {
-            let (full, may_exist) = self.claim(&f.path)?;
-            let old = old_bytes(&full, may_exist);
-            // Only a listed path that cannot be read as a file can be a folder.
-            if may_exist && old.is_none() {
-                self.refuse_folder(&full)?;
-            }
-            let status = status(old.as_deref(), f.contents.as_bytes());
-            self.judge(&f.path, &full, status, || {
-                (old.as_deref(), f.contents.as_bytes())
-            })?;
-            if status != Status::Unchanged {
-                changed.push(f);
-            }
-        }
-        if self.mode == Mode::Write {
-            self.write_temps(&changed)?;
-        }
-        Ok(())
     }
 
     /// Claims `path` for one output: it must stay inside the output folder and no other
@@ -343,22 +326,6 @@ impl<'o> Emitter<'o> {
                 }
             }
         })
-    }
-
-    /// Writes the temporary file of each file; folders first, in file order.
-    fn write_temps(&mut self, files: &[&OutFile]) -> io::Result<()> {
-        let fulls: Vec<PathBuf> = files.iter().map(|f| self.out.join(&f.path)).collect();
-        for full in &fulls {
-            self.ready(full)?;
-        }
-        // One after another: files of one folder written at once contend for the folder's
-        // lock in the kernel, which costs more than the copies gain.
-        for (f, full) in files.iter().zip(&fulls) {
-            let tmp = write_temp(full, f.contents.as_bytes())
-                .map_err(|e| with_path(full, &e, "nothing was written"))?;
-            self.temps.push((tmp, full.clone()));
-        }
-        Ok(())
     }
 
     /// Makes the folder of `full` ready for its temporary file: created, and rid of those
@@ -802,9 +769,9 @@ impl Reserved {
 
     /// Writes the file's bytes when they are in hand: in write mode into its temporary file,
     /// or nowhere when the file in place holds them already.
-    pub fn write_bytes(&self, bytes: Vec<u8>) -> io::Result<Written> {
+    pub fn write_bytes(&self, bytes: &[u8]) -> io::Result<Written> {
         if self.mode != Mode::Write {
-            return Ok(Written(Body::Bytes(bytes)));
+            return Ok(Written(Body::Bytes(bytes.to_vec())));
         }
         let known = match old_bytes(&self.full, self.may_exist) {
             Some(old) if old == bytes => return Ok(Written(Body::Judged(Status::Unchanged))),
@@ -813,7 +780,7 @@ impl Reserved {
             // Listed but not readable: `commit` looks again.
             None => None,
         };
-        write_temp(&self.full, &bytes)
+        write_temp(&self.full, bytes)
             .map(|tmp| Written(Body::Temp(tmp, known)))
             .map_err(|e| with_path(&self.full, &e, "nothing was written"))
     }
@@ -1155,7 +1122,7 @@ mod tests {
             let mut e = Emitter::new(dir.path(), &owned, mode);
             stream(&mut e, "s/big.sh", text).expect("streamed");
             let reserved = e.reserve(Path::new("s/hand.sh")).expect("reserved");
-            let written = reserved.write_bytes(text.as_bytes().to_vec());
+            let written = reserved.write_bytes(text.as_bytes());
             e.commit(reserved, written).expect("committed");
             e.add(&[file("s/small.txt", "x\n")]).expect("added");
             e.finish(false).expect("finish")
@@ -1241,7 +1208,7 @@ mod tests {
                         });
                         e.commit(streamed, written).expect("streamed");
                         let in_hand = e.reserve(Path::new("s/b.txt")).expect("reserved");
-                        let written = in_hand.write_bytes(new.as_bytes().to_vec());
+                        let written = in_hand.write_bytes(new.as_bytes());
                         e.commit(in_hand, written).expect("in hand");
                         let r = e.finish(false).expect("finish");
                         let case = format!("{place} {mode:?} {new:?} in pieces of {piece}");

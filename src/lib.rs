@@ -148,7 +148,7 @@ fn emit_part(sink: &Mutex<Sink>, files: Vec<render::Rendered>) {
     let mut written = Vec::with_capacity(reserved.len());
     for (r, text) in reserved {
         let w = match text {
-            Text::Done(contents) => r.write_bytes(contents.into_bytes()),
+            Text::Done(contents) => r.write_bytes(contents.as_bytes()),
             Text::Stream(write) => r.write(write),
         };
         let failed = w.is_err();
