@@ -2201,38 +2201,36 @@ fn deploy_keeping<'a>(
     let mut v = Vars::new(plan);
     // Every resource has a variable or two here: room for them at once, not by doubling.
     v.reserve(2 * plan.resources.len());
-    let mut needs = Needs::default();
-    let mut kept = Vec::new();
-    for (i, step) in plan.steps.iter().enumerate() {
-        let step = step_of(index, &mut v, i + 1, step)?;
-        needs.add(&step);
-        if plan.steps.len() <= keep {
-            kept.push(step);
-        }
+    let meta = Meta {
+        path: paths::DEPLOY.to_string(),
+        summary: vec![
+            format!("Deploys scenario {}: {}", plan.scenario, plan.description),
+            format!(
+                "{} steps in the plan's order, each skipped when its resource exists.",
+                plan.steps.len()
+            ),
+        ],
+        warnings: &[],
+        done: "deployment complete".to_string(),
+    };
+    if plan.steps.len() <= keep {
+        let steps = steps_of(index, &mut v, plan.steps.iter())?;
+        return Ok(script(ctx, meta, v, steps));
     }
-    let summary = vec![
-        format!("Deploys scenario {}: {}", plan.scenario, plan.description),
-        format!(
-            "{} steps in the plan's order, each skipped when its resource exists.",
-            plan.steps.len()
-        ),
-    ];
-    let head = needs.head(Head::new(&mut v, paths::DEPLOY.to_string(), summary));
-    let steps = if plan.steps.len() <= keep {
-        Steps::Built(kept)
-    } else {
-        Steps::Later {
+    let mut needs = Needs::default();
+    for (i, step) in plan.steps.iter().enumerate() {
+        needs.add(&step_of(index, &mut v, i + 1, step)?);
+    }
+    Ok(Script {
+        header: &ctx.header,
+        head: needs.head(Head::new(&mut v, meta.path, meta.summary)),
+        warnings: meta.warnings,
+        steps: Steps::Later {
             index,
             vars: RefCell::new(v),
             failed: RefCell::new(None),
-        }
-    };
-    Ok(Script {
-        header: &ctx.header,
-        head,
-        warnings: &[],
-        steps,
-        done: "deployment complete".to_string(),
+        },
+        done: meta.done,
     })
 }
 
