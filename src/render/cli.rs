@@ -2999,24 +2999,7 @@ mod tests {
 
     #[test]
     fn streaming_escapers_match_the_shared_ones() {
-        let mut texts: Vec<String> = [
-            "",
-            "plain",
-            "'",
-            "''",
-            "it's 'quoted'",
-            "$(touch /tmp/pwned) `id` ${x}",
-            "back\\slash",
-            "line\nbreak\r\t",
-            "\u{0}\u{1f}\u{7f}\u{80}\u{85}\u{9f}\u{a0}",
-            "\u{202E}rev",
-            "é'ü",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        texts.push((0u32..0x200).filter_map(char::from_u32).collect());
-        for t in &texts {
+        for t in &escape::tricky_texts() {
             assert_eq!(ShellWord(t).to_string(), escape::shell(t), "{t:?}");
         }
         // A value that writes itself in pieces is quoted as a whole.

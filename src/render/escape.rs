@@ -259,33 +259,53 @@ pub mod filters {
     }
 }
 
+/// Texts that exercise every escaper: quotes, expansions, interpolations, control and
+/// invisible characters, and every character below U+0200; for the tests that hold a
+/// streaming escaper to its shared function.
+#[cfg(test)]
+pub(crate) fn tricky_texts() -> Vec<String> {
+    let mut texts: Vec<String> = [
+        "",
+        "plain",
+        "'",
+        "''",
+        "it's 'quoted' ${x} $",
+        "$(touch /tmp/pwned) `id` ${x}",
+        "${x}",
+        "$",
+        "$$",
+        "$${",
+        "a$",
+        "$5",
+        "{$}",
+        "back\\slash",
+        "line\nbreak\r\t",
+        "\u{0}\u{1f}\u{7f}\u{80}\u{85}\u{9f}\u{a0}",
+        "\u{202E}rev",
+        "é${ü}",
+        "é'ü",
+        "privatelink.blob.core.windows.net",
+    ]
+    .iter()
+    .chain(tests::HOSTILE)
+    .map(|s| s.to_string())
+    .collect();
+    texts.push((0u32..0x200).filter_map(char::from_u32).collect());
+    texts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn comment_text_writes_what_comment_spells() {
-        let mut texts: Vec<String> = [
-            "",
-            "plain",
-            "it's 'quoted' ${x} $",
-            "back\\slash",
-            "line\nbreak\r\t",
-            "\u{0}\u{1f}\u{7f}\u{80}\u{85}\u{9f}\u{a0}",
-            "\u{202E}rev",
-            "é${ü}",
-        ]
-        .iter()
-        .chain(HOSTILE)
-        .map(|s| s.to_string())
-        .collect();
-        texts.push((0u32..0x200).filter_map(char::from_u32).collect());
-        for t in &texts {
+        for t in &tricky_texts() {
             assert_eq!(CommentText(t).to_string(), comment(t), "{t:?}");
         }
     }
 
-    const HOSTILE: &[&str] = &[
+    pub(super) const HOSTILE: &[&str] = &[
         "$(touch /tmp/pwned)",
         "`id`",
         "a; rm -rf /",
