@@ -8,7 +8,7 @@
 //! group); `main.bicep` orders the modules with `dependsOn`, since no value passes between them.
 
 use std::borrow::Cow;
-use std::cell::{OnceCell, RefCell};
+use std::cell::OnceCell;
 use std::fmt::{self, Write as _};
 use std::rc::Rc;
 
@@ -435,7 +435,7 @@ pub fn render<'a>(
             .map(|p| (p.name.as_str(), Code::Value(&p.default, 0)))
             .collect(),
     };
-    files.push((paths::BICEP.to_string(), r.file(&main)?.into()));
+    files.push((paths::BICEP.to_string(), super::render(FILE, &main)?.into()));
     files.push((
         paths::BICEP_PARAMS.to_string(),
         super::render(PARAMS, &view)?.into(),
@@ -453,9 +453,6 @@ struct Renderer<'p> {
     /// Per resource (by place in the plan), its comment where another file declares it: many
     /// modules declare the same few resources.
     elsewhere: Vec<OnceCell<String>>,
-    /// Where files are written before they are copied out at their size: it keeps the room
-    /// the biggest one needed, so no file grows it step by step.
-    buffer: RefCell<String>,
 }
 
 impl<'p> Renderer<'p> {
@@ -464,21 +461,11 @@ impl<'p> Renderer<'p> {
             plan,
             layout: Layout::new(plan),
             elsewhere: vec![OnceCell::new(); plan.resources.len()],
-            buffer: RefCell::new(String::new()),
             // Comments and descriptions spell env-dependent zone names the way the template does.
             neutral: CloudNeutral::new(plan, |prefix, suffix| {
                 format!("{prefix}${{environment().suffixes.{suffix}}}")
             }),
         }
-    }
-
-    /// The text of a `.bicep` file.
-    fn file(&self, view: &FileView) -> Result<String, RenderError> {
-        let mut buffer = self.buffer.borrow_mut();
-        buffer.clear();
-        view.render_into(&mut *buffer)
-            .map_err(|source| RenderError::Askama { name: FILE, source })?;
-        Ok(buffer.as_str().to_owned())
     }
 
     fn params(&self, used: &[&'p Parameter], defaults: bool) -> Vec<ParamView<'p>> {
