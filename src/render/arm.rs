@@ -16,7 +16,7 @@ use askama::Template;
 use serde_json::Value;
 
 use super::layout::{self, Deployment, Form, Layout};
-use super::stream::{ByPosition, Positions, Text};
+use super::stream::{ByPosition, Text};
 use super::{escape, paths, Context, RenderError};
 use crate::catalog;
 use crate::fxhash::FxHashSet;
@@ -340,15 +340,6 @@ impl<'r, 'a> ByPosition<'r> for Resources<'a> {
         let later = self.later?;
         let i = i - self.spelled.len();
         (i < later.count()).then_some(Spelling::Later(later, i))
-    }
-}
-
-impl<'r, 'a> IntoIterator for &'r Resources<'a> {
-    type Item = Spelling<'a>;
-    type IntoIter = Positions<'r, Resources<'a>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        Positions::new(self)
     }
 }
 

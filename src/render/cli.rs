@@ -22,7 +22,7 @@ use indexmap::IndexMap;
 use serde_json::{json, Value};
 
 use super::escape::{writable, write_writable};
-use super::stream::{BlankLines, ByPosition, Filter as _, Positions, Text};
+use super::stream::{BlankLines, ByPosition, Filter as _, Text};
 use super::{paths, Context, RenderError};
 use crate::catalog;
 use crate::fxhash::{FxHashMap, FxHashSet};
@@ -1930,15 +1930,6 @@ impl<'s, 'a> ByPosition<'s> for Steps<'a> {
                 }
             }
         }
-    }
-}
-
-impl<'s, 'a> IntoIterator for &'s Steps<'a> {
-    type Item = StepItem<'s>;
-    type IntoIter = Positions<'s, Steps<'a>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        Positions::new(self)
     }
 }
 

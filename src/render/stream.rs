@@ -47,18 +47,23 @@ pub trait ByPosition<'s> {
     type Item;
     /// The item at `i`; `None` past the end (or where making it failed).
     fn at(&'s self, i: usize) -> Option<Self::Item>;
+
+    /// The items in order, for a template's loop: `{% for x in list.positions() %}`.
+    fn positions(&'s self) -> Positions<'s, Self>
+    where
+        Self: Sized,
+    {
+        Positions {
+            list: self,
+            next: 0,
+        }
+    }
 }
 
 /// The items of a [`ByPosition`] list in order, for a template's `for` loop.
 pub struct Positions<'s, L> {
     list: &'s L,
     next: usize,
-}
-
-impl<'s, L> Positions<'s, L> {
-    pub fn new(list: &'s L) -> Self {
-        Self { list, next: 0 }
-    }
 }
 
 impl<'s, L: ByPosition<'s>> Iterator for Positions<'s, L> {
@@ -234,14 +239,14 @@ mod tests {
             below: 5,
             fails_at: None,
         };
-        assert_eq!(Positions::new(&all).collect::<Vec<_>>(), [0, 1, 4, 9, 16]);
+        assert_eq!(all.positions().collect::<Vec<_>>(), [0, 1, 4, 9, 16]);
         // An item that cannot be made ends the list there: nothing after it is taken.
         let broken = Squares {
             below: 5,
             fails_at: Some(2),
         };
-        assert_eq!(Positions::new(&broken).collect::<Vec<_>>(), [0, 1]);
-        let mut it = Positions::new(&broken);
+        assert_eq!(broken.positions().collect::<Vec<_>>(), [0, 1]);
+        let mut it = broken.positions();
         it.by_ref().for_each(drop);
         assert_eq!(it.next(), None);
     }

@@ -19,7 +19,7 @@ log {{ line | sh }}
 {%- endfor %}
 
 STEPS={{ steps.len() }}
-{%- for s in steps %}
+{%- for s in steps.positions() %}
 
 {% call a::action(s) %}{% endcall %}
 {%- endfor %}
