@@ -55,7 +55,12 @@ fn estate(spokes: usize) -> Estate {
     );
     let plan = plan::build(&loaded.scenario, &diagnostics);
     let ctx = Context::new(&file.display().to_string());
-    let files = render::render_scenario(&plan, &ctx).map_err(|e| e.to_string());
+    let files = render::render_scenario(
+        &render::Templates::builtin().expect("templates load"),
+        &plan,
+        &ctx,
+    )
+    .map_err(|e| e.to_string());
     let owned = Owned {
         dirs: vec![PathBuf::from(&plan.scenario)],
         top_level: false,
@@ -113,7 +118,14 @@ fn stages(c: &mut Criterion) {
         configure(&mut g, e.spokes);
         g.throughput(Throughput::Bytes(out_bytes(files)));
         g.bench_with_input(BenchmarkId::from_parameter(e.spokes), e, |b, e| {
-            b.iter(|| render::render_scenario(black_box(&e.plan), &e.ctx).expect("renders"));
+            b.iter(|| {
+                render::render_scenario(
+                    &render::Templates::builtin().expect("templates load"),
+                    black_box(&e.plan),
+                    &e.ctx,
+                )
+                .expect("renders")
+            });
         });
     }
     g.finish();
@@ -208,7 +220,15 @@ fn generate_shipped(out: &Path) -> usize {
         let ctx = Context::new(&checked.source.display_path());
         (checked.plan.expect("every shipped scenario plans"), ctx)
     });
-    let report = amlpe::write_outputs(&plans, true, out, Mode::Write, false).expect("writes");
+    let report = amlpe::write_outputs(
+        &render::Templates::builtin().expect("templates load"),
+        &plans,
+        true,
+        out,
+        Mode::Write,
+        false,
+    )
+    .expect("writes");
     report.files.len()
 }
 

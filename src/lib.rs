@@ -196,6 +196,7 @@ impl Sink<'_> {
 /// is written too and the top of `out` is owned (its strays are reported). Any failure leaves
 /// `out` as it was; the error is a sentence for the user.
 pub fn write_outputs(
+    templates: &render::Templates,
     plans: &[(Plan, Context)],
     whole_folder: bool,
     out: &Path,
@@ -242,7 +243,7 @@ pub fn write_outputs(
         {
             return;
         }
-        let rendered = render::render_part(&prepared[*p], ctx, part);
+        let rendered = render::render_part(templates, &prepared[*p], ctx, part);
         match rendered {
             Ok(files) => emit_part(&sink, files),
             Err(e) => sink
@@ -260,7 +261,8 @@ pub fn write_outputs(
         return Err(f);
     }
     if whole_folder {
-        let files = render::render_index(plans).map_err(|e| format!("{e}; nothing was written"))?;
+        let files = render::render_index(templates, plans)
+            .map_err(|e| format!("{e}; nothing was written"))?;
         emitter.add(&files).map_err(failed)?;
     }
     emitter.finish(prune).map_err(failed)

@@ -139,6 +139,52 @@ pub fn comment(s: &str) -> String {
         .collect()
 }
 
+/// The text a filter escapes: a string as it is, a number or a boolean as templates print it.
+/// Anything else (a map, a list, none) is a template bug, reported as such.
+fn text(v: &tera::Value) -> tera::TeraResult<std::borrow::Cow<'_, str>> {
+    if let Some(s) = v.as_str() {
+        Ok(s.into())
+    } else if v.is_number() || v.is_bool() {
+        Ok(v.to_string().into())
+    } else {
+        Err(tera::Error::message(format!(
+            "expected text, a number or a boolean, got {}",
+            v.name()
+        )))
+    }
+}
+
+/// Registers the escapers as template filters: `{{ value | sh }}`. Each takes text (or a
+/// number, or a boolean) and returns it escaped for one output language; `json` takes any
+/// value.
+pub fn register(t: &mut tera::Tera) {
+    macro_rules! escapers {
+        ($($name:literal => $f:path),* $(,)?) => {$(
+            t.register_filter(
+                $name,
+                |v: &tera::Value, _: tera::Kwargs, _: &tera::State| text(v).map(|s| $f(&s)),
+            );
+        )*};
+    }
+    escapers! {
+        "sh" => shell,
+        "bicep" => bicep,
+        "arm" => arm,
+        "arm_expr" => arm_expr_string,
+        "yaml" => yaml,
+        "md" => markdown,
+        "mdcode" => markdown_code,
+        "mermaid" => mermaid,
+        "comment" => comment,
+    }
+    t.register_filter(
+        "json",
+        |v: &tera::Value, _: tera::Kwargs, _: &tera::State| {
+            serde_json::to_string(v).map_err(|e| tera::Error::message(e.to_string()))
+        },
+    );
+}
+
 /// Implements `Display` through a writer body, and askama's `FastWritable` (which templates
 /// use instead of `Display`, skipping the formatting machinery) with the same body: for the
 /// filters that write their escaped text straight into the output instead of returning a

@@ -11,11 +11,13 @@ use serde::Serialize;
 
 use crate::emit::{OutFile, HEADER_MARK};
 use crate::plan::Plan;
+pub use engine::Templates;
 use stream::Text;
 
 pub mod arm;
 pub mod bicep;
 pub mod cli;
+pub mod engine;
 pub mod escape;
 pub mod layout;
 pub mod runbook;
@@ -88,6 +90,8 @@ pub enum RenderError {
     Json(String, serde_json::Error),
     #[error("rendering {0}: {1}")]
     Stream(String, std::io::Error),
+    #[error("{0}")]
+    Template(#[from] engine::TemplateError),
 }
 
 /// Renders one compiled template; `name` is its path under `templates/`, for errors.
@@ -175,6 +179,7 @@ pub struct Rendered<'a> {
 /// The files of one part of a scenario. The large ones are streams: their text is rendered as
 /// they are written.
 pub fn render_part<'a>(
+    templates: &'a Templates,
     prepared: &'a Prepared<'_>,
     ctx: &'a Context,
     part: &Part,
@@ -202,11 +207,15 @@ pub fn render_part<'a>(
 }
 
 /// Every file of one scenario, relative to the output folder, in path order.
-pub fn render_scenario(plan: &Plan, ctx: &Context) -> Result<Vec<OutFile>, RenderError> {
+pub fn render_scenario(
+    templates: &Templates,
+    plan: &Plan,
+    ctx: &Context,
+) -> Result<Vec<OutFile>, RenderError> {
     let prepared = Prepared::new(plan);
     let mut files = Vec::new();
     for part in prepared.parts() {
-        for f in render_part(&prepared, ctx, &part)? {
+        for f in render_part(templates, &prepared, ctx, &part)? {
             let contents = f.text.into_string(&f.path.display().to_string())?;
             files.push(OutFile {
                 path: f.path,
@@ -219,7 +228,10 @@ pub fn render_scenario(plan: &Plan, ctx: &Context) -> Result<Vec<OutFile>, Rende
 }
 
 /// Files that describe all scenarios together (written when a whole folder is generated).
-pub fn render_index(plans: &[(Plan, Context)]) -> Result<Vec<OutFile>, RenderError> {
+pub fn render_index(
+    _templates: &Templates,
+    plans: &[(Plan, Context)],
+) -> Result<Vec<OutFile>, RenderError> {
     runbook::render_index(plans)
 }
 
