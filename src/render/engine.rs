@@ -72,6 +72,8 @@ impl Templates {
         let mut tera = tera::Tera::new();
         tera.autoescape_on(Vec::<&str>::new());
         escape::register(&mut tera);
+        tera.global_context()
+            .insert("catalog", &crate::catalog::template_facts());
         let fail = |e: tera::Error| TemplateError(e.to_string());
         tera.set_fallback_prefixes([PREFIX]).map_err(fail)?;
         let names: Vec<String> = user.iter().map(|(n, _)| n.clone()).collect();

@@ -131,6 +131,34 @@ pub fn mermaid(s: &str) -> String {
     out
 }
 
+/// A tag name in the Azure CLI's shorthand syntax (`--tags` of the network, private DNS and Log
+/// Analytics commands): a name of other characters than letters, digits, `-` and `_` is
+/// single-quoted (a `.` would nest it); `'` is written `'/` inside quotes.
+pub fn shorthand_key(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if plain {
+        s.to_string()
+    } else {
+        shorthand_quote(s)
+    }
+}
+
+/// A tag value in the CLI's shorthand syntax: quoted when the syntax would read it as something
+/// else (a leading quote, `null`, `??`).
+pub fn shorthand_value(s: &str) -> String {
+    if s.starts_with('\'') || s == "null" || s == "??" {
+        shorthand_quote(s)
+    } else {
+        s.to_string()
+    }
+}
+
+fn shorthand_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'/"))
+}
+
 /// A line comment's text in any output: line breaks and control characters removed, so a
 /// value in a comment cannot end it and start code.
 pub fn comment(s: &str) -> String {
@@ -176,6 +204,8 @@ pub fn register(t: &mut tera::Tera) {
         "mdcode" => markdown_code,
         "mermaid" => mermaid,
         "comment" => comment,
+        "shorthand_key" => shorthand_key,
+        "shorthand_value" => shorthand_value,
     }
     t.register_filter(
         "json",
@@ -382,6 +412,16 @@ mod tests {
         assert_eq!(bicep("it's"), r"'it\'s'");
         assert_eq!(bicep("a\nb"), r"'a\nb'");
         assert_eq!(bicep("$5"), "'$5'");
+    }
+
+    #[test]
+    fn shorthand_tags_quote_what_the_syntax_would_misread() {
+        assert_eq!(shorthand_key("environment"), "environment");
+        assert_eq!(shorthand_key("cost center"), "'cost center'");
+        assert_eq!(shorthand_key("team.name"), "'team.name'");
+        assert_eq!(shorthand_value("a b"), "a b");
+        assert_eq!(shorthand_value("'q'"), "''/q'/'");
+        assert_eq!(shorthand_value("null"), "'null'");
     }
 
     #[test]

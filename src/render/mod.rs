@@ -92,6 +92,9 @@ pub enum RenderError {
     Stream(String, std::io::Error),
     #[error("{0}")]
     Template(#[from] engine::TemplateError),
+    /// The plan lacks what a renderer needs: a bug, since plans are built to be rendered.
+    #[error("the plan cannot be rendered: {0}")]
+    Plan(String),
 }
 
 /// Renders one compiled template; `name` is its path under `templates/`, for errors.
@@ -193,8 +196,8 @@ pub fn render_part<'a>(
         Part::Plan => vec![(paths::PLAN.to_string(), plan_json(plan, ctx))],
         Part::Bicep => bicep::render(plan, ctx)?,
         Part::Arm => arm::render(plan, ctx)?,
-        Part::Scripts => prepared.scripts().main(ctx)?,
-        Part::Ops(networks) => done(prepared.scripts().ops(ctx, networks.clone())?),
+        Part::Scripts => done(prepared.scripts().main(templates, ctx)?),
+        Part::Ops(networks) => done(prepared.scripts().ops(templates, ctx, networks.clone())?),
         Part::Runbook => runbook::render(plan, ctx)?,
     };
     Ok(files

@@ -1,0 +1,31 @@
+{#- The skeleton of every script but the legacy one. The including template sets `summary`
+    (what the script does: its comment and --help), `warnings` (printed before it acts) and
+    `done` (its last progress line). -#}
+{% set literal_dollars = [l for l in [...summary, ...[k ~ x for k, x in head.tags], ...[k ~ x for k, x in head.tags_shorthand]] if "$" in l or "`" in l] | length > 0 -%}
+#!/usr/bin/env bash
+# {{ about.header | comment }}
+set -euo pipefail
+#
+{% for line in summary %}# {{ line | comment }}
+{% endfor -%}
+#
+# Usage: {{ head.path | comment }} [--dry-run]
+#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
+#              command per line; progress on stderr) and call no az at all.
+# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
+# every setting below.
+
+{% include "cli/settings.sh" %}
+{% include "cli/prelude.sh" %}
+{% for w in warnings %}
+log {{ ("WARNING: " ~ w) | sh }}
+{%- endfor %}
+
+STEPS={{ steps | length }}
+{%- for s in steps %}
+
+step {{ s.n }} {{ s.title | sh }}
+{{ s.body | trim_end }}
+{%- endfor %}
+
+log {{ (head.path ~ ": " ~ done) | sh }}
