@@ -4,17 +4,21 @@
 //! reaches Azure.
 //!
 //! The pipeline: [`scenario::load`] → [`validate::validate`] → [`plan::build`] →
-//! [`render`] → [`emit`].
+//! [`render`] → [`emit`]. Modules only use the ones below them: `span` (where a value is in its
+//! file) → `diag` → `source` (reading files) → `scenario` → `catalog` (Azure facts) → `names`
+//! (names amlpe derives) → `validate` → `plan` → `render` → `emit`.
 
 pub mod catalog;
 pub mod diag;
 pub mod emit;
 mod fxhash;
+pub mod names;
 pub mod par;
 pub mod plan;
 pub mod render;
 pub mod scenario;
 pub mod source;
+pub mod span;
 pub mod synth;
 pub mod validate;
 
@@ -26,7 +30,7 @@ use emit::{Emitter, Mode, Owned, Report};
 use plan::Plan;
 use render::stream::Text;
 use render::Context;
-use source::SourceFile;
+use span::SourceFile;
 
 /// One scenario file after loading, validation and (when it has no errors) planning.
 #[derive(Debug)]
