@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
+use rayon::prelude::*;
 
 use amlpe::emit::{Mode, Status};
 use amlpe::plan::Plan;
@@ -89,12 +90,6 @@ fn load_templates(dir: Option<&std::path::Path>) -> Result<render::Templates, Ex
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(
-        cli.command,
-        Command::Generate { .. } | Command::Validate { .. }
-    ) {
-        amlpe::par::warm();
-    }
     match cli.command {
         Command::Generate {
             paths,
@@ -176,7 +171,11 @@ fn check_all(paths: &[PathBuf], deny_warnings: bool) -> Result<Vec<amlpe::Checke
     let inputs = amlpe::collect_inputs(paths).map_err(|e| fail(&e))?;
     let mut all = Vec::new();
     let (mut errors, mut warnings, mut bad_files) = (0, 0, 0);
-    for c in amlpe::par::map(&inputs, |path| amlpe::check(path, deny_warnings)) {
+    let checked: Vec<amlpe::Checked> = inputs
+        .par_iter()
+        .map(|path| amlpe::check(path, deny_warnings))
+        .collect();
+    for c in checked {
         if !c.diagnostics.is_empty() {
             eprintln!("{}", c.render_diagnostics());
         }
@@ -235,8 +234,6 @@ fn validate(
                 }
             }
             eprintln!("ok: {} scenario file(s) are valid", all.len());
-            // As in `generate`: the process ends, and the system takes the memory back.
-            std::mem::forget(all);
             ExitCode::SUCCESS
         }
         Err(code) => code,
@@ -272,9 +269,6 @@ fn generate(
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    // The process ends here: freeing the plans' millions of small allocations one by one would
-    // take tens of milliseconds for a large estate, and the system takes the memory back anyway.
-    std::mem::forget(plans);
     let count = |s: Status| report.files.iter().filter(|(_, x)| *x == s).count();
     match mode {
         Mode::Check => {
@@ -330,6 +324,3 @@ fn generate(
     }
     ExitCode::SUCCESS
 }
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
