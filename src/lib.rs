@@ -179,11 +179,11 @@ pub fn write_outputs(
         .map(|(_, p, part)| {
             let ctx = &plans[*p].1;
             let files = render::render_part(templates, &prepared[*p], ctx, part)
-                .map_err(|e| format!("{}: {e}; nothing was written", ctx.source))?;
+                .map_err(|e| format!("{}: {e}\nnothing was written", ctx.source))?;
             let mut emitter = emitter.lock().unwrap_or_else(PoisonError::into_inner);
             for f in files {
                 let text = f.text.into_string(&f.path.display().to_string());
-                let text = text.map_err(|e| format!("{}: {e}; nothing was written", ctx.source))?;
+                let text = text.map_err(|e| format!("{}: {e}\nnothing was written", ctx.source))?;
                 emitter
                     .add_file(&f.path, text.as_bytes())
                     .map_err(|e| writing(out, &e))?;
@@ -196,7 +196,7 @@ pub fn write_outputs(
     let mut emitter = emitter.into_inner().unwrap_or_else(PoisonError::into_inner);
     if whole_folder {
         let files = render::render_index(templates, plans)
-            .map_err(|e| format!("{e}; nothing was written"))?;
+            .map_err(|e| format!("{e}\nnothing was written"))?;
         emitter.add(&files).map_err(|e| writing(out, &e))?;
     }
     emitter.finish(prune).map_err(|e| writing(out, &e))

@@ -98,6 +98,8 @@ impl Templates {
 /// Tera names a template as it was loaded: a built-in one under its prefix, an override by its
 /// relative path. The user reads them as a path under `templates/` and a file in DIR.
 fn locate(report: String, overrides: Option<&(PathBuf, Vec<String>)>) -> String {
+    // Tera's report starts as a compiler's does; the caller says `error:` itself.
+    let report = report.strip_prefix("error: ").unwrap_or(&report);
     let mut report = report.replace(&format!("--> {PREFIX}"), "--> templates/");
     if let Some((dir, names)) = overrides {
         for n in names {
