@@ -114,6 +114,8 @@ struct Index<'p> {
     endpoints_by_network: IndexMap<&'p str, Vec<&'p Endpoint>>,
     /// The VNet of each private endpoint, by its symbol (step titles name it).
     network_of: HashMap<&'p str, &'p str>,
+    /// Private DNS zone links by the symbol of their zone.
+    links_by_zone: HashMap<&'p str, Vec<&'p Resource>>,
     /// Resource groups by name (the target of the steps that create them).
     groups: HashMap<&'p str, &'p ResourceGroupPlan>,
     /// Positions in `plan.steps` of the steps that create a resource, by its symbol, and of
@@ -135,6 +137,12 @@ impl<'p> Index<'p> {
                 .entry(e.symbol.as_str())
                 .or_insert(e.network.as_str());
         }
+        let mut links_by_zone: HashMap<&str, Vec<&Resource>> = HashMap::new();
+        for r in &plan.resources {
+            if let (true, Some(zone)) = (r.ty == catalog::DNS_LINK.name, &r.parent) {
+                links_by_zone.entry(zone).or_default().push(r);
+            }
+        }
         let mut groups = HashMap::new();
         for g in &plan.resource_groups {
             groups.entry(g.name.as_str()).or_insert(g);
@@ -155,6 +163,7 @@ impl<'p> Index<'p> {
             plan,
             endpoints_by_network,
             network_of,
+            links_by_zone,
             groups,
             resource_steps,
             group_steps,
@@ -1166,7 +1175,7 @@ fn deploy(t: &Templates, index: &Index, ctx: &Context) -> Result<(String, String
 
 /// The symbols that belong to the private endpoints `eps` of one VNet: the endpoints, their
 /// zone groups, the zones they register in and those zones' links to this VNet.
-fn endpoint_resources<'p>(plan: &'p Plan, eps: &[&'p Endpoint]) -> HashSet<&'p str> {
+fn endpoint_resources<'p>(index: &Index<'p>, eps: &[&'p Endpoint]) -> HashSet<&'p str> {
     let mut syms = HashSet::new();
     for e in eps {
         syms.insert(e.symbol.as_str());
@@ -1174,11 +1183,10 @@ fn endpoint_resources<'p>(plan: &'p Plan, eps: &[&'p Endpoint]) -> HashSet<&'p s
         syms.extend(e.zones.iter().filter_map(|z| z.zone_symbol.as_deref()));
     }
     let vnet = eps.first().map(|e| e.network_symbol.as_str());
-    let links: Vec<&str> = plan
-        .resources
+    let links: Vec<&str> = syms
         .iter()
-        .filter(|r| r.ty == catalog::DNS_LINK.name)
-        .filter(|r| r.parent.as_deref().is_some_and(|z| syms.contains(z)))
+        .filter_map(|z| index.links_by_zone.get(z))
+        .flatten()
         .filter(|r| r.properties["virtualNetwork"]["id"]["$ref"].as_str() == vnet)
         .map(|r| r.symbol.as_str())
         .collect();
@@ -1194,7 +1202,7 @@ fn add_endpoints(
     eps: &[&Endpoint],
 ) -> Result<(String, String), RenderError> {
     let plan = index.plan;
-    let syms = endpoint_resources(plan, eps);
+    let syms = endpoint_resources(index, eps);
     let groups: HashSet<String> = syms
         .iter()
         .filter_map(|s| plan.resource(s))

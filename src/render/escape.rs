@@ -209,8 +209,14 @@ pub fn register(t: &mut tera::Tera) {
     }
     t.register_filter(
         "json",
-        |v: &tera::Value, _: tera::Kwargs, _: &tera::State| {
-            serde_json::to_string(v).map_err(|e| tera::Error::message(e.to_string()))
+        |v: &tera::Value, kwargs: tera::Kwargs, _: &tera::State| {
+            let pretty = kwargs.get::<bool>("pretty")?.unwrap_or(false);
+            let text = if pretty {
+                serde_json::to_string_pretty(v)
+            } else {
+                serde_json::to_string(v)
+            };
+            text.map_err(|e| tera::Error::message(e.to_string()))
         },
     );
 }

@@ -193,7 +193,7 @@ pub fn render_part<'a>(
         files.into_iter().map(|(p, s)| (p, s.into())).collect()
     };
     let files = match part {
-        Part::Plan => vec![(paths::PLAN.to_string(), plan_json(plan, ctx))],
+        Part::Plan => vec![(paths::PLAN.to_string(), plan_json(plan, ctx)?.into())],
         Part::Bicep => bicep::render(plan, ctx)?,
         Part::Arm => arm::render(plan, ctx)?,
         Part::Scripts => done(prepared.scripts().main(templates, ctx)?),
@@ -238,8 +238,9 @@ pub fn render_index(
     runbook::render_index(plans)
 }
 
-/// plan.json, pretty-printed into its file as it is serialized.
-fn plan_json<'a>(plan: &'a Plan, ctx: &'a Context) -> Text<'a> {
+/// plan.json: the plan itself, serialized (it is data, not a rendering of it), with the
+/// generated-file header as its first key.
+fn plan_json(plan: &Plan, ctx: &Context) -> Result<String, RenderError> {
     #[derive(Serialize)]
     struct WithHeader<'a> {
         #[serde(rename = "$comment")]
@@ -247,12 +248,9 @@ fn plan_json<'a>(plan: &'a Plan, ctx: &'a Context) -> Text<'a> {
         #[serde(flatten)]
         plan: &'a Plan,
     }
-    Text::stream(move |w| {
-        let with_header = WithHeader {
-            comment: &ctx.header,
-            plan,
-        };
-        serde_json::to_writer_pretty(&mut *w, &with_header)?;
-        w.write_all(b"\n")
-    })
+    let with_header = WithHeader {
+        comment: &ctx.header,
+        plan,
+    };
+    to_json(paths::PLAN, &with_header)
 }
