@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use crate::catalog::{self, ResourceType, ZoneSpelling};
 use crate::diag::{Diagnostic, Severity};
-use crate::fxhash::FxHashMap;
+
 use crate::names;
 use crate::scenario::{Approval, AttachKind, ComputeKind, Network, Scenario, Target, ZoneMode};
 
@@ -213,7 +213,7 @@ pub struct Plan {
     /// Symbol → index into `resources`, so that references resolve in O(1) (renderers look
     /// up every reference of every resource). Not serialized: plan.json stays as it was.
     #[serde(skip)]
-    by_symbol: FxHashMap<String, usize>,
+    by_symbol: HashMap<String, usize>,
 }
 
 impl Plan {
@@ -1095,7 +1095,7 @@ impl<'a> Builder<'a> {
         let s = self.s;
         let ws = &s.workspace;
         let resources = self.resources;
-        let by_symbol: FxHashMap<String, usize> = self.symbols.into_iter().collect();
+        let by_symbol: HashMap<String, usize> = self.symbols.into_iter().collect();
         let zones: Vec<Zone> = zones.into_values().collect();
 
         let (groups, scope) = resource_groups(s, &resources);
@@ -1217,7 +1217,7 @@ fn resource_groups(s: &Scenario, resources: &[Resource]) -> (Vec<ResourceGroupPl
 fn steps(
     groups: &[ResourceGroupPlan],
     resources: &[Resource],
-    by_symbol: &FxHashMap<String, usize>,
+    by_symbol: &HashMap<String, usize>,
 ) -> Vec<Step> {
     let mut steps = Vec::new();
     // A group that holds an existing resource exists: no step creates it again (that fails
@@ -1398,7 +1398,7 @@ fn zone_symbol(
     sym
 }
 
-fn step_title(r: &Resource, all: &[Resource], by_symbol: &FxHashMap<String, usize>) -> String {
+fn step_title(r: &Resource, all: &[Resource], by_symbol: &HashMap<String, usize>) -> String {
     let parent = r
         .parent
         .as_ref()
