@@ -194,8 +194,8 @@ pub fn render_part<'a>(
     };
     let files = match part {
         Part::Plan => vec![(paths::PLAN.to_string(), plan_json(plan, ctx)?.into())],
-        Part::Bicep => bicep::render(plan, ctx)?,
-        Part::Arm => arm::render(plan, ctx)?,
+        Part::Bicep => done(bicep::render(templates, plan, ctx)?),
+        Part::Arm => done(arm::render(templates, plan, ctx)?),
         Part::Scripts => done(prepared.scripts().main(templates, ctx)?),
         Part::Ops(networks) => done(prepared.scripts().ops(templates, ctx, networks.clone())?),
         Part::Runbook => runbook::render(plan, ctx)?,

@@ -1,0 +1,5 @@
+// {{ header | comment }}
+using {{ using | bicep }}
+{% for p in params %}
+param {{ p.name }} = {{ p.default }}
+{%- endfor %}
