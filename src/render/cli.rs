@@ -1139,21 +1139,7 @@ fn script(
             extra,
         },
     )?;
-    Ok((head.path, single_blank_lines(&text)))
-}
-
-/// Optional template blocks leave runs of blank lines; scripts keep one at most.
-fn single_blank_lines(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut blank = false;
-    for line in text.split_inclusive('\n') {
-        let is_blank = line == "\n";
-        if !(is_blank && blank) {
-            out.push_str(line);
-        }
-        blank = is_blank;
-    }
-    out
+    Ok((head.path, text))
 }
 
 /// deploy.sh: every step of the plan.
@@ -1532,11 +1518,6 @@ mod tests {
         assert_eq!(iso_seconds("PT1H2M3S").ok(), Some(3723));
         assert!(iso_seconds("P1D").is_err());
         assert!(iso_seconds("PT5").is_err());
-    }
-
-    #[test]
-    fn runs_of_blank_lines_collapse() {
-        assert_eq!(single_blank_lines("a\n\n\n\nb\n\nc\n"), "a\n\nb\n\nc\n");
     }
 
     #[test]

@@ -35,7 +35,6 @@ set -euo pipefail
 
 {% include "cli/settings.sh" %}
 {% include "cli/prelude.sh" %}
-
 log {{ ("LEGACY: Azure ML CLI v1 reached end of support on " ~ catalog.cli_v1_end_of_support ~ "; prefer deploy.sh and ops/.") | sh }}
 
 # The workspace's private endpoint connection that belongs to private endpoint $1, in

@@ -16,11 +16,10 @@ set -euo pipefail
 # every setting below.
 
 {% include "cli/settings.sh" %}
-{% include "cli/prelude.sh" %}
-{% for w in warnings %}
-log {{ ("WARNING: " ~ w) | sh }}
-{%- endfor %}
-
+{% include "cli/prelude.sh" -%}
+{% if warnings %}
+{% for w in warnings %}log {{ ("WARNING: " ~ w) | sh }}
+{% endfor %}{% endif %}
 STEPS={{ steps | length }}
 {%- for s in steps %}
 
