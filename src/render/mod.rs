@@ -195,7 +195,7 @@ pub fn render_part<'a>(
         Part::Arm => arm::render(plan, ctx)?,
         Part::Scripts => prepared.scripts().main(ctx)?,
         Part::Ops(networks) => done(prepared.scripts().ops(ctx, networks.clone())?),
-        Part::Runbook => runbook::render(plan, ctx)?,
+        Part::Runbook => done(runbook::render(templates, plan, ctx)?),
     };
     Ok(files
         .into_iter()
@@ -229,10 +229,10 @@ pub fn render_scenario(
 
 /// Files that describe all scenarios together (written when a whole folder is generated).
 pub fn render_index(
-    _templates: &Templates,
+    templates: &Templates,
     plans: &[(Plan, Context)],
 ) -> Result<Vec<OutFile>, RenderError> {
-    runbook::render_index(plans)
+    runbook::render_index(templates, plans)
 }
 
 /// plan.json, pretty-printed into its file as it is serialized.
