@@ -198,7 +198,7 @@ pub fn render_part<'a>(
         Part::Arm => done(arm::render(templates, plan, ctx)?),
         Part::Scripts => done(prepared.scripts().main(templates, ctx)?),
         Part::Ops(networks) => done(prepared.scripts().ops(templates, ctx, networks.clone())?),
-        Part::Runbook => runbook::render(plan, ctx)?,
+        Part::Runbook => done(runbook::render(templates, plan, ctx)?),
     };
     Ok(files
         .into_iter()
@@ -232,10 +232,10 @@ pub fn render_scenario(
 
 /// Files that describe all scenarios together (written when a whole folder is generated).
 pub fn render_index(
-    _templates: &Templates,
+    templates: &Templates,
     plans: &[(Plan, Context)],
 ) -> Result<Vec<OutFile>, RenderError> {
-    runbook::render_index(plans)
+    runbook::render_index(templates, plans)
 }
 
 /// plan.json: the plan itself, serialized (it is data, not a rendering of it), with the
