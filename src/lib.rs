@@ -11,7 +11,6 @@
 pub mod catalog;
 pub mod diag;
 pub mod emit;
-mod fxhash;
 pub mod names;
 pub mod plan;
 pub mod render;
@@ -181,14 +180,7 @@ pub fn write_outputs(
             let files = render::render_part(templates, &prepared[*p], ctx, part)
                 .map_err(|e| format!("{}: {e}\nnothing was written", ctx.source))?;
             let mut emitter = emitter.lock().unwrap_or_else(PoisonError::into_inner);
-            for f in files {
-                let text = f.text.into_string(&f.path.display().to_string());
-                let text = text.map_err(|e| format!("{}: {e}\nnothing was written", ctx.source))?;
-                emitter
-                    .add_file(&f.path, text.as_bytes())
-                    .map_err(|e| writing(out, &e))?;
-            }
-            Ok(())
+            emitter.add(&files).map_err(|e| writing(out, &e))
         })
         .collect();
     // The first failure in job order, whichever thread met it first.

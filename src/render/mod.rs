@@ -1,7 +1,6 @@
-//! Renderers: each turns the plan into the files of one output kind. Templates under
-//! `templates/` are compiled into the binary (askama), so a template error is a build error
-//! and rendering parses nothing at run time; they see views of the plan, never the raw
-//! scenario.
+//! Renderers: each turns the plan into the files of one output kind. The tera templates under
+//! `templates/` spell every file (see `engine`); the renderers build small views of the plan
+//! for them, never the raw scenario.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -12,7 +11,6 @@ use serde::Serialize;
 use crate::emit::{OutFile, HEADER_MARK};
 use crate::plan::Plan;
 pub use engine::Templates;
-use stream::Text;
 
 pub mod arm;
 pub mod bicep;
@@ -21,7 +19,6 @@ pub mod engine;
 pub mod escape;
 pub mod layout;
 pub mod runbook;
-pub mod stream;
 
 /// File names inside a scenario's folder, shared by the renderers that write them and the
 /// runbook that links to them.
@@ -80,31 +77,13 @@ impl Context {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("template {name}: {source}")]
-    Askama {
-        name: &'static str,
-        #[source]
-        source: askama::Error,
-    },
     #[error("serializing {0}: {1}")]
     Json(String, serde_json::Error),
-    #[error("rendering {0}: {1}")]
-    Stream(String, std::io::Error),
     #[error("{0}")]
     Template(#[from] engine::TemplateError),
     /// The plan lacks what a renderer needs: a bug, since plans are built to be rendered.
     #[error("the plan cannot be rendered: {0}")]
     Plan(String),
-}
-
-/// Renders one compiled template; `name` is its path under `templates/`, for errors.
-pub fn render<T: askama::Template>(
-    name: &'static str,
-    template: &T,
-) -> Result<String, RenderError> {
-    template
-        .render()
-        .map_err(|source| RenderError::Askama { name, source })
 }
 
 /// Pretty JSON with two-space indentation and a final newline.
@@ -173,38 +152,28 @@ impl<'p> Prepared<'p> {
     }
 }
 
-/// A rendered file: its path relative to the output folder, and its text.
-pub struct Rendered<'a> {
-    pub path: PathBuf,
-    pub text: Text<'a>,
-}
-
-/// The files of one part of a scenario. The large ones are streams: their text is rendered as
-/// they are written.
-pub fn render_part<'a>(
-    templates: &'a Templates,
-    prepared: &'a Prepared<'_>,
-    ctx: &'a Context,
+/// The files of one part of a scenario, relative to the output folder.
+pub fn render_part(
+    templates: &Templates,
+    prepared: &Prepared<'_>,
+    ctx: &Context,
     part: &Part,
-) -> Result<Vec<Rendered<'a>>, RenderError> {
+) -> Result<Vec<OutFile>, RenderError> {
     let plan = prepared.plan;
-    let dir = PathBuf::from(&plan.scenario);
-    let done = |files: Vec<(String, String)>| -> Vec<(String, Text<'a>)> {
-        files.into_iter().map(|(p, s)| (p, s.into())).collect()
-    };
     let files = match part {
-        Part::Plan => vec![(paths::PLAN.to_string(), plan_json(plan, ctx)?.into())],
-        Part::Bicep => done(bicep::render(templates, plan, ctx)?),
-        Part::Arm => done(arm::render(templates, plan, ctx)?),
-        Part::Scripts => done(prepared.scripts().main(templates, ctx)?),
-        Part::Ops(networks) => done(prepared.scripts().ops(templates, ctx, networks.clone())?),
-        Part::Runbook => done(runbook::render(templates, plan, ctx)?),
+        Part::Plan => vec![(paths::PLAN.to_string(), plan_json(plan, ctx)?)],
+        Part::Bicep => bicep::render(templates, plan, ctx)?,
+        Part::Arm => arm::render(templates, plan, ctx)?,
+        Part::Scripts => prepared.scripts().main(templates, ctx)?,
+        Part::Ops(networks) => prepared.scripts().ops(templates, ctx, networks.clone())?,
+        Part::Runbook => runbook::render(templates, plan, ctx)?,
     };
+    let dir = PathBuf::from(&plan.scenario);
     Ok(files
         .into_iter()
-        .map(|(p, text)| Rendered {
+        .map(|(p, contents)| OutFile {
             path: dir.join(p),
-            text,
+            contents,
         })
         .collect())
 }
@@ -218,13 +187,7 @@ pub fn render_scenario(
     let prepared = Prepared::new(plan);
     let mut files = Vec::new();
     for part in prepared.parts() {
-        for f in render_part(templates, &prepared, ctx, &part)? {
-            let contents = f.text.into_string(&f.path.display().to_string())?;
-            files.push(OutFile {
-                path: f.path,
-                contents,
-            });
-        }
+        files.extend(render_part(templates, &prepared, ctx, &part)?);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)

@@ -55,10 +55,7 @@ struct IndexLine<'p> {
 }
 
 /// `out/README.md`: one line per scenario.
-pub fn render_index(
-    t: &Templates,
-    plans: &[(Plan, Context)],
-) -> Result<Vec<OutFile>, RenderError> {
+pub fn render_index(t: &Templates, plans: &[(Plan, Context)]) -> Result<Vec<OutFile>, RenderError> {
     let mut scenarios: Vec<IndexLine> = (plans.iter())
         .map(|(p, _)| IndexLine {
             name: &p.scenario,
@@ -81,7 +78,8 @@ pub fn render_index(
         .collect();
     let source = folders.into_iter().collect::<Vec<_>>().join(", ");
     let header = html_comment(&Context::new(&format!("{source}/")).header);
-    let view = serde_json::json!({ "header": header, "runbook": paths::RUNBOOK, "scenarios": scenarios });
+    let view =
+        serde_json::json!({ "header": header, "runbook": paths::RUNBOOK, "scenarios": scenarios });
     let text = t.render("runbook/README.md", &view)?;
     Ok(vec![OutFile {
         path: INDEX.into(),
@@ -193,7 +191,8 @@ impl<'p> Index<'p> {
         for e in &plan.endpoints {
             by_vnet.entry(&e.network).or_default().push(e);
         }
-        let subnets = |n: &'p NetworkInfo| n.subnets.iter().map(|s| (&*s.symbol, (&*n.name, &*s.name)));
+        let subnets =
+            |n: &'p NetworkInfo| n.subnets.iter().map(|s| (&*s.symbol, (&*n.name, &*s.name)));
         let links = |z: &'p Zone| z.links.iter().map(|l| (&*z.symbol, &**l));
         Self {
             plan,
@@ -617,7 +616,8 @@ impl<'p> Runbook<'p> {
             vnet_regions: unique(
                 (vnets.iter().filter(|v| !v.endpoints.is_empty())).map(|v| &*v.network.location),
             ),
-            api_forward: (catalog::zones(cloud, Target::Workspace).first()).map_or("", |z| z.forward),
+            api_forward: (catalog::zones(cloud, Target::Workspace).first())
+                .map_or("", |z| z.forward),
             forward_zones: unique(forward_zones.chain(forwarded.map(|z| &*z.forward))),
             manual,
             manual_endpoints: (endpoints().filter(|e| e.endpoint.manual_approval))
@@ -671,7 +671,11 @@ fn group_views<'p>(ix: &Index<'p>) -> Vec<GroupView<'p>> {
     for (i, g) in plan.resource_groups.iter().enumerate() {
         rank.entry(g.name.to_lowercase()).or_insert(i);
     }
-    let mut groups = gather(plan.resources.iter().map(|r| (ix.group_of(r).to_lowercase(), r)));
+    let mut groups = gather(
+        plan.resources
+            .iter()
+            .map(|r| (ix.group_of(r).to_lowercase(), r)),
+    );
     groups.sort_by_key(|(g, _)| rank.get(g).copied().unwrap_or(usize::MAX));
     let subscription = |rs: &[&'p Resource]| {
         let roots = rs.iter().rev().filter(|r| r.parent.is_none());
@@ -712,7 +716,10 @@ fn zone_sets<'p>(ix: &Index<'p>, zones: impl Iterator<Item = &'p Zone>) -> Vec<Z
 
 /// A resource's location: the scenario's region unless the plan pins another.
 fn location_of<'p>(r: &'p Resource, plan: &'p Plan) -> &'p str {
-    r.location.as_ref().and_then(Value::as_str).unwrap_or(&plan.location)
+    r.location
+        .as_ref()
+        .and_then(Value::as_str)
+        .unwrap_or(&plan.location)
 }
 
 fn computes<'p>(ix: &Index<'p>) -> Vec<ComputeView<'p>> {
@@ -762,7 +769,11 @@ fn aks_clusters<'p>(ix: &Index<'p>) -> Vec<AksView<'p>> {
                 attach_as: attach.and_then(compute_type).unwrap_or("Kubernetes"),
                 extension: extension.map(|e| e.name.as_str()),
                 cluster: &r.symbol,
-                attach: [extension, attach].into_iter().flatten().map(|x| &*x.symbol).collect(),
+                attach: [extension, attach]
+                    .into_iter()
+                    .flatten()
+                    .map(|x| &*x.symbol)
+                    .collect(),
             }
         })
         .collect()
@@ -791,14 +802,25 @@ fn vnet_views<'p>(
     }
     // (zone symbol, VNet symbol) -> the link between them.
     let links: HashMap<(&str, &str), &str> = (ix.of_type(catalog::DNS_LINK))
-        .filter_map(|r| Some(((r.parent.as_deref()?, ref_at(r, "/virtualNetwork/id")?), &*r.symbol)))
+        .filter_map(|r| {
+            Some((
+                (r.parent.as_deref()?, ref_at(r, "/virtualNetwork/id")?),
+                &*r.symbol,
+            ))
+        })
         .collect();
 
     let mut views: Vec<VnetView> = (plan.networks.iter())
         .map(|n| {
-            let eps = ix.by_vnet.get(n.name.as_str()).map_or(&[][..], Vec::as_slice);
+            let eps = ix
+                .by_vnet
+                .get(n.name.as_str())
+                .map_or(&[][..], Vec::as_slice);
             let endpoint_subnet = n.endpoint_subnet.as_deref().unwrap_or_default();
-            let computes = computes_in.get(n.name.as_str()).cloned().unwrap_or_default();
+            let computes = computes_in
+                .get(n.name.as_str())
+                .cloned()
+                .unwrap_or_default();
             let aks = aks_in.get(n.name.as_str()).cloned().unwrap_or_default();
             let has = |t: Target| eps.iter().any(|e| e.target == t);
             let has_ws = has(Target::Workspace);
@@ -817,13 +839,24 @@ fn vnet_views<'p>(
                         target_type: t.map_or("", |t| &t.ty),
                         target_existing: t.is_some_and(|t| t.existing),
                         places: e.zones.iter().map(place).collect(),
-                        steps: ix.steps([Some(&*e.symbol), e.zone_group.as_deref()].into_iter().flatten()),
+                        steps: ix.steps(
+                            [Some(&*e.symbol), e.zone_group.as_deref()]
+                                .into_iter()
+                                .flatten(),
+                        ),
                     }
                 })
                 .collect();
             // The zones of the VNet's endpoints, each once.
-            let zones = unique(eps.iter().flat_map(|e| &e.zones).filter_map(|z| z.zone_symbol.as_deref()));
-            let zones: Vec<&Zone> = zones.into_iter().filter_map(|s| ix.zone.get(s).copied()).collect();
+            let zones = unique(
+                eps.iter()
+                    .flat_map(|e| &e.zones)
+                    .filter_map(|z| z.zone_symbol.as_deref()),
+            );
+            let zones: Vec<&Zone> = zones
+                .into_iter()
+                .filter_map(|s| ix.zone.get(s).copied())
+                .collect();
             // Clients take the first subnet nothing else uses, in a VNet without AKS.
             let busy: HashSet<&str> = (computes.iter().map(|c| c.subnet))
                 .chain(aks.iter().map(|a| a.subnet))
@@ -835,8 +868,10 @@ fn vnet_views<'p>(
                 false => "",
             };
             // The NSGs of the subnets, and each endpoint's zone group, zones and their links.
-            let nsgs = (n.subnets.iter())
-                .filter_map(|s| ix.get(&s.symbol).and_then(|r| ref_at(r, "/networkSecurityGroup/id")));
+            let nsgs = (n.subnets.iter()).filter_map(|s| {
+                ix.get(&s.symbol)
+                    .and_then(|r| ref_at(r, "/networkSecurityGroup/id"))
+            });
             let network: Vec<&str> = (std::iter::once(&*n.symbol))
                 .chain(n.subnets.iter().map(|s| &*s.symbol))
                 .chain(nsgs)
@@ -938,7 +973,8 @@ fn primary_vnet<'p>(vnets: &[VnetView<'p>]) -> &'p str {
     (vnets.iter().filter(complete))
         .find(|v| !v.computes.is_empty())
         .or_else(|| {
-            (vnets.iter().filter(complete)).find(|v| v.aks.is_empty() && v.clients_subnet.is_empty())
+            (vnets.iter().filter(complete))
+                .find(|v| v.aks.is_empty() && v.clients_subnet.is_empty())
         })
         .or_else(|| vnets.iter().find(complete))
         .or_else(|| vnets.iter().find(|v| v.has_workspace_endpoint))
@@ -1013,7 +1049,12 @@ impl Default for Ids {
         let classes = ["pe", "target", "zone", "compute", "client", "more"];
         Self {
             used: HashSet::new(),
-            classes: classes.map(|class| ClassLine { class, ids: Vec::new() }).into(),
+            classes: classes
+                .map(|class| ClassLine {
+                    class,
+                    ids: Vec::new(),
+                })
+                .into(),
         }
     }
 }
@@ -1034,12 +1075,25 @@ impl Ids {
     }
 
     /// A node of `kind`, counted in `class`.
-    fn node<'p>(&mut self, class: &str, prefix: &str, symbol: &str, kind: &'static str, names: Vec<&'p str>) -> Node<'p> {
+    fn node<'p>(
+        &mut self,
+        class: &str,
+        prefix: &str,
+        symbol: &str,
+        kind: &'static str,
+        names: Vec<&'p str>,
+    ) -> Node<'p> {
         let id = self.make(prefix, symbol);
         if let Some(c) = self.classes.iter_mut().find(|c| c.class == class) {
             c.ids.push(id.clone());
         }
-        Node { id, kind, names, existing: false, count: 0 }
+        Node {
+            id,
+            kind,
+            names,
+            existing: false,
+            count: 0,
+        }
     }
 }
 
@@ -1055,11 +1109,29 @@ fn edge(side: Side, inner: &str, outer: &str, style: &'static str) -> Edge {
         Side::Left => (outer, inner),
         Side::Right => (inner, outer),
     };
-    Edge { from: from.to_string(), to: to.to_string(), style }
+    Edge {
+        from: from.to_string(),
+        to: to.to_string(),
+        style,
+    }
 }
 
-fn block<'p>(id: String, class: &'static str, name: &'p str, details: Vec<&'p str>, nodes: Vec<Node<'p>>) -> Block<'p> {
-    Block { id, class, name, details, existing: false, nodes, subs: Vec::new() }
+fn block<'p>(
+    id: String,
+    class: &'static str,
+    name: &'p str,
+    details: Vec<&'p str>,
+    nodes: Vec<Node<'p>>,
+) -> Block<'p> {
+    Block {
+        id,
+        class,
+        name,
+        details,
+        existing: false,
+        nodes,
+        subs: Vec::new(),
+    }
 }
 
 fn diagram<'p>(ix: &Index<'p>, vnets: &[VnetView<'p>]) -> Diagram<'p> {
@@ -1067,24 +1139,43 @@ fn diagram<'p>(ix: &Index<'p>, vnets: &[VnetView<'p>]) -> Diagram<'p> {
     let mut ids = Ids::default();
 
     // The shared targets, in the middle.
-    let ws = plan.resources.iter().find(|r| r.ty == catalog::WORKSPACE.name);
+    let ws = plan
+        .resources
+        .iter()
+        .find(|r| r.ty == catalog::WORKSPACE.name);
     let targets = (ws.map(|w| w.symbol.as_str()).into_iter())
         .chain(plan.endpoints.iter().map(|e| e.target_symbol.as_str()));
     let mut target_ids: HashMap<&str, String> = HashMap::new();
     let mut nodes = Vec::new();
-    for (sym, r) in unique(targets).into_iter().filter_map(|s| Some((s, ix.get(s)?))) {
-        let kind = if r.ty == catalog::STORAGE.name { "storage" } else { "target" };
+    for (sym, r) in unique(targets)
+        .into_iter()
+        .filter_map(|s| Some((s, ix.get(s)?)))
+    {
+        let kind = if r.ty == catalog::STORAGE.name {
+            "storage"
+        } else {
+            "target"
+        };
         let title = catalog::resource_type(&r.ty).map_or("Resource", |t| t.label);
         let node = ids.node("target", "t", sym, kind, vec![title, &r.name]);
         target_ids.insert(sym, node.id.clone());
-        nodes.push(Node { existing: r.existing, ..node });
+        nodes.push(Node {
+            existing: r.existing,
+            ..node
+        });
     }
     let groups: BTreeSet<&str> = (plan.endpoints.iter())
         .filter_map(|e| ix.get(&e.target_symbol))
         .map(|r| ix.group_of(r))
         .collect();
     let shared_id = ids.make("g", "shared");
-    let shared = block(shared_id.clone(), "shared", "", groups.into_iter().collect(), nodes);
+    let shared = block(
+        shared_id.clone(),
+        "shared",
+        "",
+        groups.into_iter().collect(),
+        nodes,
+    );
 
     // Sides: VNets with clients on the left, the others on the right; each side draws its
     // share of the budget.
@@ -1101,7 +1192,12 @@ fn diagram<'p>(ix: &Index<'p>, vnets: &[VnetView<'p>]) -> Diagram<'p> {
             Side::Left => (&mut left, DIAGRAM_VNETS - right_quota),
             Side::Right => (&mut right, right_quota),
         };
-        (if *count < quota { &mut shown } else { &mut hidden }).push((v, s));
+        (if *count < quota {
+            &mut shown
+        } else {
+            &mut hidden
+        })
+        .push((v, s));
         *count += 1;
     }
 
@@ -1145,7 +1241,13 @@ fn diagram<'p>(ix: &Index<'p>, vnets: &[VnetView<'p>]) -> Diagram<'p> {
             if nodes.is_empty() {
                 nodes.push(ids.node("", "x", &sn.symbol, "unused", Vec::new()));
             }
-            let b = block(sid, "subnet", &sn.name, sn.prefix.iter().map(String::as_str).collect(), nodes);
+            let b = block(
+                sid,
+                "subnet",
+                &sn.name,
+                sn.prefix.iter().map(String::as_str).collect(),
+                nodes,
+            );
             // The subnet of the endpoints sits next to the shared targets.
             match (s, sn.name == v.endpoint_subnet) {
                 (Side::Left, true) | (Side::Right, false) => subs.push(b),
@@ -1154,12 +1256,22 @@ fn diagram<'p>(ix: &Index<'p>, vnets: &[VnetView<'p>]) -> Diagram<'p> {
         }
         let mut nodes = Vec::new();
         if v.clients && v.clients_subnet.is_empty() {
-            let node = ids.node("client", "u", &format!("clients_{name}"), "peered", Vec::new());
+            let node = ids.node(
+                "client",
+                "u",
+                &format!("clients_{name}"),
+                "peered",
+                Vec::new(),
+            );
             edges_use.push((name, node.id.clone(), s));
             nodes.push(node);
         }
         let space = n.address_space.iter().map(String::as_str).collect();
-        let b = Block { existing: n.existing, subs, ..block(vid, "vnet", name, space, nodes) };
+        let b = Block {
+            existing: n.existing,
+            subs,
+            ..block(vid, "vnet", name, space, nodes)
+        };
         match s {
             Side::Left => left_blocks.push(b),
             Side::Right => right_blocks.push(b),
@@ -1182,20 +1294,41 @@ fn diagram<'p>(ix: &Index<'p>, vnets: &[VnetView<'p>]) -> Diagram<'p> {
     // The VNets a zone is linked to, or else those that register in it.
     let reach = |z: &'p Zone| -> (Vec<&'p str>, bool) {
         match z.links.is_empty() {
-            true => (users.get(z.symbol.as_str()).cloned().unwrap_or_default(), false),
+            true => (
+                users.get(z.symbol.as_str()).cloned().unwrap_or_default(),
+                false,
+            ),
             false => (z.links.iter().map(String::as_str).collect(), true),
         }
     };
     let sets = gather(plan.zones.iter().filter_map(|z| {
         let users = users.get(z.symbol.as_str()).into_iter().flatten();
-        let relevant = z.links.iter().map(String::as_str).chain(users.copied()).any(|n| side_of.contains_key(n));
-        relevant.then(|| ((z.resource_group.to_ascii_lowercase(), z.existing, reach(z).0), z))
+        let relevant = z
+            .links
+            .iter()
+            .map(String::as_str)
+            .chain(users.copied())
+            .any(|n| side_of.contains_key(n));
+        relevant.then(|| {
+            (
+                (
+                    z.resource_group.to_ascii_lowercase(),
+                    z.existing,
+                    reach(z).0,
+                ),
+                z,
+            )
+        })
     }));
     let (mut left_zones, mut right_zones) = (Vec::new(), Vec::new());
     for (_, zones) in sets {
         let first = zones[0];
         let (targets, linked) = reach(first);
-        let users = users.get(first.symbol.as_str()).into_iter().flatten().copied();
+        let users = users
+            .get(first.symbol.as_str())
+            .into_iter()
+            .flatten()
+            .copied();
         let anchor = (first.links.iter().map(String::as_str).chain(users))
             .find_map(|n| side_of.get(n).copied())
             .unwrap_or(Side::Left);
@@ -1205,11 +1338,19 @@ fn diagram<'p>(ix: &Index<'p>, vnets: &[VnetView<'p>]) -> Diagram<'p> {
         let style = if linked { "linked" } else { "records" };
         for n in targets {
             if let Some(vid) = vnet_ids.get(n) {
-                edges_dns.push(edge(side_of.get(n).copied().unwrap_or(anchor), vid, &gid, style));
+                edges_dns.push(edge(
+                    side_of.get(n).copied().unwrap_or(anchor),
+                    vid,
+                    &gid,
+                    style,
+                ));
             }
         }
         let b = block(gid, "dns", &first.resource_group, Vec::new(), vec![node]);
-        let b = Block { existing: first.existing, ..b };
+        let b = Block {
+            existing: first.existing,
+            ..b
+        };
         match anchor {
             Side::Left => left_zones.push(b),
             Side::Right => right_zones.push(b),
@@ -1224,7 +1365,10 @@ fn diagram<'p>(ix: &Index<'p>, vnets: &[VnetView<'p>]) -> Diagram<'p> {
         let (first, last) = (rest.first()?, rest.last()?);
         let node = ids.node("more", "m", symbol, "more", vec![first, last]);
         edges_pe.push(edge(side, &shared_id, &node.id, "solid"));
-        let more = Node { count: rest.len(), ..node };
+        let more = Node {
+            count: rest.len(),
+            ..node
+        };
         Some(block(String::new(), "", "", Vec::new(), vec![more]))
     });
 
@@ -1241,7 +1385,11 @@ fn diagram<'p>(ix: &Index<'p>, vnets: &[VnetView<'p>]) -> Diagram<'p> {
     edges.extend(edges_pe);
     edges.extend(edges_dns);
     ids.classes.retain(|c| !c.ids.is_empty());
-    Diagram { blocks, edges, classes: ids.classes }
+    Diagram {
+        blocks,
+        edges,
+        classes: ids.classes,
+    }
 }
 
 /// What the teardown deletes, last created first: computes, extensions, clusters and the
@@ -1292,13 +1440,19 @@ fn teardown<'p>(ix: &Index<'p>) -> Teardown<'p> {
             name: &r.name,
             group: ix.group_of(r),
             owner: ix.owner(r).map_or("", |p| &p.name),
-            subscription: nonempty(r.parent.as_deref().and_then(|p| ix.get(p)?.subscription.as_ref())),
+            subscription: nonempty(
+                r.parent
+                    .as_deref()
+                    .and_then(|p| ix.get(p)?.subscription.as_ref()),
+            ),
         })
         .collect();
     Teardown {
         resources,
         computes: created_of(catalog::COMPUTE).next().is_some(),
-        workspace: created_of(catalog::WORKSPACE).next().map(|w| w.name.as_str()),
+        workspace: created_of(catalog::WORKSPACE)
+            .next()
+            .map(|w| w.name.as_str()),
         groups: whole,
         kept_groups: (plan.resource_groups.iter())
             .filter(|g| g.create && kept(g))
@@ -1322,7 +1476,10 @@ mod tests {
 
     #[test]
     fn step_ranges_are_runs() {
-        assert_eq!(ranges(vec![5, 3, 4, 12, 9, 10]), [(3, 5), (9, 10), (12, 12)]);
+        assert_eq!(
+            ranges(vec![5, 3, 4, 12, 9, 10]),
+            [(3, 5), (9, 10), (12, 12)]
+        );
         assert_eq!(ranges(vec![]), []);
     }
 
