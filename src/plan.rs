@@ -1094,7 +1094,9 @@ impl<'a> Builder<'a> {
     ) -> Plan {
         let s = self.s;
         let ws = &s.workspace;
-        let resources = self.resources;
+        let mut resources = self.resources;
+        // The plan lives as long as the run: no room kept for resources that never come.
+        resources.shrink_to_fit();
         let by_symbol: HashMap<String, usize> = self.symbols.into_iter().collect();
         let zones: Vec<Zone> = zones.into_values().collect();
 

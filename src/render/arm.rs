@@ -88,7 +88,7 @@ enum Item<'a> {
         parameters: Vec<&'a str>,
         deploying: Option<&'static str>,
         /// Its inline template, rendered.
-        template: String,
+        template: tera::Value,
         depends_on: Vec<String>,
     },
 }
@@ -127,12 +127,12 @@ pub fn render(
         value: json(&p.default),
     });
     let parameters = parameters.collect();
+    let params = t.render(PARAMS, ParamsFile { parameters })?;
+    // The view goes once it is the template's context: a large plan's is as big as its text.
+    let text = t.render(TEMPLATE, template)?;
     Ok(vec![
-        (paths::ARM.to_string(), t.render(TEMPLATE, &template)?),
-        (
-            paths::ARM_PARAMS.to_string(),
-            t.render(PARAMS, &ParamsFile { parameters })?,
-        ),
+        (paths::ARM.to_string(), text),
+        (paths::ARM_PARAMS.to_string(), params),
     ])
 }
 
@@ -486,7 +486,7 @@ impl<'p> Arm<'p> {
                 deployment: d,
                 parameters: used.iter().map(|p| p.name.as_str()).collect(),
                 deploying: inner.deploying,
-                template: t.render(TEMPLATE, &inner)?,
+                template: t.render_piece(TEMPLATE, inner)?,
                 depends_on,
             });
         }

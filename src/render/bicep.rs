@@ -209,8 +209,8 @@ pub fn render(
                 let home = (d.subscription, d.resource_group);
                 let file = b.group_file(ctx, &deploy, Some(d), home, &d.positions, &outputs);
                 let path = paths::bicep_module_stage(d.resource_group, d.stage);
-                files.push((path, t.render(FILE, &file)?));
                 passed.push((file.params.iter().map(|p| p.name).collect(), file.deploying));
+                files.push((path, t.render(FILE, file)?));
             }
             symbols = b.symbols();
             b.subscription_main(ctx, &deploy, &symbols, passed)
@@ -222,7 +222,7 @@ pub fn render(
         params: &main.params,
     };
     files.push((paths::BICEP_PARAMS.to_string(), t.render(PARAMS, &params)?));
-    files.push((paths::BICEP.to_string(), t.render(FILE, &main)?));
+    files.push((paths::BICEP.to_string(), t.render(FILE, main)?));
     Ok(files)
 }
 

@@ -660,7 +660,7 @@ fn iso_seconds(d: &str) -> Result<u64, RenderError> {
 struct Step {
     n: usize,
     title: String,
-    body: String,
+    body: tera::Value,
 }
 
 /// What a script's prelude provides because some step needs it.
@@ -983,7 +983,7 @@ fn render_step(
         r: &'a R,
         v: StepVars,
     }
-    let body = t.render(&format!("cli/steps/{kind}.sh"), &View { r, v })?;
+    let body = t.render_piece(&format!("cli/steps/{kind}.sh"), View { r, v })?;
     Ok(Step { n, title, body })
 }
 
@@ -1132,7 +1132,7 @@ fn script(
     }
     let text = t.render(
         &format!("cli/{template}"),
-        &View {
+        View {
             about,
             head: &head,
             steps,

@@ -85,13 +85,30 @@ impl Templates {
         Ok(Self { tera, overrides })
     }
 
-    /// Renders template `name` (a path under `templates/`) with `view` as its context.
-    pub fn render(&self, name: &str, view: &impl Serialize) -> Result<String, TemplateError> {
-        let context = tera::Context::from_serialize(view)
+    /// Renders template `name` (a path under `templates/`) with `view` as its context. A view
+    /// given by value is dropped once it is the template's context, before the text is spelled.
+    pub fn render(&self, name: &str, view: impl Serialize) -> Result<String, TemplateError> {
+        let context = tera::Context::from_serialize(&view)
             .map_err(|e| TemplateError(format!("{name}: {e}")))?;
-        self.tera
+        drop(view);
+        let mut text = self
+            .tera
             .render(name, &context)
-            .map_err(|e| TemplateError(locate(e.to_string(), self.overrides.as_ref())))
+            .map_err(|e| TemplateError(locate(e.to_string(), self.overrides.as_ref())))?;
+        text.shrink_to_fit();
+        Ok(text)
+    }
+}
+
+impl Templates {
+    /// Renders a piece that goes into another template's view (a script's step, a nested
+    /// deployment): as a template value, which that view's context shares instead of copying.
+    pub fn render_piece(
+        &self,
+        name: &str,
+        view: impl Serialize,
+    ) -> Result<tera::Value, TemplateError> {
+        Ok(tera::Value::from(self.render(name, view)?))
     }
 }
 
@@ -188,7 +205,7 @@ mod tests {
         std::fs::write(&path, "mine\n").expect("write");
         let t = Templates::with_overrides(dir.path()).expect("loads");
         assert_eq!(
-            t.render(name, &serde_json::json!({})).expect("renders"),
+            t.render(name, serde_json::json!({})).expect("renders"),
             "mine\n"
         );
 

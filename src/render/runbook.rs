@@ -37,7 +37,7 @@ pub fn render(
     plan: &Plan,
     ctx: &Context,
 ) -> Result<Vec<(String, String)>, RenderError> {
-    let text = t.render("runbook/RUNBOOK.md", &Runbook::build(plan, ctx))?;
+    let text = t.render("runbook/RUNBOOK.md", Runbook::build(plan, ctx))?;
     Ok(vec![(paths::RUNBOOK.to_string(), tidy(&text))])
 }
 
