@@ -25,10 +25,6 @@ use amlpe::{plan, synth, validate};
 
 const SIZES: [usize; 4] = [1, 10, 100, 1000];
 
-/// The allocator of the `amlpe` binary, so that the stages cost what they cost there.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Everything one synthetic estate needs, computed once outside the timed loops.
 struct Estate {
     spokes: usize,
@@ -55,7 +51,12 @@ fn estate(spokes: usize) -> Estate {
     );
     let plan = plan::build(&loaded.scenario, &diagnostics);
     let ctx = Context::new(&file.display().to_string());
-    let files = render::render_scenario(&plan, &ctx).map_err(|e| e.to_string());
+    let files = render::render_scenario(
+        &render::Templates::builtin().expect("templates load"),
+        &plan,
+        &ctx,
+    )
+    .map_err(|e| e.to_string());
     let owned = Owned {
         dirs: vec![PathBuf::from(&plan.scenario)],
         top_level: false,
@@ -113,7 +114,14 @@ fn stages(c: &mut Criterion) {
         configure(&mut g, e.spokes);
         g.throughput(Throughput::Bytes(out_bytes(files)));
         g.bench_with_input(BenchmarkId::from_parameter(e.spokes), e, |b, e| {
-            b.iter(|| render::render_scenario(black_box(&e.plan), &e.ctx).expect("renders"));
+            b.iter(|| {
+                render::render_scenario(
+                    &render::Templates::builtin().expect("templates load"),
+                    black_box(&e.plan),
+                    &e.ctx,
+                )
+                .expect("renders")
+            });
         });
     }
     g.finish();
@@ -203,12 +211,23 @@ fn out_bytes(files: &[OutFile]) -> u64 {
 fn generate_shipped(out: &Path) -> usize {
     let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let inputs = amlpe::collect_inputs(&[scenarios]).expect("scenarios/ holds scenarios");
-    let plans: Vec<(Plan, Context)> = amlpe::par::map(&inputs, |path| {
-        let checked = amlpe::check(path, false);
-        let ctx = Context::new(&checked.source.display_path());
-        (checked.plan.expect("every shipped scenario plans"), ctx)
-    });
-    let report = amlpe::write_outputs(&plans, true, out, Mode::Write, false).expect("writes");
+    let plans: Vec<(Plan, Context)> = inputs
+        .iter()
+        .map(|path| {
+            let checked = amlpe::check(path, false);
+            let ctx = Context::new(&checked.source.display_path());
+            (checked.plan.expect("every shipped scenario plans"), ctx)
+        })
+        .collect();
+    let report = amlpe::write_outputs(
+        &render::Templates::builtin().expect("templates load"),
+        &plans,
+        true,
+        out,
+        Mode::Write,
+        false,
+    )
+    .expect("writes");
     report.files.len()
 }
 

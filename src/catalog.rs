@@ -313,6 +313,48 @@ pub const SDK_V1_END_OF_SUPPORT: &str = "2026-06-30";
 pub const WORKSPACE_YAML_SCHEMA: &str =
     "https://azuremlschemas.azureedge.net/latest/workspace.schema.json";
 
+/// The subscription written where the real one is only known at run time: in the committed
+/// `workspace.yml` and in `--dry-run` when `AZURE_SUBSCRIPTION_ID` is unset.
+pub const PLACEHOLDER_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+
+/// The spec's warnings, which the day-2 scripts print before they act.
+pub mod spec_warnings {
+    /// "Add a private endpoint to a workspace" (Warning).
+    pub const ADD: &[&str] = &[
+        "Existing compute targets of this workspace that are not behind the same virtual network as the new private endpoint will not work (spec: Add a private endpoint to a workspace).",
+    ];
+    /// "Remove a private endpoint".
+    pub const REMOVE: &[&str] = &[
+        "Removing a private endpoint removes the workspace from the virtual network it was in: the workspace may no longer reach resources in that VNet, and resources in that VNet may no longer reach the workspace (spec: Remove a private endpoint).",
+        "Removing the private endpoints of a workspace does not make it publicly accessible; run ops/enable-public-access.sh for that.",
+    ];
+    /// "Enable public access" (its notes and limitations).
+    pub const ENABLE_PUBLIC: &[&str] = &[
+        "Enabling public access does not remove any private endpoint: traffic between the components behind the VNet stays private; public access is added to the workspace only.",
+        "Over the public endpoint, some studio features (such as the designer) fail to access data stored on services secured behind the VNet, such as the storage account.",
+        "Over the public endpoint, Jupyter, JupyterLab and RStudio on a compute instance, including running notebooks, are not supported.",
+    ];
+    pub const DISABLE_PUBLIC: &[&str] = &[
+        "After this, clients reach the workspace only through its private endpoints: make sure every client resolves the workspace's private DNS zones.",
+    ];
+}
+
+/// The facts every template can read, as `catalog.<name>`.
+pub fn template_facts() -> serde_json::Value {
+    serde_json::json!({
+        "placeholder_subscription": PLACEHOLDER_SUBSCRIPTION,
+        "workspace_yaml_schema": WORKSPACE_YAML_SCHEMA,
+        "cli_v1_end_of_support": CLI_V1_END_OF_SUPPORT,
+        "sdk_v1_end_of_support": SDK_V1_END_OF_SUPPORT,
+        "warnings": {
+            "add": spec_warnings::ADD,
+            "remove": spec_warnings::REMOVE,
+            "enable_public": spec_warnings::ENABLE_PUBLIC,
+            "disable_public": spec_warnings::DISABLE_PUBLIC,
+        },
+    })
+}
+
 /// Extension type and release train of the Azure ML extension for Kubernetes.
 pub const AML_EXTENSION_TYPE: &str = "microsoft.azureml.kubernetes";
 pub const AML_EXTENSION_TRAIN: &str = "stable";

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::source::{FieldPath, SourceFile, Span, SpanIndex};
+use crate::span::{is_invisible, FieldPath, SourceFile, Span, SpanIndex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -171,7 +171,7 @@ impl Diagnostic {
 /// Keeps hostile text from reaching the terminal: control, bidirectional and invisible
 /// characters are shown as U+FFFD.
 fn printable(c: char) -> char {
-    if (c.is_control() && c != '\t') || crate::validate::is_invisible(c) {
+    if (c.is_control() && c != '\t') || is_invisible(c) {
         '\u{fffd}'
     } else if c == '\t' {
         ' '

@@ -3,8 +3,7 @@
 //! place, so a file in `out/` is always either the old one or the new one, and a failure on
 //! the way changes nothing.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::ffi::OsString;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Component, Path, PathBuf};
@@ -80,18 +79,16 @@ pub fn emit(
     e.finish(prune)
 }
 
-/// Takes rendered files batch by batch (so a run holds only the batches being rendered, not
-/// its whole output) with the guarantees of one all-or-nothing write. In write mode each
-/// changed file of a batch is written to a temporary file beside its target when the batch
+/// Takes rendered files as they come, with the guarantees of one all-or-nothing write. In
+/// write mode each changed file is written to a temporary file beside its target when it
 /// arrives; only [`Emitter::finish`] renames them into place. Any failure before that, and
-/// dropping an emitter that was not finished, removes the temporary files and the folders
-/// it created: no output has changed. A rename replaces a file whole, so whatever happens,
-/// even a kill, each output is either the old file or the new.
+/// dropping an emitter that was not finished, removes the temporary files and the folders it
+/// created: no output has changed. A rename replaces a file whole, so whatever happens, even a
+/// kill, each output is either the old file or the new.
 ///
 /// Files are not synced: a killed run leaves every output old or new, and the next run
 /// removes its temporary files; after a power loss, `amlpe generate --check` tells whether
-/// the folder is current. (Syncing would write every byte to the disk before returning, which
-/// costs more than the whole run.)
+/// the folder is current.
 pub struct Emitter<'o> {
     out: &'o Path,
     owned: &'o Owned,
@@ -105,8 +102,6 @@ pub struct Emitter<'o> {
     created_dirs: Vec<PathBuf>,
     /// Folders that exist (or were created) and hold no stale temporary file any more.
     ready_dirs: HashSet<PathBuf>,
-    /// The names each folder held when first looked at (`None`: it could not be listed).
-    listings: HashMap<PathBuf, Option<HashSet<OsString>>>,
     removed_temps: Vec<PathBuf>,
     failed: bool,
 }
@@ -125,7 +120,6 @@ impl<'o> Emitter<'o> {
             temps: Vec::new(),
             created_dirs: Vec::new(),
             ready_dirs: HashSet::new(),
-            listings: HashMap::new(),
             removed_temps: Vec::new(),
             failed: false,
         };
@@ -152,28 +146,24 @@ impl<'o> Emitter<'o> {
         e
     }
 
-    /// Checks files in hand against the folder and, in write mode, writes the changed ones to
-    /// temporary files, as [`Emitter::reserve`], [`Reserved::write_bytes`] and
-    /// [`Emitter::commit`] do one file at a time. An error undoes everything this emitter
-    /// wrote, and so does every later call.
+    /// Checks each file against the folder and, in write mode, writes the changed ones to
+    /// temporary files. An error undoes everything this emitter wrote, and so does every
+    /// later call.
     pub fn add(&mut self, files: &[OutFile]) -> io::Result<()> {
         for f in files {
-            let reserved = self.reserve(&f.path)?;
-            let written = reserved.write_bytes(f.contents.as_bytes());
-            self.commit(reserved, written)?;
+            self.add_file(&f.path, f.contents.as_bytes())?;
         }
         Ok(())
     }
 
-    /// Runs one step of the emitter: refused once a step has failed, and a failure undoes
-    /// everything this emitter wrote.
-    fn guard<T>(&mut self, step: impl FnOnce(&mut Self) -> io::Result<T>) -> io::Result<T> {
+    /// [`Emitter::add`] of one file: `path` relative to the output folder.
+    pub fn add_file(&mut self, path: &Path, new: &[u8]) -> io::Result<()> {
         if self.failed {
             return Err(io::Error::other(
-                "an earlier batch failed; nothing was written",
+                "an earlier file failed; nothing was written",
             ));
         }
-        let result = step(self);
+        let result = self.judge_and_write(path, new);
         if result.is_err() {
             self.failed = true;
             self.undo();
@@ -181,9 +171,7 @@ impl<'o> Emitter<'o> {
         result
     }
 
-    /// Claims `path` for one output: it must stay inside the output folder and no other
-    /// output may have it. Returns the full path, and whether an old file may be there.
-    fn claim(&mut self, path: &Path) -> io::Result<(PathBuf, bool)> {
+    fn judge_and_write(&mut self, path: &Path, new: &[u8]) -> io::Result<()> {
         if !is_plain_relative(path) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -204,13 +192,8 @@ impl<'o> Emitter<'o> {
                 ),
             ));
         }
-        let may_exist = self.may_exist(&full);
-        Ok((full, may_exist))
-    }
-
-    /// In write mode, a folder where a file is to be written stops the run.
-    fn refuse_folder(&self, full: &Path) -> io::Result<()> {
-        if self.mode == Mode::Write && fs::symlink_metadata(full).is_ok_and(|m| m.is_dir()) {
+        let meta = fs::symlink_metadata(&full).ok();
+        if self.mode == Mode::Write && meta.as_ref().is_some_and(fs::Metadata::is_dir) {
             return Err(io::Error::new(
                 io::ErrorKind::IsADirectory,
                 format!(
@@ -219,113 +202,50 @@ impl<'o> Emitter<'o> {
                 ),
             ));
         }
-        Ok(())
-    }
-
-    /// Records one output's status. In write mode a changed file that amlpe did not write
-    /// stops the run; in check mode a file that is not current gets its diff, from the old
-    /// and new bytes that `texts` gives (asked for only then).
-    fn judge<'t>(
-        &mut self,
-        path: &Path,
-        full: &Path,
-        status: Status,
-        texts: impl FnOnce() -> (Option<&'t [u8]>, &'t [u8]),
-    ) -> io::Result<()> {
-        // A file that is in the way but was not written by amlpe (hand-made, or edited so
-        // that its header is gone) is someone's work: stop before anything is replaced.
-        if self.mode == Mode::Write && status == Status::Changed && !carries_header(full) {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!(
-                    "refusing to overwrite {}: it does not carry amlpe's header (`{HEADER_MARK}`), so amlpe did not write it; move it away and run again; nothing was written",
-                    full.display()
-                ),
-            ));
-        }
-        if self.mode == Mode::Check && status != Status::Unchanged {
-            let (old, new) = texts();
-            let old_text = old.map(String::from_utf8_lossy).unwrap_or_default();
-            let new_text = String::from_utf8_lossy(new);
-            let name = path.display().to_string();
-            let diff = TextDiff::from_lines(old_text.as_ref(), new_text.as_ref());
-            let text = diff
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("a/{name}"), &format!("b/{name}"))
-                .to_string();
-            self.diffs.push((path.to_path_buf(), text));
+        // Read through a link: a link in place is judged by what it points at, and refused
+        // below (amlpe writes regular files only, so no link carries its header).
+        let old = meta.and_then(|_| fs::read(&full).ok());
+        let status = match &old {
+            None => Status::New,
+            Some(o) if o == new => Status::Unchanged,
+            Some(_) => Status::Changed,
+        };
+        match self.mode {
+            // A file that is in the way but was not written by amlpe (hand-made, or edited so
+            // that its header is gone) is someone's work: stop before anything is replaced.
+            Mode::Write if status == Status::Changed && !carries_header(&full) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!(
+                        "refusing to overwrite {}: it does not carry amlpe's header (`{HEADER_MARK}`), so amlpe did not write it; move it away and run again; nothing was written",
+                        full.display()
+                    ),
+                ));
+            }
+            Mode::Write if status != Status::Unchanged => {
+                self.ready(&full)?;
+                let tmp = write_temp(&full, new)
+                    .map_err(|e| with_path(&full, &e, "nothing was written"))?;
+                self.temps.push((tmp, full));
+            }
+            Mode::Check if status != Status::Unchanged => {
+                let old_text = old
+                    .as_deref()
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
+                let new_text = String::from_utf8_lossy(new);
+                let name = path.display().to_string();
+                let diff = TextDiff::from_lines(old_text.as_ref(), new_text.as_ref())
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{name}"), &format!("b/{name}"))
+                    .to_string();
+                self.diffs.push((path.to_path_buf(), diff));
+            }
+            _ => {}
         }
         self.files.push((path.to_path_buf(), status));
         Ok(())
-    }
-
-    /// Claims `path` for a file that the caller writes itself with [`Reserved::write`], and
-    /// then hands to [`Emitter::commit`]. In write mode its folder is made ready here.
-    pub fn reserve(&mut self, path: &Path) -> io::Result<Reserved> {
-        self.guard(|e| {
-            let (full, may_exist) = e.claim(path)?;
-            if may_exist {
-                e.refuse_folder(&full)?;
-            }
-            if e.mode == Mode::Write {
-                e.ready(&full)?;
-            }
-            Ok(Reserved {
-                path: path.to_path_buf(),
-                full,
-                may_exist,
-                mode: e.mode,
-            })
-        })
-    }
-
-    /// Records a file written with [`Reserved::write`] (or the failure to write it). In
-    /// write mode a file equal to the one in place is not replaced.
-    pub fn commit(&mut self, file: Reserved, written: io::Result<Written>) -> io::Result<()> {
-        if self.failed {
-            // Another part failed while this file was written: it goes too.
-            if let Ok(Written(Body::Temp(tmp, _))) = &written {
-                let _ = fs::remove_file(tmp);
-            }
-            self.undo();
-        }
-        self.guard(|e| {
-            let Reserved {
-                path,
-                full,
-                may_exist,
-                ..
-            } = file;
-            match written?.0 {
-                Body::Bytes(new) => {
-                    let old = old_bytes(&full, may_exist);
-                    let status = status(old.as_deref(), &new);
-                    e.judge(&path, &full, status, || (old.as_deref(), &new))
-                }
-                Body::Judged(status) => e.judge(&path, &full, status, || (None, &[])),
-                Body::Temp(tmp, known) => {
-                    // Taken into the emitter's care at once: any failure from here removes it.
-                    e.temps.push((tmp.clone(), full.clone()));
-                    let status = if let Some(known) = known {
-                        known
-                    } else if !may_exist || !full.is_file() {
-                        Status::New
-                    } else if same_bytes(&full, &tmp)
-                        .map_err(|err| with_path(&full, &err, "nothing was written"))?
-                    {
-                        Status::Unchanged
-                    } else {
-                        Status::Changed
-                    };
-                    if status == Status::Unchanged {
-                        e.temps.pop();
-                        let _ = fs::remove_file(&tmp);
-                    }
-                    e.judge(&path, &full, status, || (None, &[]))
-                }
-            }
-        })
     }
 
     /// Makes the folder of `full` ready for its temporary file: created, and rid of those
@@ -346,23 +266,6 @@ impl<'o> Emitter<'o> {
         Ok(())
     }
 
-    /// Whether `path` may exist: its folder lists its name, or could not be listed. Each
-    /// folder is listed once.
-    fn may_exist(&mut self, path: &Path) -> bool {
-        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-            return true;
-        };
-        let names = self.listings.entry(dir.to_path_buf()).or_insert_with(|| {
-            match fs::read_dir(dir) {
-                Ok(entries) => Some(entries.flatten().map(|e| e.file_name()).collect()),
-                // Not there: nothing inside can be.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Some(HashSet::new()),
-                Err(_) => None,
-            }
-        });
-        names.as_ref().is_none_or(|n| n.contains(name))
-    }
-
     /// Removes the temporary files that a killed run left in `dir` (they are never outputs,
     /// and would otherwise pile up) before this run writes there. A running amlpe's are left
     /// alone.
@@ -375,7 +278,7 @@ impl<'o> Emitter<'o> {
             return;
         };
         self.ready_dirs.insert(dir.to_path_buf());
-        let me = pid();
+        let me = std::process::id();
         for e in entries.flatten() {
             let name = e.file_name();
             let Some(pid) = name.to_str().and_then(temp_owner) else {
@@ -391,8 +294,6 @@ impl<'o> Emitter<'o> {
     }
 
     /// Removes what this emitter wrote: its temporary files, then the folders it created.
-    /// The folders are remembered: a file being written elsewhere when a step failed is
-    /// removed when it is committed, and its folder with it.
     fn undo(&mut self) {
         for (tmp, _) in self.temps.drain(..) {
             let _ = fs::remove_file(tmp);
@@ -403,7 +304,7 @@ impl<'o> Emitter<'o> {
     }
 
     /// Lists the strays and, in write mode, renames every temporary file into place and
-    /// prunes. The report lists files in path order, whatever order the batches came in.
+    /// prunes. The report lists files in path order, whatever order they came in.
     pub fn finish(mut self, prune: bool) -> io::Result<Report> {
         let out = self.out;
         let mut report = Report {
@@ -426,7 +327,7 @@ impl<'o> Emitter<'o> {
         if self.mode != Mode::Write {
             return Ok(report);
         }
-        // In path order, whatever order the batches came in: a rename that fails leaves the
+        // In path order, whatever order the files came in: a rename that fails leaves the
         // same files replaced on every run.
         let mut temps = std::mem::take(&mut self.temps);
         temps.sort_by(|a, b| a.1.cmp(&b.1));
@@ -617,13 +518,7 @@ fn walk(out: &Path, dir: &Path, found: &mut Vec<PathBuf>) {
 /// The temporary file beside `path` that this process writes before renaming it into place.
 fn temp_path(path: &Path) -> PathBuf {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    path.with_file_name(format!(".{name}.amlpe-{}.tmp", pid()))
-}
-
-/// This process's id, asked of the system once.
-fn pid() -> u32 {
-    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *PID.get_or_init(std::process::id)
+    path.with_file_name(format!(".{name}.amlpe-{}.tmp", std::process::id()))
 }
 
 /// The pid in a temporary file's name, when the name is one amlpe makes.
@@ -643,244 +538,25 @@ fn running(pid: u32) -> bool {
     proc.join("self").exists() && proc.join(pid.to_string()).exists()
 }
 
-/// Writes `bytes` to the temporary file beside `path`; returns its path.
+/// Writes `bytes` to the temporary file beside `path`, which must not exist (a stale one of
+/// this process was removed before); returns its path. A failure removes it. A script is
+/// created executable (as the umask allows), every other file readable.
 fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
-    write_temp_with(path, false, |w| w.write_all(bytes))
-}
-
-/// Writes the temporary file beside `path` with `write` (through a buffer when `buffered`: a
-/// writer of many small pieces); returns its path. A failure removes it. A script is created
-/// executable (as the umask allows), every other file readable. The temporary file must not
-/// exist: a stale one of this process was removed before.
-fn write_temp_with(
-    path: &Path,
-    buffered: bool,
-    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
-) -> io::Result<PathBuf> {
     let tmp = temp_path(path);
-    let result = (|| {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        if path.extension().is_some_and(|e| e == "sh") {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o755);
-        }
-        let mut file = options.open(&tmp)?;
-        if !buffered {
-            return write(&mut file);
-        }
-        let mut f = io::BufWriter::with_capacity(1 << 16, file);
-        write(&mut f)?;
-        f.flush()
-    })();
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if path.extension().is_some_and(|e| e == "sh") {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o755);
+    }
+    let result = options.open(&tmp).and_then(|mut f| f.write_all(bytes));
     match result {
         Ok(()) => Ok(tmp),
         Err(e) => {
             let _ = fs::remove_file(&tmp);
             Err(e)
         }
-    }
-}
-
-/// The file in place, when its folder lists its name: in a fresh output folder nothing is
-/// looked up file by file.
-fn old_bytes(full: &Path, may_exist: bool) -> Option<Vec<u8>> {
-    may_exist.then(|| fs::read(full).ok()).flatten()
-}
-
-/// A new file's status against the file in place.
-fn status(old: Option<&[u8]>, new: &[u8]) -> Status {
-    match old {
-        None => Status::New,
-        Some(o) if o == new => Status::Unchanged,
-        Some(_) => Status::Changed,
-    }
-}
-
-/// Whether two files hold the same bytes, read a piece at a time.
-fn same_bytes(a: &Path, b: &Path) -> io::Result<bool> {
-    use std::io::Read as _;
-    if fs::metadata(a)?.len() != fs::metadata(b)?.len() {
-        return Ok(false);
-    }
-    let (mut fa, mut fb) = (fs::File::open(a)?, fs::File::open(b)?);
-    let (mut ba, mut bb) = (vec![0; 1 << 16], vec![0; 1 << 16]);
-    loop {
-        let n = fa.read(&mut ba)?;
-        if n == 0 {
-            return Ok(true);
-        }
-        fb.read_exact(&mut bb[..n])?;
-        if ba[..n] != bb[..n] {
-            return Ok(false);
-        }
-    }
-}
-
-/// A file claimed with [`Emitter::reserve`], to be written outside the emitter (so that a
-/// large file is never whole in memory, and other parts go on meanwhile).
-#[derive(Debug)]
-pub struct Reserved {
-    path: PathBuf,
-    full: PathBuf,
-    /// Its folder lists the name: an old file may be there.
-    may_exist: bool,
-    mode: Mode,
-}
-
-/// What [`Reserved::write`] produced, for [`Emitter::commit`].
-#[derive(Debug)]
-pub struct Written(Body);
-
-#[derive(Debug)]
-enum Body {
-    /// Write mode: the temporary file beside the target, and its status when the writer
-    /// knew it.
-    Temp(PathBuf, Option<Status>),
-    /// Nothing to write or show: the file in place holds the bytes (any mode), or a dry run
-    /// found them new or changed.
-    Judged(Status),
-    /// Check and dry-run modes: the bytes, to compare (and diff) with the file in place.
-    Bytes(Vec<u8>),
-}
-
-impl Reserved {
-    /// Writes the file's bytes with `write`: in write mode into its temporary file, buffered.
-    pub fn write(
-        &self,
-        write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
-    ) -> io::Result<Written> {
-        if self.mode != Mode::Write {
-            // Compared with the file in place as it comes: a current file is never held.
-            let old = self
-                .may_exist
-                .then(|| fs::File::open(&self.full).ok())
-                .flatten()
-                .filter(|f| f.metadata().is_ok_and(|m| m.is_file()));
-            let mut compare = Compare::new(old, self.mode == Mode::Check);
-            write(&mut compare)?;
-            return compare.finish(&self.full);
-        }
-        write_temp_with(&self.full, true, write)
-            .map(|tmp| Written(Body::Temp(tmp, None)))
-            .map_err(|e| with_path(&self.full, &e, "nothing was written"))
-    }
-
-    /// Writes the file's bytes when they are in hand: in write mode into its temporary file,
-    /// or nowhere when the file in place holds them already.
-    pub fn write_bytes(&self, bytes: &[u8]) -> io::Result<Written> {
-        if self.mode != Mode::Write {
-            return Ok(Written(Body::Bytes(bytes.to_vec())));
-        }
-        let known = match old_bytes(&self.full, self.may_exist) {
-            Some(old) if old == bytes => return Ok(Written(Body::Judged(Status::Unchanged))),
-            Some(_) => Some(Status::Changed),
-            None if !self.may_exist => Some(Status::New),
-            // Listed but not readable: `commit` looks again.
-            None => None,
-        };
-        write_temp(&self.full, bytes)
-            .map(|tmp| Written(Body::Temp(tmp, known)))
-            .map_err(|e| with_path(&self.full, &e, "nothing was written"))
-    }
-}
-
-/// A writer that compares a streamed text with the file in place as the text comes, holding
-/// nothing while they agree; from the first difference on it keeps the text (for a diff) when
-/// asked to.
-struct Compare {
-    /// The file in place; `None` when there is none (or a folder is there).
-    old: Option<io::BufReader<fs::File>>,
-    /// How many bytes of the text so far equal the file's.
-    same: usize,
-    /// The text from its first difference on (empty unless kept); `None` while they agree.
-    rest: Option<Vec<u8>>,
-    keep: bool,
-    /// The file's bytes read to compare with the latest piece.
-    piece: Vec<u8>,
-}
-
-impl Compare {
-    fn new(old: Option<fs::File>, keep: bool) -> Self {
-        Self {
-            old: old.map(|f| io::BufReader::with_capacity(1 << 16, f)),
-            same: 0,
-            rest: None,
-            keep,
-            piece: Vec::new(),
-        }
-    }
-
-    /// The next `n` bytes of the file, fewer at its end.
-    fn read_old(&mut self, n: usize) -> io::Result<&[u8]> {
-        use std::io::Read as _;
-        self.piece.resize(n, 0);
-        let mut got = 0;
-        if let Some(old) = &mut self.old {
-            while got < n {
-                match old.read(&mut self.piece[got..])? {
-                    0 => break,
-                    k => got += k,
-                }
-            }
-        }
-        Ok(&self.piece[..got])
-    }
-
-    /// The verdict: the file in place holds the text, or (in check mode) the whole text for
-    /// a diff, or (in a dry run) whether it is new or changed.
-    fn finish(mut self, full: &Path) -> io::Result<Written> {
-        let found = self.old.is_some();
-        if self.rest.is_none() && found && self.read_old(1)?.is_empty() {
-            return Ok(Written(Body::Judged(Status::Unchanged)));
-        }
-        if !self.keep {
-            let status = if found { Status::Changed } else { Status::New };
-            return Ok(Written(Body::Judged(status)));
-        }
-        // The text is the file's first `same` bytes and the rest.
-        let mut text = if found { fs::read(full)? } else { Vec::new() };
-        if text.len() < self.same {
-            return Err(io::Error::other(format!(
-                "{} changed while it was checked; run again",
-                full.display()
-            )));
-        }
-        text.truncate(self.same);
-        text.extend(self.rest.unwrap_or_default());
-        Ok(Written(Body::Bytes(text)))
-    }
-}
-
-impl io::Write for Compare {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if let Some(rest) = &mut self.rest {
-            if self.keep {
-                rest.extend_from_slice(buf);
-            }
-            return Ok(buf.len());
-        }
-        let keep = self.keep;
-        let old = self.read_old(buf.len())?;
-        let equal = if old == buf {
-            buf.len()
-        } else {
-            old.iter().zip(buf).take_while(|(a, b)| a == b).count()
-        };
-        self.same += equal;
-        if equal < buf.len() {
-            self.rest = Some(if keep {
-                buf[equal..].to_vec()
-            } else {
-                Vec::new()
-            });
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
@@ -1095,180 +771,6 @@ mod tests {
             .and_then(|m| m.modified())
             .expect("mtime");
         assert_eq!(before, after);
-    }
-
-    /// Writes `text` as a stream through `e`, as a rendering thread does.
-    fn stream(e: &mut Emitter, path: &str, text: &str) -> io::Result<()> {
-        let reserved = e.reserve(Path::new(path))?;
-        let written = reserved.write(|w| {
-            // In pieces, as a template writes.
-            for line in text.split_inclusive('\n') {
-                w.write_all(line.as_bytes())?;
-            }
-            Ok(())
-        });
-        e.commit(reserved, written)
-    }
-
-    #[test]
-    fn streamed_files_are_judged_like_files_in_hand() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let owned = Owned {
-            dirs: vec!["s".into()],
-            top_level: false,
-        };
-        // The same text streamed, and in hand through `write_bytes`.
-        let run = |mode: Mode, text: &str| {
-            let mut e = Emitter::new(dir.path(), &owned, mode);
-            stream(&mut e, "s/big.sh", text).expect("streamed");
-            let reserved = e.reserve(Path::new("s/hand.sh")).expect("reserved");
-            let written = reserved.write_bytes(text.as_bytes());
-            e.commit(reserved, written).expect("committed");
-            e.add(&[file("s/small.txt", "x\n")]).expect("added");
-            e.finish(false).expect("finish")
-        };
-        let status = |r: &Report| {
-            assert_eq!(r.files[0].1, r.files[1].1, "{:?}", r.files);
-            r.files[0].1
-        };
-        let mtime = || {
-            fs::metadata(dir.path().join("s/hand.sh"))
-                .and_then(|m| m.modified())
-                .expect("mtime")
-        };
-        let text = "#!/bin/sh\n# Generated by amlpe\necho one\n";
-        assert_eq!(status(&run(Mode::Write, text)), Status::New);
-        assert_eq!(
-            fs::read_to_string(dir.path().join("s/big.sh")).expect("read"),
-            text
-        );
-        let before = mtime();
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        assert_eq!(status(&run(Mode::Write, text)), Status::Unchanged);
-        assert_eq!(mtime(), before, "an unchanged file is not replaced");
-        let changed = text.replace("one", "two");
-        let r = run(Mode::Check, &changed);
-        assert_eq!(status(&r), Status::Changed);
-        assert!(r.diff.contains("-echo one\n+echo two\n"), "{}", r.diff);
-        assert!(r.diff.contains("b/s/hand.sh"), "{}", r.diff);
-        assert_eq!(status(&run(Mode::DryRun, text)), Status::Unchanged);
-        assert_eq!(status(&run(Mode::Write, &changed)), Status::Changed);
-        for f in ["s/big.sh", "s/hand.sh"] {
-            assert_eq!(
-                fs::read_to_string(dir.path().join(f)).expect("read"),
-                changed
-            );
-        }
-        // No temporary file is left beside an unchanged or replaced file.
-        assert_eq!(
-            tree(dir.path()),
-            ["s", "s/big.sh", "s/hand.sh", "s/small.txt"].map(PathBuf::from)
-        );
-    }
-
-    /// A stream checked (or dry-run) against the file in place is compared as it comes, piece
-    /// by piece; its verdict and diff are those of the same text in hand, wherever the two
-    /// first differ, and when there is no file or a folder in its place.
-    #[test]
-    fn a_stream_is_checked_piece_by_piece_like_a_file_in_hand() {
-        let old = "# Generated by amlpe\none\ntwo\nthree\n";
-        let news = [
-            old,
-            "# Generated by amlpe\none\ntwo\n",
-            "# Generated by amlpe\none\ntwo\nthree\nfour\n",
-            "# Generated by amlpe\none\nTWO\nthree\n",
-            "X Generated by amlpe\none\ntwo\nthree\n",
-            "",
-        ];
-        let owned = Owned {
-            dirs: vec!["s".into()],
-            top_level: false,
-        };
-        for place in ["file", "none", "folder"] {
-            for mode in [Mode::Check, Mode::DryRun] {
-                for new in news {
-                    for piece in [1, 5, 4096] {
-                        let dir = tempfile::tempdir().expect("tempdir");
-                        fs::create_dir(dir.path().join("s")).expect("mkdir");
-                        for name in ["a.txt", "b.txt"] {
-                            let at = dir.path().join("s").join(name);
-                            match place {
-                                "file" => fs::write(at, old).expect("old file"),
-                                "folder" => fs::create_dir(at).expect("folder"),
-                                _ => {}
-                            }
-                        }
-                        let mut e = Emitter::new(dir.path(), &owned, mode);
-                        let streamed = e.reserve(Path::new("s/a.txt")).expect("reserved");
-                        let written = streamed.write(|w| {
-                            for p in new.as_bytes().chunks(piece) {
-                                w.write_all(p)?;
-                            }
-                            Ok(())
-                        });
-                        e.commit(streamed, written).expect("streamed");
-                        let in_hand = e.reserve(Path::new("s/b.txt")).expect("reserved");
-                        let written = in_hand.write_bytes(new.as_bytes());
-                        e.commit(in_hand, written).expect("in hand");
-                        let r = e.finish(false).expect("finish");
-                        let case = format!("{place} {mode:?} {new:?} in pieces of {piece}");
-                        assert_eq!(r.files[0].1, r.files[1].1, "{case}");
-                        let expected = match (place, new == old) {
-                            ("file", true) => Status::Unchanged,
-                            ("file", false) => Status::Changed,
-                            _ => Status::New,
-                        };
-                        assert_eq!(r.files[0].1, expected, "{case}");
-                        let diff = r.diff.replace("s/b.txt", "s/a.txt");
-                        let (first, second) = diff.split_at(diff.len() / 2);
-                        assert_eq!(first, second, "{case}");
-                        assert_eq!(
-                            diff.is_empty(),
-                            mode == Mode::DryRun
-                                || r.files[0].1 == Status::Unchanged
-                                || (new.is_empty() && place != "file"),
-                            "{case}"
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_failing_stream_or_a_foreign_file_leaves_nothing_behind() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let owned = Owned {
-            dirs: vec!["s".into()],
-            top_level: false,
-        };
-        let mut e = Emitter::new(dir.path(), &owned, Mode::Write);
-        e.add(&[file("s/a.txt", "a\n")]).expect("added");
-        let reserved = e.reserve(Path::new("s/deep/big.json")).expect("reserved");
-        let written = reserved.write(|w| {
-            w.write_all(b"{\n")?;
-            Err(io::Error::other("the renderer failed"))
-        });
-        let err = e.commit(reserved, written).expect_err("fails");
-        assert!(err.to_string().contains("the renderer failed"), "{err}");
-        assert_eq!(tree(dir.path()), Vec::<PathBuf>::new());
-        assert!(
-            e.add(&[file("s/b.txt", "b\n")]).is_err(),
-            "the run has failed"
-        );
-        drop(e);
-
-        fs::create_dir_all(dir.path().join("s")).expect("mkdir");
-        fs::write(dir.path().join("s/big.sh"), "hand-written\n").expect("w");
-        let mut e = Emitter::new(dir.path(), &owned, Mode::Write);
-        let err = stream(&mut e, "s/big.sh", "# Generated by amlpe\n").expect_err("refused");
-        assert!(err.to_string().contains("refusing to overwrite"), "{err}");
-        drop(e);
-        assert_eq!(tree(dir.path()), ["s", "s/big.sh"].map(PathBuf::from));
-        assert_eq!(
-            fs::read_to_string(dir.path().join("s/big.sh")).expect("read"),
-            "hand-written\n"
-        );
     }
 
     #[test]

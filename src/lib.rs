@@ -4,29 +4,32 @@
 //! reaches Azure.
 //!
 //! The pipeline: [`scenario::load`] → [`validate::validate`] → [`plan::build`] →
-//! [`render`] → [`emit`].
+//! [`render`] → [`emit`]. Modules only use the ones below them: `span` (where a value is in its
+//! file) → `diag` → `source` (reading files) → `scenario` → `catalog` (Azure facts) → `names`
+//! (names amlpe derives) → `validate` → `plan` → `render` → `emit`.
 
 pub mod catalog;
 pub mod diag;
 pub mod emit;
-mod fxhash;
-pub mod par;
+pub mod names;
 pub mod plan;
 pub mod render;
 pub mod scenario;
 pub mod source;
+pub mod span;
 pub mod synth;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
+use rayon::prelude::*;
+
 use diag::{Diagnostic, Severity};
 use emit::{Emitter, Mode, Owned, Report};
 use plan::Plan;
-use render::stream::Text;
 use render::Context;
-use source::SourceFile;
+use span::SourceFile;
 
 /// One scenario file after loading, validation and (when it has no errors) planning.
 #[derive(Debug)]
@@ -126,68 +129,9 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-/// Hands one part's files to the emitter: their paths are claimed under the emitter's lock,
-/// the files are written (a stream as it renders) while the emitter serves the other threads,
-/// and the written files are committed under the lock again. The first failure is kept,
-/// under the same lock as the step that failed, so that it is the one reported.
-fn emit_part(sink: &Mutex<Sink>, files: Vec<render::Rendered>) {
-    let lock = || sink.lock().unwrap_or_else(PoisonError::into_inner);
-    let mut s = lock();
-    if s.failure.is_some() {
-        return;
-    }
-    let mut reserved = Vec::with_capacity(files.len());
-    for f in files {
-        match s.emitter.reserve(&f.path) {
-            Ok(r) => reserved.push((r, f.text)),
-            // Nothing is written yet: the claimed paths need no undoing.
-            Err(e) => return s.fail_writing(&e),
-        }
-    }
-    drop(s);
-    let mut written = Vec::with_capacity(reserved.len());
-    for (r, text) in reserved {
-        let w = match text {
-            Text::Done(contents) => r.write_bytes(contents.as_bytes()),
-            Text::Stream(write) => r.write(write),
-        };
-        let failed = w.is_err();
-        written.push((r, w));
-        if failed {
-            break;
-        }
-    }
-    let mut s = lock();
-    for (r, w) in written {
-        // Every written file is committed, even after a failure: the emitter removes it then.
-        if let Err(e) = s.emitter.commit(r, w) {
-            s.fail_writing(&e);
-        }
-    }
-}
-
 /// A failure to write (or check) the output folder, as the user reads it.
 fn writing(out: &Path, e: &std::io::Error) -> String {
     format!("writing {}: {e}", out.display())
-}
-
-/// Where the rendering threads hand their files: the emitter, and the first failure (after
-/// which nothing more is rendered or written).
-struct Sink<'o> {
-    out: &'o Path,
-    emitter: Emitter<'o>,
-    failure: Option<String>,
-}
-
-impl Sink<'_> {
-    /// Keeps `failure` unless an earlier one is kept.
-    fn fail(&mut self, failure: String) {
-        self.failure.get_or_insert(failure);
-    }
-
-    fn fail_writing(&mut self, e: &std::io::Error) {
-        self.fail(writing(self.out, e));
-    }
 }
 
 /// Renders every part of every plan and hands it to one [`Emitter`] over `out`: parts are
@@ -196,6 +140,7 @@ impl Sink<'_> {
 /// is written too and the top of `out` is owned (its strays are reported). Any failure leaves
 /// `out` as it was; the error is a sentence for the user.
 pub fn write_outputs(
+    templates: &render::Templates,
     plans: &[(Plan, Context)],
     whole_folder: bool,
     out: &Path,
@@ -209,12 +154,7 @@ pub fn write_outputs(
             .collect(),
         top_level: whole_folder,
     };
-    let failed = |e: std::io::Error| writing(out, &e);
-    let sink = Mutex::new(Sink {
-        out,
-        emitter: Emitter::new(out, &owned, mode),
-        failure: None,
-    });
+    let emitter = Mutex::new(Emitter::new(out, &owned, mode));
     let prepared: Vec<render::Prepared> = plans
         .iter()
         .map(|(plan, _)| render::Prepared::new(plan))
@@ -232,36 +172,24 @@ pub fn write_outputs(
         })
         .collect();
     jobs.sort_by_key(|&(rank, p, _)| (rank, p));
-    par::map(&jobs, |(_, p, part)| {
-        let ctx = &plans[*p].1;
-        if sink
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .failure
-            .is_some()
-        {
-            return;
-        }
-        let rendered = render::render_part(&prepared[*p], ctx, part);
-        match rendered {
-            Ok(files) => emit_part(&sink, files),
-            Err(e) => sink
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .fail(format!("{}: {e}; nothing was written", ctx.source)),
-        }
-    });
-    let Sink {
-        mut emitter,
-        failure,
-        ..
-    } = sink.into_inner().unwrap_or_else(PoisonError::into_inner);
-    if let Some(f) = failure {
-        return Err(f);
-    }
+    // Each part is written as soon as it is rendered, so a run never holds its whole output.
+    let results: Vec<Result<(), String>> = jobs
+        .par_iter()
+        .map(|(_, p, part)| {
+            let ctx = &plans[*p].1;
+            let files = render::render_part(templates, &prepared[*p], ctx, part)
+                .map_err(|e| format!("{}: {e}\nnothing was written", ctx.source))?;
+            let mut emitter = emitter.lock().unwrap_or_else(PoisonError::into_inner);
+            emitter.add(&files).map_err(|e| writing(out, &e))
+        })
+        .collect();
+    // The first failure in job order, whichever thread met it first.
+    results.into_iter().collect::<Result<(), String>>()?;
+    let mut emitter = emitter.into_inner().unwrap_or_else(PoisonError::into_inner);
     if whole_folder {
-        let files = render::render_index(plans).map_err(|e| format!("{e}; nothing was written"))?;
-        emitter.add(&files).map_err(failed)?;
+        let files = render::render_index(templates, plans)
+            .map_err(|e| format!("{e}\nnothing was written"))?;
+        emitter.add(&files).map_err(|e| writing(out, &e))?;
     }
-    emitter.finish(prune).map_err(failed)
+    emitter.finish(prune).map_err(|e| writing(out, &e))
 }

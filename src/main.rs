@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
+use rayon::prelude::*;
 
 use amlpe::emit::{Mode, Status};
 use amlpe::plan::Plan;
@@ -41,6 +42,10 @@ enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         deny_warnings: bool,
+        /// A folder of templates that replace the built-in ones of the same relative path
+        /// (start from `amlpe templates export DIR`).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
     },
     /// Check scenario files and print diagnostics; write nothing.
     Validate {
@@ -49,6 +54,15 @@ enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         deny_warnings: bool,
+        /// Also load these template overrides and render every valid scenario with them (in
+        /// memory), reporting any template error.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
+    /// Work with the templates that spell every output.
+    Templates {
+        #[command(subcommand)]
+        command: TemplatesCommand,
     },
     /// Print the JSON Schema (draft-07) of scenario files.
     Schema,
@@ -59,14 +73,23 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum TemplatesCommand {
+    /// Write the built-in templates under DIR, to start overrides from (overwrites nothing).
+    Export { dir: PathBuf },
+}
+
+/// The built-in templates, with the overrides of `dir` on top when given.
+fn load_templates(dir: Option<&std::path::Path>) -> Result<render::Templates, ExitCode> {
+    let loaded = match dir {
+        Some(d) => render::Templates::with_overrides(d),
+        None => render::Templates::builtin(),
+    };
+    loaded.map_err(|e| fail(&format!("templates: {e}")))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(
-        cli.command,
-        Command::Generate { .. } | Command::Validate { .. }
-    ) {
-        amlpe::par::warm();
-    }
     match cli.command {
         Command::Generate {
             paths,
@@ -75,7 +98,15 @@ fn main() -> ExitCode {
             dry_run,
             prune,
             deny_warnings,
+            templates,
         } => {
+            let templates = match load_templates(templates.as_deref()) {
+                Ok(t) => t,
+                Err(code) => {
+                    eprintln!("nothing was written");
+                    return code;
+                }
+            };
             let mode = if check {
                 Mode::Check
             } else if dry_run {
@@ -83,12 +114,29 @@ fn main() -> ExitCode {
             } else {
                 Mode::Write
             };
-            generate(&paths, &out, mode, prune, deny_warnings)
+            generate(&templates, &paths, &out, mode, prune, deny_warnings)
         }
         Command::Validate {
             paths,
             deny_warnings,
-        } => validate(&paths, deny_warnings),
+            templates,
+        } => {
+            let templates = match templates.as_deref().map(|d| load_templates(Some(d))) {
+                Some(Err(code)) => return code,
+                Some(Ok(t)) => Some(t),
+                None => None,
+            };
+            validate(templates.as_ref(), &paths, deny_warnings)
+        }
+        Command::Templates {
+            command: TemplatesCommand::Export { dir },
+        } => match render::engine::export(&dir) {
+            Ok(files) => {
+                eprintln!("wrote {} template(s) under {}", files.len(), dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
         Command::Schema => {
             let schema = amlpe::scenario::json_schema();
             match render::to_json("schema", &schema) {
@@ -123,7 +171,11 @@ fn check_all(paths: &[PathBuf], deny_warnings: bool) -> Result<Vec<amlpe::Checke
     let inputs = amlpe::collect_inputs(paths).map_err(|e| fail(&e))?;
     let mut all = Vec::new();
     let (mut errors, mut warnings, mut bad_files) = (0, 0, 0);
-    for c in amlpe::par::map(&inputs, |path| amlpe::check(path, deny_warnings)) {
+    let checked: Vec<amlpe::Checked> = inputs
+        .par_iter()
+        .map(|path| amlpe::check(path, deny_warnings))
+        .collect();
+    for c in checked {
         if !c.diagnostics.is_empty() {
             eprintln!("{}", c.render_diagnostics());
         }
@@ -165,12 +217,23 @@ fn check_all(paths: &[PathBuf], deny_warnings: bool) -> Result<Vec<amlpe::Checke
     Ok(all)
 }
 
-fn validate(paths: &[PathBuf], deny_warnings: bool) -> ExitCode {
+fn validate(
+    templates: Option<&render::Templates>,
+    paths: &[PathBuf],
+    deny_warnings: bool,
+) -> ExitCode {
     match check_all(paths, deny_warnings) {
         Ok(all) => {
+            if let Some(t) = templates {
+                for c in &all {
+                    let Some(plan) = &c.plan else { continue };
+                    let ctx = Context::new(&c.source.display_path());
+                    if let Err(e) = render::render_scenario(t, plan, &ctx) {
+                        return fail(&format!("{}: {e}", ctx.source));
+                    }
+                }
+            }
             eprintln!("ok: {} scenario file(s) are valid", all.len());
-            // As in `generate`: the process ends, and the system takes the memory back.
-            std::mem::forget(all);
             ExitCode::SUCCESS
         }
         Err(code) => code,
@@ -178,6 +241,7 @@ fn validate(paths: &[PathBuf], deny_warnings: bool) -> ExitCode {
 }
 
 fn generate(
+    templates: &render::Templates,
     paths: &[PathBuf],
     out: &std::path::Path,
     mode: Mode,
@@ -201,13 +265,10 @@ fn generate(
         })
         .collect();
     let whole_folder = paths.iter().any(|p| p.is_dir());
-    let report = match amlpe::write_outputs(&plans, whole_folder, out, mode, prune) {
+    let report = match amlpe::write_outputs(templates, &plans, whole_folder, out, mode, prune) {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    // The process ends here: freeing the plans' millions of small allocations one by one would
-    // take tens of milliseconds for a large estate, and the system takes the memory back anyway.
-    std::mem::forget(plans);
     let count = |s: Status| report.files.iter().filter(|(_, x)| *x == s).count();
     match mode {
         Mode::Check => {
@@ -263,6 +324,3 @@ fn generate(
     }
     ExitCode::SUCCESS
 }
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

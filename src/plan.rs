@@ -17,47 +17,9 @@ use serde_json::{json, Value};
 
 use crate::catalog::{self, ResourceType, ZoneSpelling};
 use crate::diag::{Diagnostic, Severity};
-use crate::fxhash::FxHashMap;
+
+use crate::names;
 use crate::scenario::{Approval, AttachKind, ComputeKind, Network, Scenario, Target, ZoneMode};
-
-/// Names amlpe derives, in one place so the rules check exactly what the outputs use.
-pub mod names {
-    use crate::catalog;
-    use crate::scenario::{Kubernetes, Network, Scenario, Target};
-
-    pub fn private_endpoint(vnet: &str, t: Target) -> String {
-        format!("pe-{vnet}-{}", catalog::target(t).short)
-    }
-    pub fn log_analytics(workspace: &str) -> String {
-        format!("log-{workspace}")
-    }
-    pub fn nsg(vnet: &str) -> String {
-        format!("nsg-{vnet}")
-    }
-    pub fn vnet_link(vnet: &str) -> String {
-        format!("link-{vnet}")
-    }
-    pub fn attached_compute(k: &Kubernetes) -> &str {
-        k.compute_name.as_deref().unwrap_or(&k.name)
-    }
-    /// The group that holds a VNet's created zones.
-    pub fn dns_resource_group<'a>(s: &'a Scenario, n: &'a Network) -> &'a str {
-        n.dns
-            .resource_group
-            .as_deref()
-            .unwrap_or_else(|| network_resource_group(s, n))
-    }
-    pub fn network_resource_group<'a>(s: &'a Scenario, n: &'a Network) -> &'a str {
-        if let Some(id) = &n.existing {
-            // Validated before planning; the fourth segment is the group.
-            if let Some(rg) = id.split('/').nth(4) {
-                return rg;
-            }
-        }
-        n.resource_group.as_deref().unwrap_or(&s.resource_group)
-    }
-    pub const ZONE_GROUP: &str = "default";
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -251,7 +213,7 @@ pub struct Plan {
     /// Symbol → index into `resources`, so that references resolve in O(1) (renderers look
     /// up every reference of every resource). Not serialized: plan.json stays as it was.
     #[serde(skip)]
-    by_symbol: FxHashMap<String, usize>,
+    by_symbol: HashMap<String, usize>,
 }
 
 impl Plan {
@@ -316,6 +278,9 @@ struct Builder<'a> {
     next_suffix: HashMap<String, usize>,
     /// Per resource group (ASCII-lowercased), how many VNets create their zones there.
     zone_sharers: HashMap<String, usize>,
+    /// Subnet symbols by (VNet name, subnet name), VNet symbols by VNet name.
+    subnet_syms: IndexMap<(String, String), String>,
+    vnet_syms: IndexMap<String, String>,
 }
 
 impl Builder<'_> {
@@ -380,695 +345,838 @@ impl Builder<'_> {
 
 /// Builds the plan of a scenario that passed validation.
 pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
-    let mut b = Builder {
-        s,
-        resources: Vec::new(),
-        symbols: IndexMap::new(),
-        next_suffix: HashMap::new(),
-        zone_sharers: HashMap::new(),
-    };
-    for m in &s.networks {
-        if m.dns.zones == ZoneMode::Create {
-            *b.zone_sharers
-                .entry(names::dns_resource_group(s, m).to_ascii_lowercase())
-                .or_default() += 1;
+    let mut b = Builder::new(s);
+    b.networks();
+    let deps = b.dependencies();
+    let ws_sym = b.workspace(&deps);
+    let mut endpoints = b.endpoints(&ws_sym, &deps);
+    let zones = b.dns(&mut endpoints);
+    b.computes(&ws_sym, &endpoints);
+    b.kubernetes(&ws_sym, &deps, &endpoints);
+    b.finish(&ws_sym, endpoints, zones, diagnostics)
+}
+
+/// The symbols of the workspace's dependencies, when the plan has them.
+struct Deps {
+    log: Option<String>,
+    app_insights: Option<String>,
+    storage: Option<String>,
+    vault: Option<String>,
+    registry: Option<String>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(s: &'a Scenario) -> Self {
+        let mut zone_sharers: HashMap<String, usize> = HashMap::new();
+        for m in &s.networks {
+            if m.dns.zones == ZoneMode::Create {
+                *zone_sharers
+                    .entry(names::dns_resource_group(s, m).to_ascii_lowercase())
+                    .or_default() += 1;
+            }
+        }
+        Self {
+            s,
+            resources: Vec::new(),
+            symbols: IndexMap::new(),
+            next_suffix: HashMap::new(),
+            zone_sharers,
+            subnet_syms: IndexMap::new(),
+            vnet_syms: IndexMap::new(),
         }
     }
-    // Networks by name (the first of a name, like `Scenario::network`).
-    let mut networks_by_name: HashMap<&str, &Network> = HashMap::new();
-    for n in &s.networks {
-        networks_by_name.entry(n.name.as_str()).or_insert(n);
-    }
-    let main_rg = s.resource_group.as_str();
-    let ws = &s.workspace;
 
-    // Networks, with one NSG each and the subnets as child resources.
-    let mut subnet_syms: IndexMap<(String, String), String> = IndexMap::new();
-    let mut vnet_syms: IndexMap<String, String> = IndexMap::new();
-    for n in &s.networks {
-        let rg = names::network_resource_group(s, n);
-        let loc = n
-            .location
-            .as_deref()
-            .map_or(param("location"), |l| json!(l));
-        if let Some(id) = &n.existing {
-            let v = b.existing(
-                &format!("vnet {}", n.name),
-                catalog::VNET,
-                id,
-                "existing virtual network",
+    /// The VNets, with one NSG each and the subnets as child resources.
+    fn networks(&mut self) {
+        let s = self.s;
+        // Networks, with one NSG each and the subnets as child resources.
+        for n in &s.networks {
+            let rg = names::network_resource_group(s, n);
+            let loc = n
+                .location
+                .as_deref()
+                .map_or(param("location"), |l| json!(l));
+            if let Some(id) = &n.existing {
+                let v = self.existing(
+                    &format!("vnet {}", n.name),
+                    catalog::VNET,
+                    id,
+                    "existing virtual network",
+                );
+                // A subnet lives where its VNet does (the id names the VNet, not the subnet).
+                let home = (v.subscription.clone(), v.resource_group.clone());
+                let vsym = self.add(v);
+                for sn in &n.subnets {
+                    let mut r = self.existing(
+                        &format!("snet {} {}", n.name, sn.name),
+                        catalog::SUBNET,
+                        id,
+                        "existing subnet",
+                    );
+                    r.ty = catalog::SUBNET.name.to_string();
+                    r.name = sn.name.clone();
+                    (r.subscription, r.resource_group) = home.clone();
+                    r.parent = Some(vsym.clone());
+                    let ssym = self.add(r);
+                    self.subnet_syms
+                        .insert((n.name.clone(), sn.name.clone()), ssym);
+                }
+                self.vnet_syms.insert(n.name.clone(), vsym);
+                continue;
+            }
+            let mut nsg = self.new_resource(
+                &format!("nsg {}", n.name),
+                catalog::NSG,
+                &names::nsg(&n.name),
+                rg,
             );
-            // A subnet lives where its VNet does (the id names the VNet, not the subnet).
-            let home = (v.subscription.clone(), v.resource_group.clone());
-            let vsym = b.add(v);
+            nsg.location = Some(loc.clone());
+            nsg.properties = json!({ "securityRules": [] });
+            nsg.purpose = format!("network security group of the subnets of {}", n.name);
+            let nsg_sym = self.add(nsg);
+            let mut v = self.new_resource(&format!("vnet {}", n.name), catalog::VNET, &n.name, rg);
+            v.location = Some(loc.clone());
+            v.properties = json!({ "addressSpace": { "addressPrefixes": n.address_space } });
+            v.purpose = if n.has(Target::Workspace) {
+                "virtual network with private endpoints of the workspace".to_string()
+            } else {
+                "virtual network".to_string()
+            };
+            let vsym = self.add(v);
+            let mut prev: Option<String> = None;
+            let endpoint_subnet = n.endpoints.as_ref().map(|e| e.subnet.as_str());
             for sn in &n.subnets {
-                let mut r = b.existing(
+                let mut r = self.new_resource(
                     &format!("snet {} {}", n.name, sn.name),
                     catalog::SUBNET,
-                    id,
-                    "existing subnet",
+                    &sn.name,
+                    rg,
                 );
-                r.ty = catalog::SUBNET.name.to_string();
-                r.name = sn.name.clone();
-                (r.subscription, r.resource_group) = home.clone();
+                r.location = None;
+                r.tags = false;
                 r.parent = Some(vsym.clone());
-                let ssym = b.add(r);
-                subnet_syms.insert((n.name.clone(), sn.name.clone()), ssym);
-            }
-            vnet_syms.insert(n.name.clone(), vsym);
-            continue;
-        }
-        let mut nsg = b.new_resource(
-            &format!("nsg {}", n.name),
-            catalog::NSG,
-            &names::nsg(&n.name),
-            rg,
-        );
-        nsg.location = Some(loc.clone());
-        nsg.properties = json!({ "securityRules": [] });
-        nsg.purpose = format!("network security group of the subnets of {}", n.name);
-        let nsg_sym = b.add(nsg);
-        let mut v = b.new_resource(&format!("vnet {}", n.name), catalog::VNET, &n.name, rg);
-        v.location = Some(loc.clone());
-        v.properties = json!({ "addressSpace": { "addressPrefixes": n.address_space } });
-        v.purpose = if n.has(Target::Workspace) {
-            "virtual network with private endpoints of the workspace".to_string()
-        } else {
-            "virtual network".to_string()
-        };
-        let vsym = b.add(v);
-        let mut prev: Option<String> = None;
-        let endpoint_subnet = n.endpoints.as_ref().map(|e| e.subnet.as_str());
-        for sn in &n.subnets {
-            let mut r = b.new_resource(
-                &format!("snet {} {}", n.name, sn.name),
-                catalog::SUBNET,
-                &sn.name,
-                rg,
-            );
-            r.location = None;
-            r.tags = false;
-            r.parent = Some(vsym.clone());
-            let holds_endpoints = endpoint_subnet == Some(sn.name.as_str());
-            r.properties = json!({
-                "addressPrefix": sn.prefix,
-                "networkSecurityGroup": { "id": r#ref(&nsg_sym) },
-                "privateEndpointNetworkPolicies": if holds_endpoints { "Disabled" } else { "Enabled" },
-            });
-            r.purpose = if holds_endpoints {
-                "subnet of the private endpoints".to_string()
-            } else {
-                "subnet".to_string()
-            };
-            // Subnets of one VNet are written one at a time: parallel writes conflict.
-            if let Some(p) = prev.take() {
-                r.depends_on.push(p);
-            }
-            let ssym = b.add(r);
-            prev = Some(ssym.clone());
-            subnet_syms.insert((n.name.clone(), sn.name.clone()), ssym);
-        }
-        vnet_syms.insert(n.name.clone(), vsym);
-    }
-
-    // The workspace's dependencies.
-    let dep = |b: &mut Builder,
-               key: &str,
-               ty: ResourceType,
-               name: Option<&String>,
-               existing: Option<&String>,
-               purpose: &str,
-               props: Value,
-               sku: Option<Value>,
-               kind: Option<&str>|
-     -> Option<String> {
-        if let Some(id) = existing {
-            let r = b.existing(key, ty, id, purpose);
-            return Some(b.add(r));
-        }
-        let name = name?;
-        let mut r = b.new_resource(key, ty, name, main_rg);
-        r.properties = props;
-        r.sku = sku;
-        r.kind = kind.map(str::to_string);
-        r.purpose = purpose.to_string();
-        Some(b.add(r))
-    };
-    let log_sym = if ws.existing.is_none()
-        && ws
-            .application_insights
-            .as_ref()
-            .is_some_and(|a| a.name.is_some())
-    {
-        let ln = ws
-            .log_analytics
-            .as_ref()
-            .and_then(|l| l.name.clone())
-            .unwrap_or_else(|| names::log_analytics(ws.name.as_deref().unwrap_or_default()));
-        dep(
-            &mut b,
-            "log analytics",
-            catalog::LOG_ANALYTICS,
-            Some(&ln),
-            ws.log_analytics.as_ref().and_then(|l| l.existing.as_ref()),
-            "Log Analytics workspace behind Application Insights",
-            json!({
-                "sku": { "name": "PerGB2018" },
-                "retentionInDays": 90,
-                "publicNetworkAccessForIngestion": "Enabled",
-                "publicNetworkAccessForQuery": "Enabled",
-            }),
-            None,
-            None,
-        )
-    } else {
-        None
-    };
-    let appi = ws.application_insights.as_ref();
-    let appi_sym = appi.and_then(|a| {
-        dep(
-            &mut b,
-            "application insights",
-            catalog::APP_INSIGHTS,
-            a.name.as_ref(),
-            a.existing.as_ref(),
-            "Application Insights of the workspace",
-            json!({
-                "Application_Type": "web",
-                "WorkspaceResourceId": log_sym.as_deref().map_or(Value::Null, r#ref),
-                "DisableLocalAuth": true,
-            }),
-            None,
-            Some("web"),
-        )
-    });
-    let st = ws.storage_account.as_ref();
-    let storage_sym = st.and_then(|d| {
-        dep(
-            &mut b,
-            "storage",
-            catalog::STORAGE,
-            d.name.as_ref(),
-            d.existing.as_ref(),
-            "default storage account of the workspace",
-            json!({
-                "accessTier": "Hot",
-                "allowBlobPublicAccess": false,
-                "allowSharedKeyAccess": false,
-                "allowCrossTenantReplication": false,
-                "defaultToOAuthAuthentication": true,
-                "minimumTlsVersion": "TLS1_2",
-                "supportsHttpsTrafficOnly": true,
-                "publicNetworkAccess": "Disabled",
-                "networkAcls": { "defaultAction": "Deny", "bypass": "AzureServices" },
-                "encryption": {
-                    "keySource": "Microsoft.Storage",
-                    "requireInfrastructureEncryption": true,
-                    "services": {
-                        "blob": { "enabled": true, "keyType": "Account" },
-                        "file": { "enabled": true, "keyType": "Account" },
-                    },
-                },
-            }),
-            Some(json!({ "name": "Standard_ZRS" })),
-            Some("StorageV2"),
-        )
-    });
-    let kv = ws.key_vault.as_ref();
-    let vault_sym = kv.and_then(|d| {
-        dep(
-            &mut b,
-            "key vault",
-            catalog::KEY_VAULT,
-            d.name.as_ref(),
-            d.existing.as_ref(),
-            "Key Vault of the workspace",
-            json!({
-                "tenantId": { "$tenant": true },
-                "sku": { "family": "A", "name": "standard" },
-                "enableRbacAuthorization": true,
-                "enableSoftDelete": true,
-                "softDeleteRetentionInDays": 90,
-                "enablePurgeProtection": true,
-                "publicNetworkAccess": "Disabled",
-                "networkAcls": { "defaultAction": "Deny", "bypass": "AzureServices" },
-            }),
-            None,
-            None,
-        )
-    });
-    let cr = ws.container_registry.as_ref();
-    let registry_sym = cr.and_then(|d| {
-        dep(
-            &mut b,
-            "registry",
-            catalog::REGISTRY,
-            d.name.as_ref(),
-            d.existing.as_ref(),
-            "container registry of the workspace (Premium, for private endpoints)",
-            json!({
-                "adminUserEnabled": false,
-                "anonymousPullEnabled": false,
-                "publicNetworkAccess": "Disabled",
-                "networkRuleBypassOptions": "AzureServices",
-                "dataEndpointEnabled": false,
-                // Like the storage account's ZRS: both need a region with availability zones.
-                "zoneRedundancy": "Enabled",
-                "policies": {
-                    "quarantinePolicy": { "status": "enabled" },
-                    "retentionPolicy": { "days": 7, "status": "enabled" },
-                    "trustPolicy": { "type": "Notary", "status": "enabled" },
-                    "exportPolicy": { "status": "disabled" },
-                },
-            }),
-            Some(json!({ "name": format!("{:?}", d.sku) })),
-            None,
-        )
-    });
-
-    // The workspace.
-    let ws_sym = match (&ws.existing, &ws.name) {
-        (Some(id), _) => {
-            let r = b.existing(
-                "workspace",
-                catalog::WORKSPACE,
-                id,
-                "existing Azure Machine Learning workspace",
-            );
-            b.add(r)
-        }
-        (None, name) => {
-            let name = name.clone().unwrap_or_default();
-            let mut r = b.new_resource("workspace", catalog::WORKSPACE, &name, main_rg);
-            r.identity = Some(json!({ "type": "SystemAssigned" }));
-            r.sku = Some(json!({ "name": "Basic", "tier": "Basic" }));
-            let mut props = serde_json::Map::new();
-            props.insert("friendlyName".into(), json!(name));
-            if !s.description.is_empty() {
-                props.insert("description".into(), json!(s.description));
-            }
-            let id_of = |sym: &Option<String>| sym.as_deref().map_or(Value::Null, r#ref);
-            props.insert("storageAccount".into(), id_of(&storage_sym));
-            props.insert("keyVault".into(), id_of(&vault_sym));
-            props.insert("applicationInsights".into(), id_of(&appi_sym));
-            if registry_sym.is_some() {
-                props.insert("containerRegistry".into(), id_of(&registry_sym));
-            }
-            props.insert("publicNetworkAccess".into(), param("publicNetworkAccess"));
-            if let Some(c) = &ws.image_build_compute {
-                props.insert("imageBuildCompute".into(), json!(c));
-            }
-            props.insert("v1LegacyMode".into(), json!(false));
-            props.insert("hbiWorkspace".into(), json!(false));
-            props.retain(|_, v| !v.is_null());
-            r.properties = Value::Object(props);
-            r.purpose = "Azure Machine Learning workspace".to_string();
-            b.add(r)
-        }
-    };
-
-    // Private endpoints.
-    let target_sym = |t: Target| -> Option<String> {
-        match t {
-            Target::Workspace => Some(ws_sym.clone()),
-            Target::StorageBlob | Target::StorageFile => storage_sym.clone(),
-            Target::KeyVault => vault_sym.clone(),
-            Target::ContainerRegistry => registry_sym.clone(),
-        }
-    };
-    // Children of the workspace live in its group, which for an existing one is in its id.
-    let ws_rg = b.resources[b.symbols[&ws_sym]].resource_group.clone();
-    let mut endpoints: Vec<Endpoint> = Vec::new();
-    for n in &s.networks {
-        let Some(e) = &n.endpoints else { continue };
-        let rg = names::network_resource_group(s, n);
-        let loc_text = n.location.clone().unwrap_or_else(|| s.location.clone());
-        let loc = n
-            .location
-            .as_deref()
-            .map_or(param("location"), |l| json!(l));
-        let subnet_sym = subnet_syms
-            .get(&(n.name.clone(), e.subnet.clone()))
-            .cloned()
-            .unwrap_or_default();
-        for t in &e.targets {
-            let facts = catalog::target(*t);
-            let Some(tsym) = target_sym(*t) else { continue };
-            let name = names::private_endpoint(&n.name, *t);
-            let mut r = b.new_resource(
-                &format!("pe {} {}", n.name, facts.short),
-                catalog::PRIVATE_ENDPOINT,
-                &name,
-                rg,
-            );
-            r.location = Some(loc.clone());
-            let connection = json!({
-                "name": name,
-                "properties": {
-                    "privateLinkServiceId": r#ref(&tsym),
-                    "groupIds": [facts.group_id],
-                },
-            });
-            let mut conn = connection;
-            let key = if e.approval == Approval::Manual {
-                conn["properties"]["requestMessage"] = json!(format!(
-                    "Private endpoint {name} in {} for {} (requested by the {} deployment)",
-                    n.name, facts.label, s.name
-                ));
-                "manualPrivateLinkServiceConnections"
-            } else {
-                "privateLinkServiceConnections"
-            };
-            r.properties = json!({
-                "subnet": { "id": r#ref(&subnet_sym) },
-                "customNetworkInterfaceName": format!("{name}-nic"),
-                key: [conn],
-            });
-            r.purpose = format!("private endpoint of the {} in {}", facts.label, n.name);
-            let sym = b.add(r);
-            endpoints.push(Endpoint {
-                symbol: sym,
-                name,
-                network: n.name.clone(),
-                network_symbol: vnet_syms.get(&n.name).cloned().unwrap_or_default(),
-                subnet: e.subnet.clone(),
-                subnet_symbol: subnet_sym.clone(),
-                resource_group: rg.to_string(),
-                location: loc_text.clone(),
-                target: *t,
-                target_label: facts.label.to_string(),
-                target_symbol: tsym,
-                group_id: facts.group_id.to_string(),
-                manual_approval: e.approval == Approval::Manual,
-                zone_group: None,
-                zones: catalog::zones(s.cloud, *t)
-                    .into_iter()
-                    .map(|z| EndpointZone {
-                        key: z.key.to_string(),
-                        zone: z.name.to_string(),
-                        zone_symbol: None,
-                        forward: z.forward.to_string(),
-                    })
-                    .collect(),
-            });
-        }
-    }
-
-    // Private DNS zones, their VNet links, and one zone group per endpoint.
-    let mut zones: IndexMap<String, Zone> = IndexMap::new();
-    let mut zone_keys: HashMap<String, String> = HashMap::new();
-    // Each network's endpoints, in plan order.
-    let mut endpoints_of: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, e) in endpoints.iter().enumerate() {
-        endpoints_of.entry(e.network.clone()).or_default().push(i);
-    }
-    for n in &s.networks {
-        if n.dns.zones == ZoneMode::None || n.endpoints.is_none() {
-            continue;
-        }
-        let mut seen_here = Vec::new();
-        let here = endpoints_of
-            .get(n.name.as_str())
-            .map_or(&[][..], Vec::as_slice);
-        for &ei in here {
-            let ep = &mut endpoints[ei];
-            for z in ep.zones.iter_mut() {
-                let zsym = zone_symbol(&mut b, &mut zones, &mut zone_keys, s, n, &z.zone);
-                z.zone_symbol = Some(zsym.clone());
-                if n.dns.link && !seen_here.contains(&zsym) {
-                    seen_here.push(zsym.clone());
-                    let zone = zones.get_mut(&zsym).map(|z| {
-                        z.links.push(n.name.clone());
-                        z.resource_group.clone()
-                    });
-                    let zrg = zone.unwrap_or_default();
-                    let mut link = b.new_resource(
-                        &format!("link {} {}", z.key, n.name),
-                        catalog::DNS_LINK,
-                        &names::vnet_link(&n.name),
-                        &zrg,
-                    );
-                    link.location = Some(json!("global"));
-                    // A child lives where its parent does: an existing hub zone's links are
-                    // created in the hub's subscription.
-                    link.subscription = b
-                        .symbols
-                        .get(&zsym)
-                        .and_then(|&i| b.resources[i].subscription.clone());
-                    link.parent = Some(zsym.clone());
-                    link.properties = json!({
-                        "registrationEnabled": false,
-                        "virtualNetwork": { "id": r#ref(vnet_syms.get(&n.name).map_or("", String::as_str)) },
-                    });
-                    link.purpose = format!("links {} to {}", z.zone, n.name);
-                    b.add(link);
+                let holds_endpoints = endpoint_subnet == Some(sn.name.as_str());
+                r.properties = json!({
+                    "addressPrefix": sn.prefix,
+                    "networkSecurityGroup": { "id": r#ref(&nsg_sym) },
+                    "privateEndpointNetworkPolicies": if holds_endpoints { "Disabled" } else { "Enabled" },
+                });
+                r.purpose = if holds_endpoints {
+                    "subnet of the private endpoints".to_string()
+                } else {
+                    "subnet".to_string()
+                };
+                // Subnets of one VNet are written one at a time: parallel writes conflict.
+                if let Some(p) = prev.take() {
+                    r.depends_on.push(p);
                 }
+                let ssym = self.add(r);
+                prev = Some(ssym.clone());
+                self.subnet_syms
+                    .insert((n.name.clone(), sn.name.clone()), ssym);
             }
-            let configs: Vec<Value> = ep
-                .zones
-                .iter()
-                .map(|z| {
-                    json!({
-                        "name": z.key,
-                        "properties": { "privateDnsZoneId": r#ref(z.zone_symbol.as_deref().unwrap_or_default()) },
-                    })
-                })
-                .collect();
-            let mut g = b.new_resource(
-                &format!("{} zone group", ep.symbol),
-                catalog::ZONE_GROUP,
-                names::ZONE_GROUP,
-                &ep.resource_group,
-            );
-            g.location = None;
-            g.tags = false;
-            g.parent = Some(ep.symbol.clone());
-            g.properties = json!({ "privateDnsZoneConfigs": configs });
-            g.purpose = format!("registers {} in its private DNS zones", ep.name);
-            ep.zone_group = Some(b.add(g));
+            self.vnet_syms.insert(n.name.clone(), vsym);
         }
     }
 
-    // Computes after the workspace endpoints of their own VNet: nodes without public IPs
-    // reach the workspace only through them. Depending on the endpoints of every VNet would
-    // serialise nothing more and make each compute's list as long as the estate. A compute
-    // in a VNet without a workspace endpoint (W052) waits for all of them.
-    let mut ws_endpoints_of: HashMap<&str, Vec<String>> = HashMap::new();
-    let mut ws_endpoints: Vec<String> = Vec::new();
-    for e in endpoints.iter().filter(|e| e.target == Target::Workspace) {
-        let dep = e.zone_group.clone().unwrap_or_else(|| e.symbol.clone());
-        ws_endpoints_of
-            .entry(e.network.as_str())
-            .or_default()
-            .push(dep.clone());
-        ws_endpoints.push(dep);
-    }
-    let ws_endpoints_in = |network: &str| -> Vec<String> {
-        ws_endpoints_of
-            .get(network)
-            .cloned()
-            .unwrap_or_else(|| ws_endpoints.clone())
-    };
-    for c in &s.computes {
-        let subnet = subnet_syms
-            .get(&(c.network.clone(), c.subnet.clone()))
-            .cloned()
-            .unwrap_or_default();
-        let mut r = b.new_resource(
-            &format!("compute {}", c.name),
-            catalog::COMPUTE,
-            &c.name,
-            &ws_rg,
-        );
-        r.parent = Some(ws_sym.clone());
-        r.location = Some(
-            c.location
-                .as_deref()
-                .map_or(param("location"), |l| json!(l)),
-        );
-        r.identity = Some(json!({ "type": "SystemAssigned" }));
-        r.properties = match c.kind {
-            ComputeKind::Cluster => json!({
-                "computeType": "AmlCompute",
-                "disableLocalAuth": true,
-                "properties": {
-                    "vmSize": c.vm_size,
-                    "vmPriority": "Dedicated",
-                    "osType": "Linux",
-                    "enableNodePublicIp": false,
-                    "remoteLoginPortPublicAccess": "Disabled",
-                    "isolatedNetwork": false,
-                    "subnet": { "id": r#ref(&subnet) },
-                    "scaleSettings": {
-                        "minNodeCount": c.min_nodes,
-                        "maxNodeCount": c.max_nodes,
-                        "nodeIdleTimeBeforeScaleDown": "PT120S",
-                    },
-                },
-            }),
-            ComputeKind::Instance => json!({
-                "computeType": "ComputeInstance",
-                "disableLocalAuth": true,
-                "properties": {
-                    "vmSize": c.vm_size,
-                    "enableNodePublicIp": false,
-                    "subnet": { "id": r#ref(&subnet) },
-                    "applicationSharingPolicy": "Personal",
-                    "sshSettings": { "sshPublicAccess": "Disabled" },
-                },
-            }),
-        };
-        r.depends_on = ws_endpoints_in(&c.network);
-        r.purpose = match c.kind {
-            ComputeKind::Cluster if ws.image_build_compute.as_deref() == Some(c.name.as_str()) => {
-                "compute cluster without public IPs; builds the workspace's images".to_string()
+    /// The workspace's dependencies.
+    fn dependencies(&mut self) -> Deps {
+        let s = self.s;
+        let main_rg = s.resource_group.as_str();
+        let ws = &s.workspace;
+        let dep = |b: &mut Builder<'a>,
+                   key: &str,
+                   ty: ResourceType,
+                   name: Option<&String>,
+                   existing: Option<&String>,
+                   purpose: &str,
+                   props: Value,
+                   sku: Option<Value>,
+                   kind: Option<&str>|
+         -> Option<String> {
+            if let Some(id) = existing {
+                let r = b.existing(key, ty, id, purpose);
+                return Some(b.add(r));
             }
-            ComputeKind::Cluster => "compute cluster without public IPs".to_string(),
-            ComputeKind::Instance => "compute instance without a public IP".to_string(),
+            let name = name?;
+            let mut r = b.new_resource(key, ty, name, main_rg);
+            r.properties = props;
+            r.sku = sku;
+            r.kind = kind.map(str::to_string);
+            r.purpose = purpose.to_string();
+            Some(b.add(r))
         };
-        b.add(r);
-    }
-
-    // AKS clusters, the Azure ML extension, and the attach.
-    let service_cidr = service_cidr(s);
-    for k in &s.kubernetes {
-        let subnet = subnet_syms
-            .get(&(k.network.clone(), k.subnet.clone()))
-            .cloned()
-            .unwrap_or_default();
-        let net_rg = networks_by_name
-            .get(k.network.as_str())
-            .map_or(main_rg, |n| names::network_resource_group(s, n));
-        let mut aks = b.new_resource(&format!("aks {}", k.name), catalog::AKS, &k.name, net_rg);
-        aks.location = Some(
-            k.location
-                .as_deref()
-                .map_or(param("location"), |l| json!(l)),
-        );
-        aks.identity = Some(json!({ "type": "SystemAssigned" }));
-        aks.sku = Some(json!({ "name": "Base", "tier": "Standard" }));
-        aks.properties = json!({
-            "dnsPrefix": k.name,
-            "enableRBAC": true,
-            "disableLocalAccounts": true,
-            "aadProfile": { "managed": true, "enableAzureRBAC": true },
-            "apiServerAccessProfile": { "enablePrivateCluster": true },
-            "autoUpgradeProfile": { "upgradeChannel": "stable" },
-            "networkProfile": {
-                "networkPlugin": "azure",
-                "networkPolicy": "azure",
-                "loadBalancerSku": "standard",
-                "serviceCidr": service_cidr.map(|c| c.to_string()),
-                "dnsServiceIP": service_cidr.map(dns_service_ip),
-            },
-            "agentPoolProfiles": [{
-                "name": "system",
-                "mode": "System",
-                "count": k.node_count,
-                "vmSize": k.vm_size,
-                "osType": "Linux",
-                "osDiskType": "Ephemeral",
-                "type": "VirtualMachineScaleSets",
-                "vnetSubnetID": r#ref(&subnet),
-                "maxPods": 50,
-                "enableEncryptionAtHost": true,
-            }],
-            "addonProfiles": {
-                "azurepolicy": { "enabled": true },
-                "azureKeyvaultSecretsProvider": {
-                    "enabled": true,
-                    "config": { "enableSecretRotation": "true" },
-                },
-            },
+        let log_sym = if ws.existing.is_none()
+            && ws
+                .application_insights
+                .as_ref()
+                .is_some_and(|a| a.name.is_some())
+        {
+            let ln = ws
+                .log_analytics
+                .as_ref()
+                .and_then(|l| l.name.clone())
+                .unwrap_or_else(|| names::log_analytics(ws.name.as_deref().unwrap_or_default()));
+            dep(
+                self,
+                "log analytics",
+                catalog::LOG_ANALYTICS,
+                Some(&ln),
+                ws.log_analytics.as_ref().and_then(|l| l.existing.as_ref()),
+                "Log Analytics workspace behind Application Insights",
+                json!({
+                    "sku": { "name": "PerGB2018" },
+                    "retentionInDays": 90,
+                    "publicNetworkAccessForIngestion": "Enabled",
+                    "publicNetworkAccessForQuery": "Enabled",
+                }),
+                None,
+                None,
+            )
+        } else {
+            None
+        };
+        let appi = ws.application_insights.as_ref();
+        let appi_sym = appi.and_then(|a| {
+            dep(
+                self,
+                "application insights",
+                catalog::APP_INSIGHTS,
+                a.name.as_ref(),
+                a.existing.as_ref(),
+                "Application Insights of the workspace",
+                json!({
+                    "Application_Type": "web",
+                    "WorkspaceResourceId": log_sym.as_deref().map_or(Value::Null, r#ref),
+                    "DisableLocalAuth": true,
+                }),
+                None,
+                Some("web"),
+            )
         });
-        // Container insights into the workspace's Log Analytics, with Entra ID auth.
-        if let Some(log) = &log_sym {
-            aks.properties["addonProfiles"]["omsagent"] = json!({
-                "enabled": true,
-                "config": { "logAnalyticsWorkspaceResourceID": r#ref(log), "useAADAuth": "true" },
-            });
+        let st = ws.storage_account.as_ref();
+        let storage_sym = st.and_then(|d| {
+            dep(
+                self,
+                "storage",
+                catalog::STORAGE,
+                d.name.as_ref(),
+                d.existing.as_ref(),
+                "default storage account of the workspace",
+                json!({
+                    "accessTier": "Hot",
+                    "allowBlobPublicAccess": false,
+                    "allowSharedKeyAccess": false,
+                    "allowCrossTenantReplication": false,
+                    "defaultToOAuthAuthentication": true,
+                    "minimumTlsVersion": "TLS1_2",
+                    "supportsHttpsTrafficOnly": true,
+                    "publicNetworkAccess": "Disabled",
+                    "networkAcls": { "defaultAction": "Deny", "bypass": "AzureServices" },
+                    "encryption": {
+                        "keySource": "Microsoft.Storage",
+                        "requireInfrastructureEncryption": true,
+                        "services": {
+                            "blob": { "enabled": true, "keyType": "Account" },
+                            "file": { "enabled": true, "keyType": "Account" },
+                        },
+                    },
+                }),
+                Some(json!({ "name": "Standard_ZRS" })),
+                Some("StorageV2"),
+            )
+        });
+        let kv = ws.key_vault.as_ref();
+        let vault_sym = kv.and_then(|d| {
+            dep(
+                self,
+                "key vault",
+                catalog::KEY_VAULT,
+                d.name.as_ref(),
+                d.existing.as_ref(),
+                "Key Vault of the workspace",
+                json!({
+                    "tenantId": { "$tenant": true },
+                    "sku": { "family": "A", "name": "standard" },
+                    "enableRbacAuthorization": true,
+                    "enableSoftDelete": true,
+                    "softDeleteRetentionInDays": 90,
+                    "enablePurgeProtection": true,
+                    "publicNetworkAccess": "Disabled",
+                    "networkAcls": { "defaultAction": "Deny", "bypass": "AzureServices" },
+                }),
+                None,
+                None,
+            )
+        });
+        let cr = ws.container_registry.as_ref();
+        let registry_sym = cr.and_then(|d| {
+            dep(
+                self,
+                "registry",
+                catalog::REGISTRY,
+                d.name.as_ref(),
+                d.existing.as_ref(),
+                "container registry of the workspace (Premium, for private endpoints)",
+                json!({
+                    "adminUserEnabled": false,
+                    "anonymousPullEnabled": false,
+                    "publicNetworkAccess": "Disabled",
+                    "networkRuleBypassOptions": "AzureServices",
+                    "dataEndpointEnabled": false,
+                    // Like the storage account's ZRS: both need a region with availability zones.
+                    "zoneRedundancy": "Enabled",
+                    "policies": {
+                        "quarantinePolicy": { "status": "enabled" },
+                        "retentionPolicy": { "days": 7, "status": "enabled" },
+                        "trustPolicy": { "type": "Notary", "status": "enabled" },
+                        "exportPolicy": { "status": "disabled" },
+                    },
+                }),
+                Some(json!({ "name": format!("{:?}", d.sku) })),
+                None,
+            )
+        });
+
+        Deps {
+            log: log_sym,
+            app_insights: appi_sym,
+            storage: storage_sym,
+            vault: vault_sym,
+            registry: registry_sym,
         }
-        aks.purpose = "AKS cluster for inference, in its own VNet".to_string();
-        let aks_sym = b.add(aks);
-        let attach_deps = match k.attach_as {
-            AttachKind::Kubernetes => {
-                let mut ext = b.new_resource(
-                    &format!("aks {} azureml", k.name),
-                    catalog::K8S_EXTENSION,
-                    "azureml",
-                    net_rg,
+    }
+
+    /// The workspace, created or referenced; its symbol.
+    fn workspace(&mut self, deps: &Deps) -> String {
+        let s = self.s;
+        let main_rg = s.resource_group.as_str();
+        let ws = &s.workspace;
+        // The workspace.
+        let ws_sym = match (&ws.existing, &ws.name) {
+            (Some(id), _) => {
+                let r = self.existing(
+                    "workspace",
+                    catalog::WORKSPACE,
+                    id,
+                    "existing Azure Machine Learning workspace",
                 );
-                ext.location = None;
-                ext.tags = false;
-                ext.scope = Some(aks_sym.clone());
-                ext.identity = Some(json!({ "type": "SystemAssigned" }));
-                ext.properties = json!({
-                    "extensionType": catalog::AML_EXTENSION_TYPE,
-                    "releaseTrain": catalog::AML_EXTENSION_TRAIN,
-                    "autoUpgradeMinorVersion": true,
-                    "scope": { "cluster": { "releaseNamespace": "azureml" } },
-                    "configurationSettings": {
-                        "enableTraining": "False",
-                        "enableInference": "True",
-                        "inferenceRouterServiceType": "loadBalancer",
-                        "internalLoadBalancerProvider": "azure",
-                        "inferenceRouterHA": "True",
-                        "allowInsecureConnections": "True",
+                self.add(r)
+            }
+            (None, name) => {
+                let name = name.clone().unwrap_or_default();
+                let mut r = self.new_resource("workspace", catalog::WORKSPACE, &name, main_rg);
+                r.identity = Some(json!({ "type": "SystemAssigned" }));
+                r.sku = Some(json!({ "name": "Basic", "tier": "Basic" }));
+                let mut props = serde_json::Map::new();
+                props.insert("friendlyName".into(), json!(name));
+                if !s.description.is_empty() {
+                    props.insert("description".into(), json!(s.description));
+                }
+                let id_of = |sym: &Option<String>| sym.as_deref().map_or(Value::Null, r#ref);
+                props.insert("storageAccount".into(), id_of(&deps.storage));
+                props.insert("keyVault".into(), id_of(&deps.vault));
+                props.insert("applicationInsights".into(), id_of(&deps.app_insights));
+                if deps.registry.is_some() {
+                    props.insert("containerRegistry".into(), id_of(&deps.registry));
+                }
+                props.insert("publicNetworkAccess".into(), param("publicNetworkAccess"));
+                if let Some(c) = &ws.image_build_compute {
+                    props.insert("imageBuildCompute".into(), json!(c));
+                }
+                props.insert("v1LegacyMode".into(), json!(false));
+                props.insert("hbiWorkspace".into(), json!(false));
+                props.retain(|_, v| !v.is_null());
+                r.properties = Value::Object(props);
+                r.purpose = "Azure Machine Learning workspace".to_string();
+                self.add(r)
+            }
+        };
+
+        ws_sym
+    }
+
+    /// The private endpoints of every VNet.
+    fn endpoints(&mut self, ws_sym: &str, deps: &Deps) -> Vec<Endpoint> {
+        let s = self.s;
+        // Private endpoints.
+        let target_sym = |t: Target| -> Option<String> {
+            match t {
+                Target::Workspace => Some(ws_sym.to_string()),
+                Target::StorageBlob | Target::StorageFile => deps.storage.clone(),
+                Target::KeyVault => deps.vault.clone(),
+                Target::ContainerRegistry => deps.registry.clone(),
+            }
+        };
+        // Children of the workspace live in its group, which for an existing one is in its id.
+        let mut endpoints: Vec<Endpoint> = Vec::new();
+        for n in &s.networks {
+            let Some(e) = &n.endpoints else { continue };
+            let rg = names::network_resource_group(s, n);
+            let loc_text = n.location.clone().unwrap_or_else(|| s.location.clone());
+            let loc = n
+                .location
+                .as_deref()
+                .map_or(param("location"), |l| json!(l));
+            let subnet_sym = self
+                .subnet_syms
+                .get(&(n.name.clone(), e.subnet.clone()))
+                .cloned()
+                .unwrap_or_default();
+            for t in &e.targets {
+                let facts = catalog::target(*t);
+                let Some(tsym) = target_sym(*t) else { continue };
+                let name = names::private_endpoint(&n.name, *t);
+                let mut r = self.new_resource(
+                    &format!("pe {} {}", n.name, facts.short),
+                    catalog::PRIVATE_ENDPOINT,
+                    &name,
+                    rg,
+                );
+                r.location = Some(loc.clone());
+                let connection = json!({
+                    "name": name,
+                    "properties": {
+                        "privateLinkServiceId": r#ref(&tsym),
+                        "groupIds": [facts.group_id],
                     },
                 });
-                ext.purpose =
-                    "Azure ML extension: inference behind an internal load balancer".to_string();
-                vec![b.add(ext)]
+                let mut conn = connection;
+                let key = if e.approval == Approval::Manual {
+                    conn["properties"]["requestMessage"] = json!(format!(
+                        "Private endpoint {name} in {} for {} (requested by the {} deployment)",
+                        n.name, facts.label, s.name
+                    ));
+                    "manualPrivateLinkServiceConnections"
+                } else {
+                    "privateLinkServiceConnections"
+                };
+                r.properties = json!({
+                    "subnet": { "id": r#ref(&subnet_sym) },
+                    "customNetworkInterfaceName": format!("{name}-nic"),
+                    key: [conn],
+                });
+                r.purpose = format!("private endpoint of the {} in {}", facts.label, n.name);
+                let sym = self.add(r);
+                endpoints.push(Endpoint {
+                    symbol: sym,
+                    name,
+                    network: n.name.clone(),
+                    network_symbol: self.vnet_syms.get(&n.name).cloned().unwrap_or_default(),
+                    subnet: e.subnet.clone(),
+                    subnet_symbol: subnet_sym.clone(),
+                    resource_group: rg.to_string(),
+                    location: loc_text.clone(),
+                    target: *t,
+                    target_label: facts.label.to_string(),
+                    target_symbol: tsym,
+                    group_id: facts.group_id.to_string(),
+                    manual_approval: e.approval == Approval::Manual,
+                    zone_group: None,
+                    zones: catalog::zones(s.cloud, *t)
+                        .into_iter()
+                        .map(|z| EndpointZone {
+                            key: z.key.to_string(),
+                            zone: z.name.to_string(),
+                            zone_symbol: None,
+                            forward: z.forward.to_string(),
+                        })
+                        .collect(),
+                });
             }
-            AttachKind::Aks => Vec::new(),
-        };
-        let cname = names::attached_compute(k).to_string();
-        let mut attach = b.new_resource(
-            &format!("compute {cname}"),
-            catalog::COMPUTE,
-            &cname,
-            &ws_rg,
-        );
-        attach.parent = Some(ws_sym.clone());
-        attach.location = Some(
-            k.location
-                .as_deref()
-                .map_or(param("location"), |l| json!(l)),
-        );
-        attach.properties = match k.attach_as {
-            AttachKind::Kubernetes => json!({
-                "computeType": "Kubernetes",
-                "resourceId": r#ref(&aks_sym),
-                "disableLocalAuth": true,
-                "properties": { "namespace": "azureml", "defaultInstanceType": "defaultinstancetype" },
-            }),
-            AttachKind::Aks => json!({
-                "computeType": "AKS",
-                "resourceId": r#ref(&aks_sym),
-                "disableLocalAuth": true,
-                "properties": {
-                    "clusterPurpose": "FastProd",
-                    "loadBalancerType": "InternalLoadBalancer",
-                    "loadBalancerSubnet": k.subnet,
-                },
-            }),
-        };
-        attach.depends_on = attach_deps;
-        attach.depends_on.extend(ws_endpoints_in(&k.network));
-        attach.purpose = match k.attach_as {
-            AttachKind::Kubernetes => {
-                format!("attaches {} to the workspace as Kubernetes compute", k.name)
-            }
-            AttachKind::Aks => format!("attaches {} as the legacy AKS compute type", k.name),
-        };
-        b.add(attach);
+        }
+
+        endpoints
     }
 
-    let resources = b.resources;
-    let by_symbol: FxHashMap<String, usize> = b.symbols.into_iter().collect();
-    let zones: Vec<Zone> = zones.into_values().collect();
+    /// Private DNS zones, their VNet links, and one zone group per endpoint.
+    fn dns(&mut self, endpoints: &mut [Endpoint]) -> IndexMap<String, Zone> {
+        let s = self.s;
+        // Private DNS zones, their VNet links, and one zone group per endpoint.
+        let mut zones: IndexMap<String, Zone> = IndexMap::new();
+        let mut zone_keys: HashMap<String, String> = HashMap::new();
+        // Each network's endpoints, in plan order.
+        let mut endpoints_of: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in endpoints.iter().enumerate() {
+            endpoints_of.entry(e.network.clone()).or_default().push(i);
+        }
+        for n in &s.networks {
+            if n.dns.zones == ZoneMode::None || n.endpoints.is_none() {
+                continue;
+            }
+            let mut seen_here = Vec::new();
+            let here = endpoints_of
+                .get(n.name.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            for &ei in here {
+                let ep = &mut endpoints[ei];
+                for z in ep.zones.iter_mut() {
+                    let zsym = zone_symbol(self, &mut zones, &mut zone_keys, s, n, &z.zone);
+                    z.zone_symbol = Some(zsym.clone());
+                    if n.dns.link && !seen_here.contains(&zsym) {
+                        seen_here.push(zsym.clone());
+                        let zone = zones.get_mut(&zsym).map(|z| {
+                            z.links.push(n.name.clone());
+                            z.resource_group.clone()
+                        });
+                        let zrg = zone.unwrap_or_default();
+                        let mut link = self.new_resource(
+                            &format!("link {} {}", z.key, n.name),
+                            catalog::DNS_LINK,
+                            &names::vnet_link(&n.name),
+                            &zrg,
+                        );
+                        link.location = Some(json!("global"));
+                        // A child lives where its parent does: an existing hub zone's links are
+                        // created in the hub's subscription.
+                        link.subscription = self
+                            .symbols
+                            .get(&zsym)
+                            .and_then(|&i| self.resources[i].subscription.clone());
+                        link.parent = Some(zsym.clone());
+                        link.properties = json!({
+                            "registrationEnabled": false,
+                            "virtualNetwork": { "id": r#ref(self.vnet_syms.get(&n.name).map_or("", String::as_str)) },
+                        });
+                        link.purpose = format!("links {} to {}", z.zone, n.name);
+                        self.add(link);
+                    }
+                }
+                let configs: Vec<Value> = ep
+                    .zones
+                    .iter()
+                    .map(|z| {
+                        json!({
+                            "name": z.key,
+                            "properties": { "privateDnsZoneId": r#ref(z.zone_symbol.as_deref().unwrap_or_default()) },
+                        })
+                    })
+                    .collect();
+                let mut g = self.new_resource(
+                    &format!("{} zone group", ep.symbol),
+                    catalog::ZONE_GROUP,
+                    names::ZONE_GROUP,
+                    &ep.resource_group,
+                );
+                g.location = None;
+                g.tags = false;
+                g.parent = Some(ep.symbol.clone());
+                g.properties = json!({ "privateDnsZoneConfigs": configs });
+                g.purpose = format!("registers {} in its private DNS zones", ep.name);
+                ep.zone_group = Some(self.add(g));
+            }
+        }
 
-    // Groups: every group that holds a resource amlpe creates.
+        zones
+    }
+
+    /// Compute clusters and instances.
+    fn computes(&mut self, ws_sym: &str, endpoints: &[Endpoint]) {
+        let ws_rg = self.resources[self.symbols[ws_sym]].resource_group.clone();
+        let s = self.s;
+        let ws = &s.workspace;
+        for c in &s.computes {
+            let subnet = self
+                .subnet_syms
+                .get(&(c.network.clone(), c.subnet.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let mut r = self.new_resource(
+                &format!("compute {}", c.name),
+                catalog::COMPUTE,
+                &c.name,
+                &ws_rg,
+            );
+            r.parent = Some(ws_sym.to_string());
+            r.location = Some(
+                c.location
+                    .as_deref()
+                    .map_or(param("location"), |l| json!(l)),
+            );
+            r.identity = Some(json!({ "type": "SystemAssigned" }));
+            r.properties = match c.kind {
+                ComputeKind::Cluster => json!({
+                    "computeType": "AmlCompute",
+                    "disableLocalAuth": true,
+                    "properties": {
+                        "vmSize": c.vm_size,
+                        "vmPriority": "Dedicated",
+                        "osType": "Linux",
+                        "enableNodePublicIp": false,
+                        "remoteLoginPortPublicAccess": "Disabled",
+                        "isolatedNetwork": false,
+                        "subnet": { "id": r#ref(&subnet) },
+                        "scaleSettings": {
+                            "minNodeCount": c.min_nodes,
+                            "maxNodeCount": c.max_nodes,
+                            "nodeIdleTimeBeforeScaleDown": "PT120S",
+                        },
+                    },
+                }),
+                ComputeKind::Instance => json!({
+                    "computeType": "ComputeInstance",
+                    "disableLocalAuth": true,
+                    "properties": {
+                        "vmSize": c.vm_size,
+                        "enableNodePublicIp": false,
+                        "subnet": { "id": r#ref(&subnet) },
+                        "applicationSharingPolicy": "Personal",
+                        "sshSettings": { "sshPublicAccess": "Disabled" },
+                    },
+                }),
+            };
+            r.depends_on = workspace_endpoints_in(endpoints, &c.network);
+            r.purpose = match c.kind {
+                ComputeKind::Cluster
+                    if ws.image_build_compute.as_deref() == Some(c.name.as_str()) =>
+                {
+                    "compute cluster without public IPs; builds the workspace's images".to_string()
+                }
+                ComputeKind::Cluster => "compute cluster without public IPs".to_string(),
+                ComputeKind::Instance => "compute instance without a public IP".to_string(),
+            };
+            self.add(r);
+        }
+    }
+
+    /// AKS clusters, the Azure ML extension, and the attach.
+    fn kubernetes(&mut self, ws_sym: &str, deps: &Deps, endpoints: &[Endpoint]) {
+        let ws_rg = self.resources[self.symbols[ws_sym]].resource_group.clone();
+        let s = self.s;
+        let main_rg = s.resource_group.as_str();
+        // AKS clusters, the Azure ML extension, and the attach.
+        let service_cidr = service_cidr(s);
+        for k in &s.kubernetes {
+            let subnet = self
+                .subnet_syms
+                .get(&(k.network.clone(), k.subnet.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let net_rg = s
+                .network(&k.network)
+                .map_or(main_rg, |(_, n)| names::network_resource_group(s, n));
+            let mut aks =
+                self.new_resource(&format!("aks {}", k.name), catalog::AKS, &k.name, net_rg);
+            aks.location = Some(
+                k.location
+                    .as_deref()
+                    .map_or(param("location"), |l| json!(l)),
+            );
+            aks.identity = Some(json!({ "type": "SystemAssigned" }));
+            aks.sku = Some(json!({ "name": "Base", "tier": "Standard" }));
+            aks.properties = json!({
+                "dnsPrefix": k.name,
+                "enableRBAC": true,
+                "disableLocalAccounts": true,
+                "aadProfile": { "managed": true, "enableAzureRBAC": true },
+                "apiServerAccessProfile": { "enablePrivateCluster": true },
+                "autoUpgradeProfile": { "upgradeChannel": "stable" },
+                "networkProfile": {
+                    "networkPlugin": "azure",
+                    "networkPolicy": "azure",
+                    "loadBalancerSku": "standard",
+                    "serviceCidr": service_cidr.map(|c| c.to_string()),
+                    "dnsServiceIP": service_cidr.map(dns_service_ip),
+                },
+                "agentPoolProfiles": [{
+                    "name": "system",
+                    "mode": "System",
+                    "count": k.node_count,
+                    "vmSize": k.vm_size,
+                    "osType": "Linux",
+                    "osDiskType": "Ephemeral",
+                    "type": "VirtualMachineScaleSets",
+                    "vnetSubnetID": r#ref(&subnet),
+                    "maxPods": 50,
+                    "enableEncryptionAtHost": true,
+                }],
+                "addonProfiles": {
+                    "azurepolicy": { "enabled": true },
+                    "azureKeyvaultSecretsProvider": {
+                        "enabled": true,
+                        "config": { "enableSecretRotation": "true" },
+                    },
+                },
+            });
+            // Container insights into the workspace's Log Analytics, with Entra ID auth.
+            if let Some(log) = &deps.log {
+                aks.properties["addonProfiles"]["omsagent"] = json!({
+                    "enabled": true,
+                    "config": { "logAnalyticsWorkspaceResourceID": r#ref(log), "useAADAuth": "true" },
+                });
+            }
+            aks.purpose = "AKS cluster for inference, in its own VNet".to_string();
+            let aks_sym = self.add(aks);
+            let attach_deps = match k.attach_as {
+                AttachKind::Kubernetes => {
+                    let mut ext = self.new_resource(
+                        &format!("aks {} azureml", k.name),
+                        catalog::K8S_EXTENSION,
+                        "azureml",
+                        net_rg,
+                    );
+                    ext.location = None;
+                    ext.tags = false;
+                    ext.scope = Some(aks_sym.clone());
+                    ext.identity = Some(json!({ "type": "SystemAssigned" }));
+                    ext.properties = json!({
+                        "extensionType": catalog::AML_EXTENSION_TYPE,
+                        "releaseTrain": catalog::AML_EXTENSION_TRAIN,
+                        "autoUpgradeMinorVersion": true,
+                        "scope": { "cluster": { "releaseNamespace": "azureml" } },
+                        "configurationSettings": {
+                            "enableTraining": "False",
+                            "enableInference": "True",
+                            "inferenceRouterServiceType": "loadBalancer",
+                            "internalLoadBalancerProvider": "azure",
+                            "inferenceRouterHA": "True",
+                            "allowInsecureConnections": "True",
+                        },
+                    });
+                    ext.purpose = "Azure ML extension: inference behind an internal load balancer"
+                        .to_string();
+                    vec![self.add(ext)]
+                }
+                AttachKind::Aks => Vec::new(),
+            };
+            let cname = names::attached_compute(k).to_string();
+            let mut attach = self.new_resource(
+                &format!("compute {cname}"),
+                catalog::COMPUTE,
+                &cname,
+                &ws_rg,
+            );
+            attach.parent = Some(ws_sym.to_string());
+            attach.location = Some(
+                k.location
+                    .as_deref()
+                    .map_or(param("location"), |l| json!(l)),
+            );
+            attach.properties = match k.attach_as {
+                AttachKind::Kubernetes => json!({
+                    "computeType": "Kubernetes",
+                    "resourceId": r#ref(&aks_sym),
+                    "disableLocalAuth": true,
+                    "properties": { "namespace": "azureml", "defaultInstanceType": "defaultinstancetype" },
+                }),
+                AttachKind::Aks => json!({
+                    "computeType": "AKS",
+                    "resourceId": r#ref(&aks_sym),
+                    "disableLocalAuth": true,
+                    "properties": {
+                        "clusterPurpose": "FastProd",
+                        "loadBalancerType": "InternalLoadBalancer",
+                        "loadBalancerSubnet": k.subnet,
+                    },
+                }),
+            };
+            attach.depends_on = attach_deps;
+            attach
+                .depends_on
+                .extend(workspace_endpoints_in(endpoints, &k.network));
+            attach.purpose = match k.attach_as {
+                AttachKind::Kubernetes => {
+                    format!("attaches {} to the workspace as Kubernetes compute", k.name)
+                }
+                AttachKind::Aks => format!("attaches {} as the legacy AKS compute type", k.name),
+            };
+            self.add(attach);
+        }
+    }
+
+    /// The groups, steps, parameters and outputs of what was planned: the plan.
+    fn finish(
+        self,
+        ws_sym: &str,
+        endpoints: Vec<Endpoint>,
+        zones: IndexMap<String, Zone>,
+        diagnostics: &[Diagnostic],
+    ) -> Plan {
+        let s = self.s;
+        let ws = &s.workspace;
+        let mut resources = self.resources;
+        // The plan lives as long as the run: no room kept for resources that never come.
+        resources.shrink_to_fit();
+        let by_symbol: HashMap<String, usize> = self.symbols.into_iter().collect();
+        let zones: Vec<Zone> = zones.into_values().collect();
+
+        let (groups, scope) = resource_groups(s, &resources);
+        let steps = steps(&groups, &resources, &by_symbol);
+        let outputs = outputs(ws_sym, &endpoints, &zones);
+        let parameters = parameters(s);
+
+        let networks = s
+            .networks
+            .iter()
+            .map(|n| NetworkInfo {
+                name: n.name.clone(),
+                symbol: self.vnet_syms.get(&n.name).cloned().unwrap_or_default(),
+                resource_group: names::network_resource_group(s, n).to_string(),
+                location: n.location.clone().unwrap_or_else(|| s.location.clone()),
+                existing: n.existing.is_some(),
+                address_space: n.address_space.clone(),
+                subnets: n
+                    .subnets
+                    .iter()
+                    .map(|sn| SubnetInfo {
+                        name: sn.name.clone(),
+                        symbol: self
+                            .subnet_syms
+                            .get(&(n.name.clone(), sn.name.clone()))
+                            .cloned()
+                            .unwrap_or_default(),
+                        prefix: sn.prefix.clone(),
+                    })
+                    .collect(),
+                endpoint_subnet: n.endpoints.as_ref().map(|e| e.subnet.clone()),
+            })
+            .collect();
+
+        let warnings = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .map(|d| Finding {
+                rule: format!("{} {}", d.rule.id(), d.rule.slug()),
+                field: d.path.to_string(),
+                message: d.message.clone(),
+                hint: d.hint.clone(),
+            })
+            .collect();
+
+        Plan {
+            scenario: s.name.clone(),
+            description: s.description.clone(),
+            cloud: catalog::cloud_name(s.cloud).to_string(),
+            location: s.location.clone(),
+            resource_group: s.resource_group.clone(),
+            scope,
+            workspace: by_symbol
+                .get(ws_sym)
+                .map(|&i| resources[i].name.clone())
+                .unwrap_or_default(),
+            workspace_existing: ws.existing.is_some(),
+            public_network_access: ws.public_network_access.as_str().to_string(),
+            resource_groups: groups,
+            parameters,
+            tags: s.tags.clone(),
+            resources,
+            endpoints,
+            zones,
+            steps,
+            outputs,
+            warnings,
+            legacy: s.legacy.clone(),
+            networks,
+            by_symbol,
+        }
+    }
+}
+
+/// Every group that holds a resource amlpe creates (the scenario's first), and the scope of the
+/// deployment: a subscription when it creates groups besides the scenario's.
+fn resource_groups(s: &Scenario, resources: &[Resource]) -> (Vec<ResourceGroupPlan>, Scope) {
+    let main_rg = s.resource_group.as_str();
+    let ws = &s.workspace;
     let mut groups: IndexMap<String, ResourceGroupPlan> = IndexMap::new();
     groups.insert(
         main_rg.to_lowercase(),
@@ -1104,10 +1212,19 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
         Scope::ResourceGroup
     };
 
+    (groups.into_values().collect(), scope)
+}
+
+/// The numbered steps: the groups to create, then every created resource in plan order.
+fn steps(
+    groups: &[ResourceGroupPlan],
+    resources: &[Resource],
+    by_symbol: &HashMap<String, usize>,
+) -> Vec<Step> {
     let mut steps = Vec::new();
     // A group that holds an existing resource exists: no step creates it again (that fails
     // when its region differs from ours).
-    for g in groups.values().filter(|g| g.create && !g.exists) {
+    for g in groups.iter().filter(|g| g.create && !g.exists) {
         steps.push(Step {
             n: steps.len() + 1,
             title: format!("resource group {}", g.name),
@@ -1118,25 +1235,30 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
     for r in resources.iter().filter(|r| !r.existing) {
         steps.push(Step {
             n: steps.len() + 1,
-            title: step_title(r, &resources, &by_symbol),
+            title: step_title(r, resources, by_symbol),
             kind: "resource",
             target: r.symbol.clone(),
         });
     }
 
+    steps
+}
+
+/// The template outputs: the ids of the workspace, of every endpoint and of every zone.
+fn outputs(ws_sym: &str, endpoints: &[Endpoint], zones: &[Zone]) -> Vec<Output> {
     let mut outputs = vec![Output {
         name: "workspaceId".into(),
         description: "Resource id of the workspace".into(),
-        value: r#ref(&ws_sym),
+        value: r#ref(ws_sym),
     }];
-    for e in &endpoints {
+    for e in endpoints {
         outputs.push(Output {
             name: format!("{}Id", e.symbol),
             description: format!("Resource id of private endpoint {}", e.name),
             value: r#ref(&e.symbol),
         });
     }
-    for z in &zones {
+    for z in zones {
         outputs.push(Output {
             name: format!("{}Id", z.symbol),
             description: format!("Resource id of private DNS zone {}", z.name),
@@ -1144,7 +1266,13 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
         });
     }
 
-    let parameters = vec![
+    outputs
+}
+
+/// The template parameters: the region, public access and the tags.
+fn parameters(s: &Scenario) -> Vec<Parameter> {
+    let ws = &s.workspace;
+    vec![
         Parameter {
             name: "location".into(),
             ty: "string".into(),
@@ -1166,70 +1294,29 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
             default: serde_json::to_value(&s.tags).unwrap_or_default(),
             allowed: Vec::new(),
         },
-    ];
+    ]
+}
 
-    let networks = s
-        .networks
+/// What a compute in `network` is created after: the workspace endpoints (their zone groups,
+/// when planned) of its own VNet, since nodes without public IPs reach the workspace only
+/// through them; in a VNet without a workspace endpoint (W052), all of them. Depending on the
+/// endpoints of every VNet would serialise nothing more and make each compute's list as long
+/// as the estate.
+fn workspace_endpoints_in(endpoints: &[Endpoint], network: &str) -> Vec<String> {
+    let dep = |e: &&Endpoint| e.zone_group.clone().unwrap_or_else(|| e.symbol.clone());
+    let ws: Vec<&Endpoint> = endpoints
         .iter()
-        .map(|n| NetworkInfo {
-            name: n.name.clone(),
-            symbol: vnet_syms.get(&n.name).cloned().unwrap_or_default(),
-            resource_group: names::network_resource_group(s, n).to_string(),
-            location: n.location.clone().unwrap_or_else(|| s.location.clone()),
-            existing: n.existing.is_some(),
-            address_space: n.address_space.clone(),
-            subnets: n
-                .subnets
-                .iter()
-                .map(|sn| SubnetInfo {
-                    name: sn.name.clone(),
-                    symbol: subnet_syms
-                        .get(&(n.name.clone(), sn.name.clone()))
-                        .cloned()
-                        .unwrap_or_default(),
-                    prefix: sn.prefix.clone(),
-                })
-                .collect(),
-            endpoint_subnet: n.endpoints.as_ref().map(|e| e.subnet.clone()),
-        })
+        .filter(|e| e.target == Target::Workspace)
         .collect();
-
-    let warnings = diagnostics
+    let own: Vec<String> = ws
         .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .map(|d| Finding {
-            rule: format!("{} {}", d.rule.id(), d.rule.slug()),
-            field: d.path.to_string(),
-            message: d.message.clone(),
-            hint: d.hint.clone(),
-        })
+        .filter(|e| e.network == network)
+        .map(dep)
         .collect();
-
-    Plan {
-        scenario: s.name.clone(),
-        description: s.description.clone(),
-        cloud: catalog::cloud_name(s.cloud).to_string(),
-        location: s.location.clone(),
-        resource_group: s.resource_group.clone(),
-        scope,
-        workspace: by_symbol
-            .get(&ws_sym)
-            .map(|&i| resources[i].name.clone())
-            .unwrap_or_default(),
-        workspace_existing: ws.existing.is_some(),
-        public_network_access: ws.public_network_access.as_str().to_string(),
-        resource_groups: groups.into_values().collect(),
-        parameters,
-        tags: s.tags.clone(),
-        resources,
-        endpoints,
-        zones,
-        steps,
-        outputs,
-        warnings,
-        legacy: s.legacy.clone(),
-        networks,
-        by_symbol,
+    if own.is_empty() {
+        ws.iter().map(dep).collect()
+    } else {
+        own
     }
 }
 
@@ -1313,7 +1400,7 @@ fn zone_symbol(
     sym
 }
 
-fn step_title(r: &Resource, all: &[Resource], by_symbol: &FxHashMap<String, usize>) -> String {
+fn step_title(r: &Resource, all: &[Resource], by_symbol: &HashMap<String, usize>) -> String {
     let parent = r
         .parent
         .as_ref()

@@ -11,7 +11,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::{Diagnostic, Rule};
-use crate::source::{self, FieldPath, Seg, SourceFile, SpanIndex};
+use crate::source;
+use crate::span::{FieldPath, Seg, SourceFile, SpanIndex};
 
 /// A private-link Azure Machine Learning deployment.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

@@ -7,11 +7,11 @@ use ipnet::Ipv4Net;
 
 use crate::catalog::{self, NameRule};
 use crate::diag::{Diagnostic, Rule};
-use crate::plan::names;
+use crate::names;
 use crate::scenario::{
     ComputeKind, Network, PublicNetworkAccess, RegistrySku, Scenario, Target, ZoneMode,
 };
-use crate::source::FieldPath;
+use crate::span::{is_invisible, FieldPath};
 
 /// Free text (descriptions, tag values) is bounded; it is escaped per output language later.
 pub const MAX_TEXT: usize = 512;
@@ -294,17 +294,6 @@ fn free_text(s: &Scenario, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-}
-
-/// Bidirectional overrides and isolates, zero-width and other invisible formatting
-/// characters (including the Unicode tag characters that can smuggle hidden ASCII) make text
-/// display differently than it reads.
-pub fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-        | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
-        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}')
 }
 
 fn duplicates(s: &Scenario, out: &mut Vec<Diagnostic>) {

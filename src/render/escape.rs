@@ -2,10 +2,6 @@
 //! through the function of that output's language (templates use them as filters), so no value
 //! can close its quotes and become code.
 
-use std::fmt;
-
-use askama::FastWritable;
-
 /// A Bicep single-quoted string literal, quotes included. `${` is escaped so a value cannot
 /// open an interpolation.
 pub fn bicep(s: &str) -> String {
@@ -131,6 +127,34 @@ pub fn mermaid(s: &str) -> String {
     out
 }
 
+/// A tag name in the Azure CLI's shorthand syntax (`--tags` of the network, private DNS and Log
+/// Analytics commands): a name of other characters than letters, digits, `-` and `_` is
+/// single-quoted (a `.` would nest it); `'` is written `'/` inside quotes.
+pub fn shorthand_key(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if plain {
+        s.to_string()
+    } else {
+        shorthand_quote(s)
+    }
+}
+
+/// A tag value in the CLI's shorthand syntax: quoted when the syntax would read it as something
+/// else (a leading quote, `null`, `??`).
+pub fn shorthand_value(s: &str) -> String {
+    if s.starts_with('\'') || s == "null" || s == "??" {
+        shorthand_quote(s)
+    } else {
+        s.to_string()
+    }
+}
+
+fn shorthand_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'/"))
+}
+
 /// A line comment's text in any output: line breaks and control characters removed, so a
 /// value in a comment cannot end it and start code.
 pub fn comment(s: &str) -> String {
@@ -139,129 +163,63 @@ pub fn comment(s: &str) -> String {
         .collect()
 }
 
-/// Implements `Display` through a writer body, and askama's `FastWritable` (which templates
-/// use instead of `Display`, skipping the formatting machinery) with the same body: for the
-/// filters that write their escaped text straight into the output instead of returning a
-/// string per value.
-macro_rules! writable {
-    ($(impl[$($g:tt)*] for $ty:ty => |$this:ident, $w:ident| $body:expr;)*) => {$(
-        impl<$($g)*> ::std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                let $this = self;
-                let $w: &mut dyn ::std::fmt::Write = f;
-                $body
-            }
-        }
-
-        impl<$($g)*> ::askama::FastWritable for $ty {
-            fn write_into(
-                &self,
-                dest: &mut dyn ::std::fmt::Write,
-                _: &dyn ::askama::Values,
-            ) -> ::askama::Result<()> {
-                let $this = self;
-                let $w = dest;
-                Ok($body?)
-            }
-        }
-    )*};
-}
-pub(crate) use writable;
-
-/// What a value that askama can write writes, into `w`.
-pub fn write_writable(w: &mut dyn fmt::Write, value: &impl FastWritable) -> fmt::Result {
-    value
-        .write_into(w, askama::NO_VALUES)
-        .map_err(|_| fmt::Error)
-}
-
-/// Comment text written straight into the output, as [`comment`] spells it: control
-/// characters become spaces.
-pub struct CommentText<T>(pub T);
-
-writable! {
-    impl[T: FastWritable] for CommentText<T> => |this, w| {
-        write_writable(&mut Uncontrolled(w), &this.0)
-    };
-}
-
-/// Replaces control characters (C0, DEL and C1, as `char::is_control` has them) with spaces
-/// in what is written through it.
-struct Uncontrolled<'a>(&'a mut dyn fmt::Write);
-
-impl fmt::Write for Uncontrolled<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        // Most text has no control character: one look at every byte (a C1 control starts
-        // with 0xC2; no early exit, which vectorizes), then one write.
-        let bytes = s.as_bytes();
-        let special = bytes.iter().fold(false, |any, &b| {
-            any | matches!(b, 0x00..=0x1F | 0x7F | 0xC2)
-        });
-        if !special {
-            return self.0.write_str(s);
-        }
-        let mut run = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            let width = match bytes[i] {
-                0x00..=0x1F | 0x7F => 1,
-                0xC2 if bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)) => 2,
-                _ => {
-                    i += 1;
-                    continue;
-                }
-            };
-            self.0.write_str(&s[run..i])?;
-            self.0.write_char(' ')?;
-            i += width;
-            run = i;
-        }
-        self.0.write_str(&s[run..])
+/// The text a filter escapes: a string as it is, a number or a boolean as templates print it.
+/// Anything else (a map, a list, none) is a template bug, reported as such.
+fn text(v: &tera::Value) -> tera::TeraResult<std::borrow::Cow<'_, str>> {
+    if let Some(s) = v.as_str() {
+        Ok(s.into())
+    } else if v.is_number() || v.is_bool() {
+        Ok(v.to_string().into())
+    } else {
+        Err(tera::Error::message(format!(
+            "expected text, a number or a boolean, got {}",
+            v.name()
+        )))
     }
 }
 
-/// The escapers as askama filters: `{{ value|sh }}`. A filter takes anything displayable
-/// (strings, numbers, booleans) and escapes its text; `comment` writes its text straight into
-/// the output. A renderer whose templates need more filters declares its own `filters` module
-/// that re-exports these.
-pub mod filters {
-    use std::fmt::Display;
-
-    use askama::FastWritable;
-
-    use super::CommentText;
-
-    #[askama::filter_fn]
-    pub fn comment<T: FastWritable>(
-        value: T,
-        _: &dyn askama::Values,
-    ) -> askama::Result<CommentText<T>> {
-        Ok(CommentText(value))
-    }
-
+/// Registers the escapers as template filters: `{{ value | sh }}`. Each takes text (or a
+/// number, or a boolean) and returns it escaped for one output language; `json` takes any
+/// value.
+pub fn register(t: &mut tera::Tera) {
     macro_rules! escapers {
-        ($($name:ident => $f:path),* $(,)?) => {$(
-            #[askama::filter_fn]
-            pub fn $name<T: Display>(value: T, _: &dyn askama::Values) -> askama::Result<String> {
-                Ok($f(&value.to_string()))
-            }
+        ($($name:literal => $f:path),* $(,)?) => {$(
+            t.register_filter(
+                $name,
+                |v: &tera::Value, _: tera::Kwargs, _: &tera::State| text(v).map(|s| $f(&s)),
+            );
         )*};
     }
-
     escapers! {
-        bicep => super::bicep,
-        arm => super::arm,
-        sh => super::shell,
-        yaml => super::yaml,
-        md => super::markdown,
-        mdcode => super::markdown_code,
-        mermaid => super::mermaid,
+        "sh" => shell,
+        "bicep" => bicep,
+        "arm" => arm,
+        "arm_expr" => arm_expr_string,
+        "yaml" => yaml,
+        "md" => markdown,
+        "mdcode" => markdown_code,
+        "mermaid" => mermaid,
+        "comment" => comment,
+        "shorthand_key" => shorthand_key,
+        "shorthand_value" => shorthand_value,
     }
+    t.register_filter(
+        "json",
+        |v: &tera::Value, kwargs: tera::Kwargs, _: &tera::State| {
+            let pretty = kwargs.get::<bool>("pretty")?.unwrap_or(false);
+            let text = if pretty {
+                serde_json::to_string_pretty(v)
+            } else {
+                serde_json::to_string(v)
+            };
+            text.map_err(|e| tera::Error::message(e.to_string()))
+        },
+    );
 }
 
 /// Texts that exercise every escaper: quotes, expansions, interpolations, control and
-/// invisible characters, and every character below U+0200; for the tests that hold a
-/// streaming escaper to its shared function.
+/// invisible characters, and every character below U+0200; for the tests that hold each
+/// template filter to its escaping function.
 #[cfg(test)]
 pub(crate) fn tricky_texts() -> Vec<String> {
     let mut texts: Vec<String> = [
@@ -298,10 +256,42 @@ pub(crate) fn tricky_texts() -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// Each filter, called from a template, writes what its function spells, for every
+    /// tricky text; and a comment never holds a character that could end it.
     #[test]
-    fn comment_text_writes_what_comment_spells() {
-        for t in &tricky_texts() {
-            assert_eq!(CommentText(t).to_string(), comment(t), "{t:?}");
+    fn filters_write_what_their_functions_spell() {
+        type Escaper = fn(&str) -> String;
+        let escapers: [(&str, Escaper); 11] = [
+            ("sh", shell),
+            ("bicep", bicep),
+            ("arm", arm),
+            ("arm_expr", arm_expr_string),
+            ("yaml", yaml),
+            ("md", markdown),
+            ("mdcode", markdown_code),
+            ("mermaid", mermaid),
+            ("comment", comment),
+            ("shorthand_key", shorthand_key),
+            ("shorthand_value", shorthand_value),
+        ];
+        let mut t = tera::Tera::default();
+        register(&mut t);
+        for (name, _) in &escapers {
+            t.add_raw_template(name, &format!("{{{{ v | {name} }}}}"))
+                .expect("the filter exists");
+        }
+        t.autoescape_on(Vec::<&str>::new());
+        for text in &tricky_texts() {
+            let ctx = tera::Context::from_serialize(&serde_json::json!({ "v": text }))
+                .expect("a context");
+            for (name, f) in &escapers {
+                assert_eq!(
+                    t.render(name, &ctx).expect("renders"),
+                    f(text),
+                    "{name} {text:?}"
+                );
+            }
+            assert!(!comment(text).chars().any(char::is_control), "{text:?}");
         }
     }
 
@@ -336,6 +326,16 @@ mod tests {
         assert_eq!(bicep("it's"), r"'it\'s'");
         assert_eq!(bicep("a\nb"), r"'a\nb'");
         assert_eq!(bicep("$5"), "'$5'");
+    }
+
+    #[test]
+    fn shorthand_tags_quote_what_the_syntax_would_misread() {
+        assert_eq!(shorthand_key("environment"), "environment");
+        assert_eq!(shorthand_key("cost center"), "'cost center'");
+        assert_eq!(shorthand_key("team.name"), "'team.name'");
+        assert_eq!(shorthand_value("a b"), "a b");
+        assert_eq!(shorthand_value("'q'"), "''/q'/'");
+        assert_eq!(shorthand_value("null"), "'null'");
     }
 
     #[test]

@@ -8,15 +8,16 @@
 //! of deployments can be, e.g., main group → DNS group → main group. The sequence is the
 //! shortest one that respects every dependency (a few groups at most: a short search).
 
-use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::plan::{Output, Parameter, Plan, Resource, ResourceGroupPlan, Scope};
 
-/// One deployment: the resources amlpe creates in one resource group at one stage.
-#[derive(Debug, Clone)]
+/// One deployment: the resources amlpe creates in one resource group at one stage. Templates
+/// read its index, group, subscription and name.
+#[derive(Debug, Clone, Serialize)]
 pub struct Deployment<'p> {
     /// 1-based position in the sequence.
     pub index: usize,
@@ -26,14 +27,64 @@ pub struct Deployment<'p> {
     pub resource_group: &'p str,
     /// 1 for the group's first deployment, 2 for the next one, ...
     pub stage: usize,
-    /// In plan order.
-    pub resources: Vec<&'p Resource>,
-    /// Their places in the plan.
+    /// The places in the plan of its resources, in plan order.
+    #[serde(skip)]
     pub positions: Vec<usize>,
-    /// Indices of the earlier deployments holding resources this one needs.
+    /// Indices (1-based) of the earlier deployments holding resources this one needs.
+    #[serde(skip)]
     pub needs: Vec<usize>,
     /// The deployment's name (≤ 64 characters, unique in the template).
     pub name: String,
+}
+
+/// How the whole deployment is run (the files' headers say it): with the template `file` and
+/// its parameter file `params`.
+#[derive(Serialize)]
+pub struct Deploy<'a> {
+    pub subscription: bool,
+    pub location: &'a str,
+    pub resource_group: &'a str,
+    pub file: &'static str,
+    pub params: &'static str,
+}
+
+impl<'a> Deploy<'a> {
+    pub fn new(plan: &'a Plan, file: &'static str, params: &'static str) -> Self {
+        let (location, resource_group) = (&plan.location, &plan.resource_group);
+        let subscription = plan.scope == Scope::Subscription;
+        Self {
+            subscription,
+            location,
+            resource_group,
+            file,
+            params,
+        }
+    }
+}
+
+/// A parameter as a template declares it, its default spelled in the template's language
+/// (top-level files only: the others get every value from the file that runs them).
+#[derive(Serialize)]
+pub struct Param<'a> {
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub ty: &'a str,
+    pub description: &'a str,
+    pub allowed: &'a [String],
+    pub default: Option<String>,
+}
+
+impl<'a> Param<'a> {
+    pub fn new(p: &'a Parameter, default: Option<String>) -> Self {
+        let (name, ty, description, allowed) = (&p.name, &p.ty, &p.description, &p.allowed);
+        Self {
+            name,
+            ty,
+            description,
+            allowed,
+            default,
+        }
+    }
 }
 
 /// A special form of a plan value (see [`crate::plan`]); each renderer spells it its way.
@@ -51,54 +102,24 @@ pub enum Form<'v> {
 
 /// The special form an object stands for, if it is one.
 pub fn form(m: &serde_json::Map<String, Value>) -> Option<Form<'_>> {
-    // Forms are objects of one or two keys. A small object is read key by key; a look-up per
-    // form name would hash every name for every object.
-    if m.len() > 4 {
-        return form_by_lookup(m);
-    }
-    let (mut reference, mut param, mut env, mut prefix, mut tenant) =
-        (None, None, None, None, false);
+    // One look at each key: most objects are plain data, and a look-up per form name would
+    // hash every name for every object.
+    let (mut reference, mut param, mut env, mut prefix, mut tenant) = (None, None, None, "", false);
     for (k, v) in m {
         match k.as_str() {
             "$ref" => reference = v.as_str(),
             "$param" => param = v.as_str(),
             "$env" => env = v.as_str(),
-            "$prefix" => prefix = v.as_str(),
+            "$prefix" => prefix = v.as_str().unwrap_or_default(),
             "$tenant" => tenant = true,
             _ => {}
         }
     }
-    if let Some(s) = reference {
-        Some(Form::Ref(s))
-    } else if let Some(p) = param {
-        Some(Form::Param(p))
-    } else if let Some(suffix) = env {
-        Some(Form::Env {
-            prefix: prefix.unwrap_or_default(),
-            suffix,
-        })
-    } else if tenant {
-        Some(Form::Tenant)
-    } else {
-        None
-    }
-}
-
-fn form_by_lookup(m: &serde_json::Map<String, Value>) -> Option<Form<'_>> {
-    let text = |k: &str| m.get(k).and_then(Value::as_str);
-    if let Some(s) = text("$ref") {
-        Some(Form::Ref(s))
-    } else if let Some(p) = text("$param") {
-        Some(Form::Param(p))
-    } else if let Some(suffix) = text("$env") {
-        Some(Form::Env {
-            prefix: text("$prefix").unwrap_or_default(),
-            suffix,
-        })
-    } else if m.contains_key("$tenant") {
-        Some(Form::Tenant)
-    } else {
-        None
+    match (reference, param, env) {
+        (Some(s), _, _) => Some(Form::Ref(s)),
+        (None, Some(p), _) => Some(Form::Param(p)),
+        (None, None, Some(suffix)) => Some(Form::Env { prefix, suffix }),
+        _ => tenant.then_some(Form::Tenant),
     }
 }
 
@@ -127,127 +148,72 @@ fn walk<'v>(v: &'v Value, refs: &mut Vec<&'v str>, params: &mut Vec<&'v str>) {
     }
 }
 
-/// Keeps the first of equal symbols, in order.
-fn dedup(v: &mut Vec<&str>) {
-    if v.len() <= 16 {
-        // A handful: comparing beats hashing.
-        let mut kept = 0;
-        for i in 0..v.len() {
-            let s = v[i];
-            if !v[..kept].contains(&s) {
-                v[kept] = s;
-                kept += 1;
-            }
-        }
-        v.truncate(kept);
-    } else {
-        let mut seen = FxHashSet::default();
-        v.retain(|s| seen.insert(*s));
-    }
-}
-
-/// Lists of symbols, one per resource, stored end to end (one allocation for them all).
-struct Lists<'p> {
-    items: Vec<&'p str>,
-    /// Where each list ends in `items`.
-    ends: Vec<usize>,
-}
-
-impl<'p> Lists<'p> {
-    fn with_capacity(lists: usize) -> Self {
-        Self {
-            items: Vec::with_capacity(4 * lists),
-            ends: Vec::with_capacity(lists),
+/// The first of equal symbols, in order (a resource names a handful).
+fn dedup<'a>(symbols: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    for s in symbols {
+        if !out.contains(&s) {
+            out.push(s);
         }
     }
-
-    /// Appends a list: `items`, the first of equal symbols only.
-    fn push(&mut self, items: &mut Vec<&'p str>) {
-        dedup(items);
-        self.items.append(items);
-        self.ends.push(self.items.len());
-    }
-
-    fn get(&self, i: usize) -> &[&'p str] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.items[start..self.ends[i]]
-    }
+    out
 }
 
-/// What the renderers need to know of a plan, worked out once per plan (each resource's values
-/// are walked once): what every resource refers to, needs and uses, and the deployments.
+/// What the renderers need to know of a plan, worked out once per plan. Per resource, by
+/// place in the plan: where it lives, what its values refer to and use, what it needs.
 pub struct Layout<'p> {
     pub plan: &'p Plan,
     /// The deployments, in order.
     pub deployments: Vec<Deployment<'p>>,
     /// Each resource's place in the plan, by symbol (the first, should two share one).
-    positions: FxHashMap<&'p str, usize>,
-    /// Per resource (by place in the plan): the symbols its values refer to (properties,
-    /// sku, identity, location, name), each once, in order.
-    references: Lists<'p>,
-    /// Per resource: the symbols that must exist before it is deployed: its parent, the
-    /// resource it extends, what its values refer to, and its explicit `depends_on`.
-    needs: Lists<'p>,
-    /// Per resource: the `$param` names its values use.
-    params: Lists<'p>,
-    /// Per resource: the deployment (index into `deployments`) that creates it.
+    positions: HashMap<&'p str, usize>,
+    /// Where it lives (see [`home`]).
+    pub homes: Vec<(Option<&'p str>, &'p str)>,
+    /// The symbols its values (properties, sku, identity, location, name) refer to.
+    pub references: Vec<Vec<&'p str>>,
+    /// The symbols that must exist before it is deployed: its parent, the resource it
+    /// extends, what its values refer to, and its explicit `depends_on`.
+    pub needs: Vec<Vec<&'p str>>,
+    /// The `$param` names its values use.
+    params: Vec<Vec<&'p str>>,
+    /// The deployment (index into `deployments`) that creates it.
     holders: Vec<Option<usize>>,
 }
 
 impl<'p> Layout<'p> {
-    /// Every created resource and its place in the plan, in deployment order: what one
-    /// template deploys when the whole scenario is one deployment.
-    pub fn created(&self) -> (Vec<&'p Resource>, Vec<usize>) {
-        let resources = self
-            .deployments
-            .iter()
-            .flat_map(|d| d.resources.iter().copied())
-            .collect();
-        let positions = self
-            .deployments
-            .iter()
-            .flat_map(|d| d.positions.iter().copied())
-            .collect();
-        (resources, positions)
-    }
-
     pub fn new(plan: &'p Plan) -> Self {
-        let n = plan.resources.len();
-        let mut positions = FxHashMap::with_capacity_and_hasher(n, Default::default());
+        let mut positions = HashMap::new();
         for (i, r) in plan.resources.iter().enumerate() {
             positions.entry(r.symbol.as_str()).or_insert(i);
         }
-        let mut references = Lists::with_capacity(n);
-        let mut needs = Lists::with_capacity(n);
-        let mut params = Lists::with_capacity(n);
-        let (mut refs, mut need, mut used) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut references, mut needs, mut params) = (Vec::new(), Vec::new(), Vec::new());
         for r in &plan.resources {
-            for v in [&r.name_expr, &r.location, &r.sku, &r.identity]
-                .into_iter()
-                .flatten()
-                .chain([&r.properties])
-            {
+            let (mut refs, mut used) = (Vec::new(), Vec::new());
+            let values = [&r.name_expr, &r.location, &r.sku, &r.identity];
+            for v in values.into_iter().flatten().chain([&r.properties]) {
                 walk(v, &mut refs, &mut used);
             }
-            dedup(&mut refs);
-            need.extend(r.parent.iter().chain(&r.scope).map(String::as_str));
-            need.extend(&refs);
-            need.extend(r.depends_on.iter().map(String::as_str));
-            references.push(&mut refs);
-            needs.push(&mut need);
-            params.push(&mut used);
+            let refs = dedup(refs);
+            let need = r.parent.iter().chain(&r.scope).map(String::as_str);
+            let need = need.chain(refs.iter().copied());
+            needs.push(dedup(need.chain(r.depends_on.iter().map(String::as_str))));
+            references.push(refs);
+            params.push(dedup(used));
         }
-        let deployments = deployments(plan, &needs, &positions);
-        let mut holders = vec![None; n];
+        let homes: Vec<_> = plan.resources.iter().map(|r| home(plan, r)).collect();
+        let deployments = deployments(plan, &homes, &needs, &positions);
+        let mut holders = vec![None; plan.resources.len()];
         for (i, d) in deployments.iter().enumerate() {
             for &p in &d.positions {
                 holders[p].get_or_insert(i);
             }
         }
+        let (references, needs, params) = (references, needs, params);
         Self {
             plan,
             deployments,
             positions,
+            homes,
             references,
             needs,
             params,
@@ -255,24 +221,18 @@ impl<'p> Layout<'p> {
         }
     }
 
+    /// The places in the plan of every created resource, in deployment order: what one
+    /// template deploys when the whole scenario is one deployment.
+    pub fn created(&self) -> Vec<usize> {
+        self.deployments
+            .iter()
+            .flat_map(|d| d.positions.clone())
+            .collect()
+    }
+
     /// The place in the plan of the resource with this symbol.
     pub fn position(&self, symbol: &str) -> Option<usize> {
         self.positions.get(symbol).copied()
-    }
-
-    /// Whether a resource of the plan has this symbol.
-    pub fn is_symbol(&self, symbol: &str) -> bool {
-        self.positions.contains_key(symbol)
-    }
-
-    /// The symbols the values of the resource at `position` refer to.
-    pub fn references(&self, position: usize) -> &[&'p str] {
-        self.references.get(position)
-    }
-
-    /// What the resource at `position` needs deployed first.
-    pub fn needs(&self, position: usize) -> &[&'p str] {
-        self.needs.get(position)
     }
 
     /// The deployment (index into `deployments`) that creates the resource named `symbol`.
@@ -282,167 +242,66 @@ impl<'p> Layout<'p> {
 
     /// The template parameters the resources at `positions` use, in plan order (`tags` when
     /// any of them is tagged).
-    pub fn used_parameters(&self, positions: &[usize], tags: bool) -> Vec<&'p Parameter> {
-        let tagged = tags || positions.iter().any(|&i| self.plan.resources[i].tags);
-        self.plan
-            .parameters
+    pub fn used_parameters(&self, positions: &[usize]) -> Vec<&'p Parameter> {
+        let tagged = positions.iter().any(|&i| self.plan.resources[i].tags);
+        let used: HashSet<&str> = positions
             .iter()
-            .filter(|p| {
-                positions
-                    .iter()
-                    .any(|&i| self.params.get(i).contains(&p.name.as_str()))
-                    || (tagged && p.name == "tags")
-            })
-            .collect()
+            .flat_map(|&i| self.params[i].clone())
+            .collect();
+        let used = |p: &&Parameter| used.contains(p.name.as_str()) || (tagged && p.name == "tags");
+        self.plan.parameters.iter().filter(used).collect()
+    }
+
+    /// The parameters a subscription-scope template declares: those its deployments pass on,
+    /// `tags` for the groups it creates, and `location` when one of them is in the plan's
+    /// region.
+    pub fn subscription_parameters(&self) -> Vec<&'p Parameter> {
+        let (plan, groups) = (self.plan, created_groups(self.plan));
+        let passed = self
+            .deployments
+            .iter()
+            .flat_map(|d| self.used_parameters(&d.positions));
+        let passed: HashSet<&str> = passed.map(|p| p.name.as_str()).collect();
+        let here = groups
+            .iter()
+            .any(|g| g.location.eq_ignore_ascii_case(&plan.location));
+        let by_groups = |p: &Parameter| p.name == "tags" || (here && p.name == "location");
+        let used = |p: &&Parameter| {
+            (!groups.is_empty() && by_groups(p)) || passed.contains(p.name.as_str())
+        };
+        plan.parameters.iter().filter(used).collect()
+    }
+
+    /// The outputs each deployment holds (by index into `deployments`), in plan order.
+    pub fn outputs_of(&self) -> Vec<Vec<&'p Output>> {
+        let mut outputs = vec![Vec::new(); self.deployments.len()];
+        for o in &self.plan.outputs {
+            if let Some(i) = output_symbol(o).and_then(|s| self.holder(s)) {
+                outputs[i].push(o);
+            }
+        }
+        outputs
     }
 }
 
 /// Groups the subscription-scope templates create: groups with new resources that are not
 /// known to exist already.
-pub fn created_groups(plan: &Plan) -> impl Iterator<Item = &ResourceGroupPlan> {
+pub fn created_groups(plan: &Plan) -> Vec<&ResourceGroupPlan> {
+    let created = |g: &&ResourceGroupPlan| plan.scope == Scope::Subscription && g.create;
     plan.resource_groups
         .iter()
-        .filter(move |g| plan.scope == Scope::Subscription && g.create && !g.exists)
+        .filter(created)
+        .filter(|g| !g.exists)
+        .collect()
 }
 
 /// Parameter of a module deployed to another subscription that refers to resources in the
 /// deploying one (there, `subscription()` is the module's own subscription).
 pub const DEPLOYING_SUBSCRIPTION: &str = "deployingSubscriptionId";
-pub const DEPLOYING_SUBSCRIPTION_DESCRIPTION: &str =
-    "Subscription of the deployment that runs this one, where the resources it refers to live";
-
-/// Rewrites comments and descriptions so they name no cloud host: every zone name that the
-/// templates spell from the cloud's suffixes (a resource whose `name_expr` is an `$env` form)
-/// becomes its spelling. The names are collected once per plan; there are a few distinct
-/// ones, however many resources (one zone per DNS resource group) carry them.
-pub struct CloudNeutral<'p> {
-    /// (zone name, its spelling), each name once, in plan order.
-    zones: Vec<(&'p str, String)>,
-    /// The first bytes of the names, for a quick look whether a text holds any.
-    first: [bool; 256],
-    /// What every name starts with.
-    common: &'p str,
-    /// No name is empty, and no two names or a name and a spelling overlap: replacing every
-    /// name in one pass over the text is then the same as replacing them one after another.
-    independent: bool,
-}
-
-/// Whether `a` and `b` can share text: one holds the other, or an end of one is a start of
-/// the other.
-fn overlap(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let contains = |x: &[u8], y: &[u8]| match y.first() {
-        None => true,
-        Some(&first) => x.windows(y.len()).any(|w| w[0] == first && w == y),
-    };
-    // Whether a start of `y`, shorter than both, is an end of `x`.
-    let ends_in = |x: &[u8], y: &[u8]| {
-        (1..x.len().min(y.len())).any(|k| x[x.len() - k] == y[0] && x[x.len() - k..] == y[..k])
-    };
-    contains(a, b) || contains(b, a) || ends_in(a, b) || ends_in(b, a)
-}
-
-impl<'p> CloudNeutral<'p> {
-    /// `spell(prefix, suffix)` spells a zone name in the output's language.
-    pub fn new(plan: &'p Plan, spell: impl Fn(&str, &str) -> String) -> Self {
-        let mut zones: Vec<(&'p str, String)> = Vec::new();
-        for r in &plan.resources {
-            if let Some(Value::Object(m)) = &r.name_expr {
-                if let Some(Form::Env { prefix, suffix }) = form(m) {
-                    // A name already replaced no longer occurs in the text: only the first
-                    // spelling of a name ever applies.
-                    if !zones.iter().any(|(n, _)| *n == r.name) {
-                        zones.push((&r.name, spell(prefix, suffix)));
-                    }
-                }
-            }
-        }
-        let mut first = [false; 256];
-        for (name, _) in &zones {
-            if let Some(&b) = name.as_bytes().first() {
-                first[usize::from(b)] = true;
-            }
-        }
-        let mut common: &str = zones.first().map_or("", |(n, _)| n);
-        for (name, _) in &zones {
-            while !name.starts_with(common) {
-                let mut end = common.len() - 1;
-                while !common.is_char_boundary(end) {
-                    end -= 1;
-                }
-                common = &common[..end];
-            }
-        }
-        let independent = zones.iter().all(|(n, _)| !n.is_empty())
-            && zones.iter().enumerate().all(|(i, (name, _))| {
-                zones.iter().enumerate().all(|(j, (other, spelled))| {
-                    i == j || (!overlap(name, other) && !overlap(name, spelled))
-                })
-            });
-        Self {
-            zones,
-            first,
-            common,
-            independent,
-        }
-    }
-
-    /// The first place at or after `from` where a name starts, and which.
-    fn next(&self, text: &str, from: usize) -> Option<(usize, usize)> {
-        let bytes = text.as_bytes();
-        (from..bytes.len()).find_map(|i| {
-            if !self.first[usize::from(bytes[i])] || !bytes[i..].starts_with(self.common.as_bytes())
-            {
-                return None;
-            }
-            let z = self
-                .zones
-                .iter()
-                .position(|(name, _)| bytes[i..].starts_with(name.as_bytes()))?;
-            Some((i, z))
-        })
-    }
-
-    /// `text` with every zone name replaced by its spelling, in plan order.
-    pub fn apply<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        if !self.independent {
-            let mut out = Cow::Borrowed(text);
-            for (name, spelled) in &self.zones {
-                if out.contains(name) {
-                    out = Cow::Owned(out.replace(name, spelled));
-                }
-            }
-            return out;
-        }
-        let Some(mut at) = self.next(text, 0) else {
-            return Cow::Borrowed(text);
-        };
-        let mut out = String::with_capacity(text.len() + 32);
-        let mut done = 0;
-        loop {
-            let (i, z) = at;
-            let (name, spelled) = &self.zones[z];
-            out.push_str(&text[done..i]);
-            out.push_str(spelled);
-            done = i + name.len();
-            match self.next(text, done) {
-                Some(next) => at = next,
-                None => break,
-            }
-        }
-        out.push_str(&text[done..]);
-        Cow::Owned(out)
-    }
-}
 
 /// Whether two optional subscriptions are the same, compared as lowercase text.
 pub fn same_subscription(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) if a.is_ascii() && b.is_ascii() => a.eq_ignore_ascii_case(b),
-        (Some(a), Some(b)) => a.to_lowercase() == b.to_lowercase(),
-        _ => false,
-    }
+    a.map(str::to_lowercase) == b.map(str::to_lowercase)
 }
 
 /// Where a resource lives: (subscription when named, resource group). A child lives where its
@@ -471,118 +330,83 @@ pub fn group_location(plan: &Plan, g: &ResourceGroupPlan) -> Value {
     }
 }
 
-/// The deployments of a plan, in order (`needs`: per resource, what it needs; `positions`:
-/// each resource's place in the plan, by symbol).
+/// The deployments of a plan, in order (per resource, by place in the plan: `homes`, where
+/// it lives, and `needs`, what it needs; `positions`: each resource's place, by symbol).
 fn deployments<'p>(
     plan: &'p Plan,
-    needs: &Lists,
-    positions: &FxHashMap<&str, usize>,
+    homes: &[(Option<&'p str>, &'p str)],
+    needs: &[Vec<&str>],
+    positions: &HashMap<&str, usize>,
 ) -> Vec<Deployment<'p>> {
-    let created: Vec<usize> = (0..plan.resources.len())
+    // The created resources (by place in the plan), and what each needs (by index among them).
+    let places: Vec<usize> = (0..plan.resources.len())
         .filter(|&i| !plan.resources[i].existing)
         .collect();
-    // Each created resource's index in `created`, by place in the plan.
-    let mut index = vec![usize::MAX; plan.resources.len()];
-    for (i, &p) in created.iter().enumerate() {
-        index[p] = i;
-    }
-    let deps: Vec<Vec<usize>> = created
-        .iter()
-        .map(|&p| {
-            needs
-                .get(p)
-                .iter()
-                .filter_map(|s| positions.get(s).map(|&q| index[q]))
-                .filter(|&i| i != usize::MAX)
-                .collect()
-        })
-        .collect();
-    let places = created;
-    let created: Vec<&Resource> = places.iter().map(|&p| &plan.resources[p]).collect();
+    let index: HashMap<usize, usize> = places.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+    let needed = |p: usize| {
+        needs[p]
+            .iter()
+            .filter_map(|s| index.get(positions.get(s)?).copied())
+    };
+    let deps: Vec<Vec<usize>> = places.iter().map(|&p| needed(p).collect()).collect();
     let order = topological(&deps);
 
-    // Groups (per subscription) in the order the plan lists them; keys compare
-    // case-insensitively, as Azure does. Each group's name as first written (for the
-    // deployment's scope), and each resource's group in order of first sight.
-    let mut ids: FxHashMap<(Option<String>, String), usize> = FxHashMap::default();
-    let mut seen: Vec<(Option<&str>, &str)> = Vec::new();
-    let mut rank_of: Vec<usize> = Vec::new();
-    let rank: FxHashMap<String, usize> = plan
+    // Groups (per subscription) in the order the plan lists them, then in order of first
+    // sight; names compare case-insensitively, as Azure does, and keep their first spelling.
+    let key = |(sub, rg): (Option<&str>, &str)| (sub.map(str::to_lowercase), rg.to_lowercase());
+    let keys: Vec<_> = places.iter().map(|&p| key(homes[p])).collect();
+    let rank: HashMap<String, usize> = plan
         .resource_groups
         .iter()
         .enumerate()
         .map(|(i, g)| (g.name.to_lowercase(), i))
         .collect();
-    // Resources of a group mostly come together: the previous one's group is checked first.
-    let mut last: Option<((Option<&str>, &str), usize)> = None;
-    let sighted: Vec<usize> = created
+    let mut seen = HashSet::new();
+    let mut groups: Vec<_> = places
         .iter()
-        .map(|r| {
-            let home = home(plan, r);
-            if let Some((h, id)) = last {
-                if h == home {
-                    return id;
-                }
-            }
-            let (sub, name) = home;
-            let key = (sub.map(str::to_lowercase), name.to_lowercase());
-            let id = *ids.entry(key).or_insert_with_key(|(_, rg)| {
-                seen.push(home);
-                rank_of.push(rank.get(rg).copied().unwrap_or(usize::MAX));
-                seen.len() - 1
-            });
-            last = Some((home, id));
-            id
-        })
+        .zip(&keys)
+        .filter(|(_, k)| seen.insert(*k))
         .collect();
-    // Stable: groups of equal rank stay in order of first sight.
-    let mut sorted: Vec<usize> = (0..seen.len()).collect();
-    sorted.sort_by_key(|&g| rank_of[g]);
-    let mut new_index = vec![0; seen.len()];
-    for (i, &g) in sorted.iter().enumerate() {
-        new_index[g] = i;
-    }
-    let groups: Vec<(Option<&str>, &str)> = sorted.iter().map(|&g| seen[g]).collect();
-    let group_of: Vec<usize> = sighted.iter().map(|&g| new_index[g]).collect();
+    groups.sort_by_key(|(_, (_, rg))| rank.get(rg).copied().unwrap_or(usize::MAX));
+    let group_index: HashMap<_, usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (_, k))| (*k, i))
+        .collect();
+    let group_of: Vec<usize> = keys.iter().map(|k| group_index[k]).collect();
 
     let (sequence, slot) = shortest_sequence(groups.len(), &group_of, &deps, &order);
     // Each slot's resources, in plan order.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); sequence.len()];
-    for (i, &p) in slot.iter().enumerate() {
-        if let Some(m) = members.get_mut(p) {
+    for (i, &s) in slot.iter().enumerate() {
+        if let Some(m) = members.get_mut(s) {
             m.push(i);
         }
     }
     let base: String = plan.scenario.chars().take(60).collect();
-    let mut stages = vec![0usize; groups.len()];
-    let mut out: Vec<Deployment> = Vec::with_capacity(sequence.len());
-    for (pos, (&g, members)) in sequence.iter().zip(&members).enumerate() {
-        let resources: Vec<&Resource> = members.iter().map(|&i| created[i]).collect();
-        let positions: Vec<usize> = members.iter().map(|&i| places[i]).collect();
+    let mut stages = vec![0; groups.len()];
+    let slots = sequence.iter().zip(members).enumerate();
+    let deployment = |(pos, (&g, members)): (usize, (&usize, Vec<usize>))| {
         stages[g] += 1;
-        let stage = stages[g];
-        let mut needs: Vec<usize> = members
+        let needed = members
             .iter()
-            .flat_map(|&i| deps[i].iter().map(|&d| slot[d]))
-            .filter(|&p| p != pos)
-            .map(|p| p + 1)
-            .collect();
+            .flat_map(|&i| deps[i].iter().map(|&d| slot[d]));
+        let mut needs: Vec<usize> = needed.filter(|&s| s != pos).map(|s| s + 1).collect();
         needs.sort_unstable();
         needs.dedup();
         // The slot's own group: a stage with no resources must not borrow another's name.
-        let (subscription, resource_group) = groups[g];
-        out.push(Deployment {
+        let (subscription, resource_group) = homes[*groups[g].0];
+        Deployment {
             index: pos + 1,
             subscription,
             resource_group,
-            stage,
-            resources,
-            positions,
+            stage: stages[g],
+            positions: members.iter().map(|&i| places[i]).collect(),
             needs,
             name: format!("{base}-{}", pos + 1),
-        });
-    }
-    out
+        }
+    };
+    slots.map(deployment).collect()
 }
 
 /// Resource indices so that every resource comes after what it needs (plan order otherwise).
@@ -716,39 +540,6 @@ fn next(seq: &mut [usize], base: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cloud_neutral_text_is_the_same_in_one_pass_as_name_by_name() {
-        let zones = [
-            ("privatelink.blob.core.windows.net", "privatelink.blob.${s}"),
-            ("privatelink.file.core.windows.net", "privatelink.file.${s}"),
-            ("privatelink.api.azureml.ms", "privatelink.api.${m}"),
-        ];
-        let neutral = CloudNeutral {
-            zones: zones.iter().map(|(n, s)| (*n, s.to_string())).collect(),
-            first: {
-                let mut f = [false; 256];
-                f[usize::from(b'p')] = true;
-                f
-            },
-            common: "privatelink.",
-            independent: true,
-        };
-        for text in [
-            "",
-            "no zone here, a private endpoint",
-            "zone privatelink.blob.core.windows.net",
-            "privatelink.blob.core.windows.netprivatelink.file.core.windows.net and again \
-             privatelink.api.azureml.ms, privatelink.blob.core.windows.ne",
-        ] {
-            let mut expected = text.to_string();
-            for (n, s) in zones {
-                expected = expected.replace(n, s);
-            }
-            assert_eq!(neutral.apply(text), expected);
-        }
-        assert!(overlap("ab", "bc") && overlap("abc", "b") && !overlap("ab", "cd"));
-    }
 
     #[test]
     fn a_two_way_dependency_takes_three_stages() {

@@ -1,7 +1,6 @@
-//! Renderers: each turns the plan into the files of one output kind. Templates under
-//! `templates/` are compiled into the binary (askama), so a template error is a build error
-//! and rendering parses nothing at run time; they see views of the plan, never the raw
-//! scenario.
+//! Renderers: each turns the plan into the files of one output kind. The tera templates under
+//! `templates/` spell every file (see `engine`); the renderers build small views of the plan
+//! for them, never the raw scenario.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -11,15 +10,15 @@ use serde::Serialize;
 
 use crate::emit::{OutFile, HEADER_MARK};
 use crate::plan::Plan;
-use stream::Text;
+pub use engine::Templates;
 
 pub mod arm;
 pub mod bicep;
 pub mod cli;
+pub mod engine;
 pub mod escape;
 pub mod layout;
 pub mod runbook;
-pub mod stream;
 
 /// File names inside a scenario's folder, shared by the renderers that write them and the
 /// runbook that links to them.
@@ -78,26 +77,13 @@ impl Context {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("template {name}: {source}")]
-    Askama {
-        name: &'static str,
-        #[source]
-        source: askama::Error,
-    },
     #[error("serializing {0}: {1}")]
     Json(String, serde_json::Error),
-    #[error("rendering {0}: {1}")]
-    Stream(String, std::io::Error),
-}
-
-/// Renders one compiled template; `name` is its path under `templates/`, for errors.
-pub fn render<T: askama::Template>(
-    name: &'static str,
-    template: &T,
-) -> Result<String, RenderError> {
-    template
-        .render()
-        .map_err(|source| RenderError::Askama { name, source })
+    #[error("{0}")]
+    Template(#[from] engine::TemplateError),
+    /// The plan lacks what a renderer needs: a bug, since plans are built to be rendered.
+    #[error("the plan cannot be rendered: {0}")]
+    Plan(String),
 }
 
 /// Pretty JSON with two-space indentation and a final newline.
@@ -166,65 +152,58 @@ impl<'p> Prepared<'p> {
     }
 }
 
-/// A rendered file: its path relative to the output folder, and its text.
-pub struct Rendered<'a> {
-    pub path: PathBuf,
-    pub text: Text<'a>,
-}
-
-/// The files of one part of a scenario. The large ones are streams: their text is rendered as
-/// they are written.
-pub fn render_part<'a>(
-    prepared: &'a Prepared<'_>,
-    ctx: &'a Context,
+/// The files of one part of a scenario, relative to the output folder.
+pub fn render_part(
+    templates: &Templates,
+    prepared: &Prepared<'_>,
+    ctx: &Context,
     part: &Part,
-) -> Result<Vec<Rendered<'a>>, RenderError> {
+) -> Result<Vec<OutFile>, RenderError> {
     let plan = prepared.plan;
-    let dir = PathBuf::from(&plan.scenario);
-    let done = |files: Vec<(String, String)>| -> Vec<(String, Text<'a>)> {
-        files.into_iter().map(|(p, s)| (p, s.into())).collect()
-    };
     let files = match part {
-        Part::Plan => vec![(paths::PLAN.to_string(), plan_json(plan, ctx))],
-        Part::Bicep => bicep::render(plan, ctx)?,
-        Part::Arm => arm::render(plan, ctx)?,
-        Part::Scripts => prepared.scripts().main(ctx)?,
-        Part::Ops(networks) => done(prepared.scripts().ops(ctx, networks.clone())?),
-        Part::Runbook => runbook::render(plan, ctx)?,
+        Part::Plan => vec![(paths::PLAN.to_string(), plan_json(plan, ctx)?)],
+        Part::Bicep => bicep::render(templates, plan, ctx)?,
+        Part::Arm => arm::render(templates, plan, ctx)?,
+        Part::Scripts => prepared.scripts().main(templates, ctx)?,
+        Part::Ops(networks) => prepared.scripts().ops(templates, ctx, networks.clone())?,
+        Part::Runbook => runbook::render(templates, plan, ctx)?,
     };
+    let dir = PathBuf::from(&plan.scenario);
     Ok(files
         .into_iter()
-        .map(|(p, text)| Rendered {
+        .map(|(p, contents)| OutFile {
             path: dir.join(p),
-            text,
+            contents,
         })
         .collect())
 }
 
 /// Every file of one scenario, relative to the output folder, in path order.
-pub fn render_scenario(plan: &Plan, ctx: &Context) -> Result<Vec<OutFile>, RenderError> {
+pub fn render_scenario(
+    templates: &Templates,
+    plan: &Plan,
+    ctx: &Context,
+) -> Result<Vec<OutFile>, RenderError> {
     let prepared = Prepared::new(plan);
     let mut files = Vec::new();
     for part in prepared.parts() {
-        for f in render_part(&prepared, ctx, &part)? {
-            let contents = f.text.into_string(&f.path.display().to_string())?;
-            files.push(OutFile {
-                path: f.path,
-                contents,
-            });
-        }
+        files.extend(render_part(templates, &prepared, ctx, &part)?);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
 /// Files that describe all scenarios together (written when a whole folder is generated).
-pub fn render_index(plans: &[(Plan, Context)]) -> Result<Vec<OutFile>, RenderError> {
-    runbook::render_index(plans)
+pub fn render_index(
+    templates: &Templates,
+    plans: &[(Plan, Context)],
+) -> Result<Vec<OutFile>, RenderError> {
+    runbook::render_index(templates, plans)
 }
 
-/// plan.json, pretty-printed into its file as it is serialized.
-fn plan_json<'a>(plan: &'a Plan, ctx: &'a Context) -> Text<'a> {
+/// plan.json: the plan itself, serialized (it is data, not a rendering of it), with the
+/// generated-file header as its first key.
+fn plan_json(plan: &Plan, ctx: &Context) -> Result<String, RenderError> {
     #[derive(Serialize)]
     struct WithHeader<'a> {
         #[serde(rename = "$comment")]
@@ -232,12 +211,9 @@ fn plan_json<'a>(plan: &'a Plan, ctx: &'a Context) -> Text<'a> {
         #[serde(flatten)]
         plan: &'a Plan,
     }
-    Text::stream(move |w| {
-        let with_header = WithHeader {
-            comment: &ctx.header,
-            plan,
-        };
-        serde_json::to_writer_pretty(&mut *w, &with_header)?;
-        w.write_all(b"\n")
-    })
+    let with_header = WithHeader {
+        comment: &ctx.header,
+        plan,
+    };
+    to_json(paths::PLAN, &with_header)
 }

@@ -1,6 +1,5 @@
-// {{ header|comment }}
-using {{ using|bicep }}
-{% for (name, value) in params %}
-param {{ name }} = {{ value }}
+// {{ header | comment }}
+using {{ using | bicep }}
+{% for p in params %}
+param {{ p.name }} = {{ p.default }}
 {%- endfor %}
-{# The line break above ends the file: askama drops the one that ends a template. #}

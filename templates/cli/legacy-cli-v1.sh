@@ -1,16 +1,33 @@
+{%- set summaries = {
+  "create": "create the workspace with its first private endpoint, then add the others (spec: Create a workspace that uses a private endpoint)",
+  "add-endpoints": "add the workspace's private endpoints to a workspace that exists (spec: Add a private endpoint to a workspace)",
+  "remove-endpoints": "delete the workspace's private endpoint connections (spec: Remove a private endpoint)",
+  "enable-public-access": "let clients reach the workspace over its public endpoint too (spec: Enable public access)",
+} -%}
+{%- set op_warnings = {
+  "create": [],
+  "add-endpoints": catalog.warnings.add,
+  "remove-endpoints": catalog.warnings.remove,
+  "enable-public-access": catalog.warnings.enable_public,
+} -%}
+{%- set summary = [
+  "The spec's Azure ML CLI v1 commands for workspace " ~ about.workspace ~ ", one operation per argument (default: " ~ head.operations[0] ~ ").",
+  "Deploy with deploy.sh (Azure CLI v2) instead; this file is a reference for teams migrating off v1. The workspace's dependencies and their private endpoints are created by deploy.sh.",
+] -%}
+{% set literal_dollars = [l for l in [...summary, ...[k ~ x for k, x in head.tags], ...[k ~ x for k, x in head.tags_shorthand]] if "$" in l or "`" in l] | length > 0 -%}
 #!/usr/bin/env bash
-# {{ header | comment }}
+# {{ about.header | comment }}
 set -euo pipefail
 #
 # LEGACY: Azure Machine Learning CLI v1 (the azure-cli-ml extension) reached end of support on
-# {{ crate::catalog::CLI_V1_END_OF_SUPPORT }}. Its commands stop working as the service moves on; use deploy.sh and ops/.
+# {{ catalog.cli_v1_end_of_support }}. Its commands stop working as the service moves on; use deploy.sh and ops/.
 #
-{% for line in head.summary %}# {{ line | comment }}
+{% for line in summary %}# {{ line | comment }}
 {% endfor -%}
 #
-# Usage: {{ head.path | comment }} [--dry-run] [{% for o in operations %}{{ o.name }}{% if !loop.last %}|{% endif %}{% endfor %}]
-{%- for o in operations %}
-#   {{ o.name }}: {{ o.summary | comment }}
+# Usage: {{ head.path | comment }} [--dry-run] [{{ head.operations | join(sep="|") }}]
+{%- for o in extra.operations %}
+#   {{ o.name }}: {{ summaries[o.name] | comment }}
 {%- endfor %}
 #   --dry-run  print every Azure CLI command instead of running it and call no az at all.
 # Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
@@ -18,9 +35,7 @@ set -euo pipefail
 
 {% include "cli/settings.sh" %}
 {% include "cli/prelude.sh" %}
-
-{% let line = "LEGACY: Azure ML CLI v1 reached end of support on " ~ crate::catalog::CLI_V1_END_OF_SUPPORT ~ "; prefer deploy.sh and ops/." -%}
-log {{ line | sh }}
+log {{ ("LEGACY: Azure ML CLI v1 reached end of support on " ~ catalog.cli_v1_end_of_support ~ "; prefer deploy.sh and ops/.") | sh }}
 
 # The workspace's private endpoint connection that belongs to private endpoint $1, in
 # $CONNECTION (empty when there is none).
@@ -33,73 +48,21 @@ find_connection() {
     CONNECTION=$(az resource show --ids "$2" --query "$query" --output tsv)
   fi
 }
-{% for o in operations %}
-{{ o.function() }}() {
-  STEPS={{ o.steps.len() }}
-{%- for w in o.warnings %}{% let line = "WARNING: " ~ w %}
-  log {{ line | sh }}
+{% for o in extra.operations %}
+op_{{ o.name | replace(from="-", to="_") }}() {
+  STEPS={{ o.steps | length }}
+{%- for w in op_warnings[o.name] %}
+  log {{ ("WARNING: " ~ w) | sh }}
 {%- endfor %}
 {%- for s in o.steps %}
   step {{ s.n }} {{ s.title | sh }}
-{%- match s.action %}
-{%- when LegacyAction::Create { ws_sub, ws_rg, ws_name, location, dependencies, pe } %}
-  if missing az ml workspace show --subscription-id "${{ ws_sub }}" --resource-group "${{ ws_rg }}" --workspace-name "${{ ws_name }}"; then
-    run az ml workspace create \
-      --subscription-id "${{ ws_sub }}" \
-      --resource-group "${{ ws_rg }}" \
-      --workspace-name "${{ ws_name }}" \
-      --location "${{ location }}" \
-{%- for (flag, var) in dependencies %}
-      {{ flag }} "${{ var }}" \
-{%- endfor %}
-      --pe-name "${{ pe.name }}" \
-{%- if pe.auto_approval %}
-      --pe-auto-approval \
-{%- endif %}
-      --pe-resource-group "${{ pe.rg }}" \
-      --pe-vnet-name "${{ pe.vnet }}" \
-      --pe-subnet-name "${{ pe.subnet }}"
-  fi
-{%- when LegacyAction::Add { ws_sub, ws_rg, ws_name, pe } %}
-  if missing az network private-endpoint show --subscription "${{ pe.show_sub }}" --resource-group "${{ pe.rg }}" --name "${{ pe.name }}"; then
-    run az ml workspace private-endpoint add \
-      --subscription-id "${{ ws_sub }}" \
-      --resource-group "${{ ws_rg }}" \
-      --workspace-name "${{ ws_name }}" \
-      --pe-name "${{ pe.name }}" \
-{%- if pe.auto_approval %}
-      --pe-auto-approval \
-{%- endif %}
-{%- if let Some(sub) = pe.sub %}
-      --pe-subscription-id "${{ sub }}" \
-{%- endif %}
-      --pe-resource-group "${{ pe.rg }}" \
-      --pe-vnet-name "${{ pe.vnet }}" \
-      --pe-subnet-name "${{ pe.subnet }}"
-  fi
-{%- when LegacyAction::Remove { ws_sub, ws_rg, ws_name, ws_id, pe } %}
-  find_connection "${{ pe.name }}" "${{ ws_id }}"
-  if [[ -n $CONNECTION ]]; then
-    run az ml workspace private-endpoint delete \
-      --subscription-id "${{ ws_sub }}" \
-      --resource-group "${{ ws_rg }}" \
-      --workspace-name "${{ ws_name }}" \
-      --connection-name "$CONNECTION"
-  fi
-{%- when LegacyAction::Public { ws_sub, ws_rg, ws_name } %}
-  run az ml workspace update \
-    --subscription-id "${{ ws_sub }}" \
-    --resource-group "${{ ws_rg }}" \
-    --workspace-name "${{ ws_name }}" \
-    --allow-public-access true
-{%- endmatch %}
+{{ s.body | trim_end | indent(width=2, first=true) }}
 {%- endfor %}
 }
 {% endfor %}
 case $OPERATION in
-{%- for o in operations %}
-  {{ o.name }}) {{ o.function() }} ;;
+{%- for o in extra.operations %}
+  {{ o.name }}) op_{{ o.name | replace(from="-", to="_") }} ;;
 {%- endfor %}
 esac
 log "$SCRIPT: $OPERATION done"
-{# askama drops the last line break of a template file: this comment keeps the one above. #}

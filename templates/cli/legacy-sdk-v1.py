@@ -1,12 +1,13 @@
+{%- set keywords = {"storageAccount": "storage_account", "keyVault": "key_vault", "applicationInsights": "app_insights", "containerRegistry": "container_registry"} -%}
 #!/usr/bin/env python3
 # {{ header | comment }}
 #
 # LEGACY: the Azure Machine Learning Python SDK v1 (azureml-core) reaches end of support on
-# {{ crate::catalog::SDK_V1_END_OF_SUPPORT }}. A reference for teams migrating off it: deploy with deploy.sh (Azure CLI v2)
+# {{ catalog.sdk_v1_end_of_support }}. A reference for teams migrating off it: deploy with deploy.sh (Azure CLI v2)
 # or the Bicep / ARM templates.
 """The spec's Python SDK v1 operations on this scenario's workspace, one function each.
 
-Usage: python3 sdk-v1.py {% if !existing %}create|{% endif %}add-endpoints|remove-endpoints|enable-public-access
+Usage: python3 sdk-v1.py {% if not ws.existing %}create|{% endif %}add-endpoints|remove-endpoints|enable-public-access
 
 Needs `pip install azureml-core` and an Azure sign-in that azureml-core can use. Importing this
 file runs nothing. The workspace's dependencies and their private endpoints are created by
@@ -17,19 +18,19 @@ import argparse
 import os
 import sys
 
-END_OF_SUPPORT = {{ crate::catalog::SDK_V1_END_OF_SUPPORT | yaml }}
-PLACEHOLDER_SUBSCRIPTION = {{ crate::render::cli::PLACEHOLDER_SUBSCRIPTION | yaml }}
-SUBSCRIPTION_ID = os.environ.get("AZURE_SUBSCRIPTION_ID", {% if let Some(subscription) = subscription %}{{ subscription | yaml }}{% else %}PLACEHOLDER_SUBSCRIPTION{% endif %})
-RESOURCE_GROUP = {{ resource_group | yaml }}
-WORKSPACE = {{ workspace | yaml }}
+END_OF_SUPPORT = {{ catalog.sdk_v1_end_of_support | yaml }}
+PLACEHOLDER_SUBSCRIPTION = {{ catalog.placeholder_subscription | yaml }}
+SUBSCRIPTION_ID = os.environ.get("AZURE_SUBSCRIPTION_ID", {% if ws.subscription %}{{ ws.subscription | yaml }}{% else %}PLACEHOLDER_SUBSCRIPTION{% endif %})
+RESOURCE_GROUP = {{ ws.resource_group | yaml }}
+WORKSPACE = {{ ws.name | yaml }}
 LOCATION = {{ location | yaml }}
-{%- if !existing %}
-IMAGE_BUILD_COMPUTE = {% if let Some(image_build_compute) = image_build_compute %}{{ image_build_compute | yaml }}{% else %}None{% endif %}
+{%- if not ws.existing %}
+IMAGE_BUILD_COMPUTE = {% if ws.properties?.imageBuildCompute %}{{ ws.properties.imageBuildCompute | yaml }}{% else %}None{% endif %}
 # Workspace.create keyword -> resource id; created dependencies carry the placeholder
 # subscription, replaced with SUBSCRIPTION_ID when used.
 DEPENDENCIES = {
-{%- for (keyword, id) in dependencies %}
-    {{ keyword | yaml }}: {{ id | yaml }},
+{%- for prop, id in dependencies %}
+    {{ keywords[prop] | yaml }}: {{ id | yaml }},
 {%- endfor %}
 }
 {%- endif %}
@@ -41,18 +42,18 @@ ENDPOINTS = [
         "vnet_name": {{ e.vnet | yaml }},
         "vnet_subnet_name": {{ e.subnet | yaml }},
         "vnet_resource_group": {{ e.resource_group | yaml }},
-        "vnet_subscription_id": {% if let Some(subscription) = e.subscription %}{{ subscription | yaml }}{% else %}None{% endif %},
-        "auto_approval": {% if e.auto_approval %}True{% else %}False{% endif %},
+        "vnet_subscription_id": {% if e.subscription %}{{ e.subscription | yaml }}{% else %}None{% endif %},
+        "auto_approval": {% if e.manual_approval %}False{% else %}True{% endif %},
     },
 {%- endfor %}
 ]
 REMOVE_WARNINGS = [
-{%- for w in remove_warnings %}
+{%- for w in catalog.warnings.remove %}
     {{ w | yaml }},
 {%- endfor %}
 ]
 PUBLIC_ACCESS_WARNINGS = [
-{%- for w in public_warnings %}
+{%- for w in catalog.warnings.enable_public %}
     {{ w | yaml }},
 {%- endfor %}
 ]
@@ -87,7 +88,7 @@ def _add(ws, endpoint):
         private_endpoint_auto_approval=endpoint["auto_approval"],
         show_output=True,
     )
-{%- if !existing %}
+{%- if not ws.existing %}
 
 
 def create_workspace():
@@ -147,7 +148,7 @@ def enable_public_access():
 
 
 OPERATIONS = {
-{%- if !existing %}
+{%- if not ws.existing %}
     "create": create_workspace,
 {%- endif %}
     "add-endpoints": add_private_endpoints,
@@ -167,4 +168,3 @@ def main(argv=None):
 
 if __name__ == "__main__":
     sys.exit(main())
-{# askama drops the last line break of a template file: this comment keeps the one above. #}

@@ -2,8 +2,8 @@
 SCRIPT={{ head.path | sh }}
 DRY_RUN=0
 STEP=setup
-{%- if let Some(first) = head.operations.first() %}
-OPERATION={{ first | sh }}
+{%- if head.operations %}
+OPERATION={{ head.operations[0] | sh }}
 {%- endif %}
 
 log() { printf '%s\n' "$*" >&2; }
@@ -11,11 +11,11 @@ die() {
   log "$SCRIPT: $*"
   exit 2
 }
-{% if head.literal_dollars %}# shellcheck disable=SC2016 # literal text, not expansions
+{% if literal_dollars %}# shellcheck disable=SC2016 # literal text, not expansions
 {% endif -%}
 usage() {
-  log "usage: $SCRIPT [--dry-run]{% if !head.operations.is_empty() %} [{% for o in head.operations %}{{ o }}{% if !loop.last %}|{% endif %}{% endfor %}]{% endif %}"
-{%- for line in head.summary %}
+  log "usage: $SCRIPT [--dry-run]{% if head.operations %} [{% for o in head.operations %}{{ o }}{% if not loop.last %}|{% endif %}{% endfor %}]{% endif %}"
+{%- for line in summary %}
   log {{ line | sh }}
 {%- endfor %}
 }
@@ -29,8 +29,8 @@ set -o errtrace
 for arg in "$@"; do
   case $arg in
     --dry-run) DRY_RUN=1 ;;
-{%- if !head.operations.is_empty() %}
-    {% for o in head.operations %}{{ o }}{% if !loop.last %} | {% endif %}{% endfor %}) OPERATION=$arg ;;
+{%- if head.operations %}
+    {% for o in head.operations %}{{ o }}{% if not loop.last %} | {% endif %}{% endfor %}) OPERATION=$arg ;;
 {%- endif %}
     -h | --help)
       usage
@@ -131,26 +131,25 @@ STEP='resolving the subscription'
 if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
   SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
 elif ((DRY_RUN)); then
-  SUBSCRIPTION_ID={{ crate::render::cli::PLACEHOLDER_SUBSCRIPTION | sh }}
+  SUBSCRIPTION_ID={{ catalog.placeholder_subscription | sh }}
 else
   SUBSCRIPTION_ID=$(az account show --query id --output tsv)
 fi
 [[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
   die "not a subscription id: $SUBSCRIPTION_ID"
 {%- endif %}
-{%- if !head.derived.is_empty() %}
+{%- if head.derived %}
 
 # Resource ids, and the parts of the ids of existing resources.
 {%- for d in head.derived %}
-{% match d -%}
-{% when Derived::Id { var, sub, rg, provider, name } -%}
-{{ var }}="/subscriptions/${{ sub }}/resourceGroups/${{ rg }}/providers/{{ provider }}/${{ name }}"
-{%- when Derived::ChildId { var, parent, segment, name } -%}
-{{ var }}="${{ parent }}/{{ segment }}/${{ name }}"
-{%- when Derived::NameOf { var, id } -%}
-{{ var }}=${{ "{" }}{{ id }}##*/{{ "}" }}
-{%- when Derived::PartOf { var, id, index } -%}
-{{ var }}=$(id_part "${{ id }}" {{ index }})
-{%- endmatch %}
+{% if d.kind == "id" -%}
+{{ d.var }}="/subscriptions/${{ d.sub }}/resourceGroups/${{ d.rg }}/providers/{{ d.provider }}/${{ d.name }}"
+{%- elif d.kind == "child_id" -%}
+{{ d.var }}="${{ d.parent }}/{{ d.segment }}/${{ d.name }}"
+{%- elif d.kind == "name_of" -%}
+{{ d.var }}=${{ "{" }}{{ d.id }}##*/{{ "}" }}
+{%- else -%}
+{{ d.var }}=$(id_part "${{ d.id }}" {{ d.index }})
+{%- endif %}
 {%- endfor %}
 {%- endif %}

@@ -1,9 +1,12 @@
-{%- import "cli/actions.sh" as a -%}
+{#- The skeleton of every script but the legacy one. The including template sets `summary`
+    (what the script does: its comment and --help), `warnings` (printed before it acts) and
+    `done` (its last progress line). -#}
+{% set literal_dollars = [l for l in [...summary, ...[k ~ x for k, x in head.tags], ...[k ~ x for k, x in head.tags_shorthand]] if "$" in l or "`" in l] | length > 0 -%}
 #!/usr/bin/env bash
-# {{ header | comment }}
+# {{ about.header | comment }}
 set -euo pipefail
 #
-{% for line in head.summary %}# {{ line | comment }}
+{% for line in summary %}# {{ line | comment }}
 {% endfor -%}
 #
 # Usage: {{ head.path | comment }} [--dry-run]
@@ -13,17 +16,15 @@ set -euo pipefail
 # every setting below.
 
 {% include "cli/settings.sh" %}
-{% include "cli/prelude.sh" %}
-{% for w in warnings %}{% let line = "WARNING: " ~ w %}
-log {{ line | sh }}
+{% include "cli/prelude.sh" -%}
+{% if warnings %}
+{% for w in warnings %}log {{ ("WARNING: " ~ w) | sh }}
+{% endfor %}{% endif %}
+STEPS={{ steps | length }}
+{%- for s in steps %}
+
+step {{ s.n }} {{ s.title | sh }}
+{{ s.body | trim_end }}
 {%- endfor %}
 
-STEPS={{ steps.len() }}
-{%- for s in steps.positions() %}
-
-{% call a::action(s) %}{% endcall %}
-{%- endfor %}
-
-{% let line = head.path ~ ": " ~ done -%}
-log {{ line | sh }}
-{# askama drops the last line break of a template file: this comment keeps the one above. #}
+log {{ (head.path ~ ": " ~ done) | sh }}

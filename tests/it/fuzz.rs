@@ -352,9 +352,13 @@ fn run_one(path: &Path, refused: &mut u64) -> Option<String> {
         match (&checked.plan, checked.errors()) {
             (Some(plan), 0) => {
                 let ctx = amlpe::render::Context::new("fuzz");
-                amlpe::render::render_scenario(plan, &ctx)
-                    .err()
-                    .map(|e| format!("a valid scenario does not render: {e}"))
+                amlpe::render::render_scenario(
+                    &amlpe::render::Templates::builtin().expect("templates load"),
+                    plan,
+                    &ctx,
+                )
+                .err()
+                .map(|e| format!("a valid scenario does not render: {e}"))
             }
             (None, 0) => Some("no errors and no plan".to_string()),
             _ => None,

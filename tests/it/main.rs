@@ -7,6 +7,7 @@ mod diagnostics;
 mod failsafe;
 mod fuzz;
 mod hostile;
+mod overrides;
 mod plan;
 mod proptest;
 mod runbook;

@@ -451,8 +451,12 @@ fn check(g: &Gen, bash: bool) -> Result<(), TestCaseError> {
     let ctx = amlpe::render::Context::new("prop.json");
     let render = || {
         let plan = amlpe::plan::build(&scenario, &diagnostics);
-        amlpe::render::render_scenario(&plan, &ctx)
-            .map_err(|e| fail(format!("render: {e}\n{text}")))
+        amlpe::render::render_scenario(
+            &amlpe::render::Templates::builtin().expect("templates load"),
+            &plan,
+            &ctx,
+        )
+        .map_err(|e| fail(format!("render: {e}\n{text}")))
     };
     let files = render()?;
     prop_assert!(files == render()?, "two renders differ\n{text}");

@@ -796,7 +796,13 @@ fn hostile_values_stay_data_and_the_rest_of_the_cli_surface_runs() {
     };
     let ctx = amlpe::render::Context::new("hostile-values.yaml");
     let dir = tmp.path().join("hostile-values");
-    for (path, contents) in amlpe::render::cli::render(plan, &ctx).expect("renders") {
+    for (path, contents) in amlpe::render::cli::render(
+        &amlpe::render::Templates::builtin().expect("templates load"),
+        plan,
+        &ctx,
+    )
+    .expect("renders")
+    {
         amlpe::emit::write_atomic(&dir.join(path), contents.as_bytes()).expect("write");
     }
     fs::write(

@@ -1,0 +1,16 @@
+{%- if extra.enable -%}
+{%- set summary = [
+  "Lets clients reach workspace " ~ about.workspace ~ " over its public endpoint as well as its private endpoints.",
+  "Spec: Enable public access (az ml workspace update --file workspace.yml).",
+] -%}
+{%- set warnings = catalog.warnings.enable_public -%}
+{%- set done = "public network access Enabled" -%}
+{%- else -%}
+{%- set summary = [
+  "Turns the public endpoint of workspace " ~ about.workspace ~ " off again: private endpoints only.",
+  "Spec: Enable public access (az ml workspace update --file workspace.yml).",
+] -%}
+{%- set warnings = catalog.warnings.disable_public -%}
+{%- set done = "public network access Disabled" -%}
+{%- endif -%}
+{% include "cli/script.sh" -%}
