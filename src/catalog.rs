@@ -33,6 +33,9 @@ types! {
     VNET = "Microsoft.Network/virtualNetworks" @ "2025-07-01", "Virtual network", "virtual network";
     SUBNET = "Microsoft.Network/virtualNetworks/subnets" @ "2025-07-01", "Subnet", "subnet";
     NSG = "Microsoft.Network/networkSecurityGroups" @ "2025-07-01", "Network security group", "network security group";
+    NAT_GATEWAY = "Microsoft.Network/natGateways" @ "2025-07-01", "NAT gateway", "NAT gateway";
+    PUBLIC_IP = "Microsoft.Network/publicIPAddresses" @ "2025-07-01", "Public IP address", "public IP address";
+    ROUTE_TABLE = "Microsoft.Network/routeTables" @ "2025-07-01", "Route table", "route table";
     PRIVATE_ENDPOINT = "Microsoft.Network/privateEndpoints" @ "2025-07-01", "Private endpoint", "private endpoint";
     ZONE_GROUP = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups" @ "2025-07-01", "Private DNS zone group", "DNS zone group";
     DNS_ZONE = "Microsoft.Network/privateDnsZones" @ "2024-06-01", "Private DNS zone", "private DNS zone";
@@ -46,6 +49,56 @@ types! {
     COMPUTE = "Microsoft.MachineLearningServices/workspaces/computes" @ "2026-05-01", "Azure Machine Learning compute", "compute";
     AKS = "Microsoft.ContainerService/managedClusters" @ "2026-05-01", "AKS cluster", "AKS cluster";
     K8S_EXTENSION = "Microsoft.KubernetesConfiguration/extensions" @ "2025-03-01", "Cluster extension", "Azure ML extension";
+}
+
+/// Outbound access of subnets. From Microsoft.Network API 2025-07-01 the subnets of new VNets
+/// are private by default (`defaultOutboundAccess: false`; "Private subnets by default in Azure
+/// Virtual Networks", Azure networking blog), while `az network vnet subnet create` still uses an
+/// older API that gives default outbound access: every output sets it to `false` explicitly.
+/// Computes without public IPs then need an outbound path to reach Azure ML, Batch, Entra ID,
+/// ARM and MCR: "We recommend using a Virtual Network NAT gateway or Firewall" ("Secure an Azure
+/// Machine Learning training environment with virtual networks", how-to-secure-training-vnet).
+pub const DEFAULT_OUTBOUND_ACCESS: bool = false;
+
+/// Idle timeout of the NAT gateway amlpe creates: Azure's default, in minutes ("Azure NAT
+/// Gateway resource", idle timeout 4 to 120 minutes, default 4).
+pub const NAT_IDLE_TIMEOUT_MINUTES: u32 = 4;
+
+/// Subnets that Azure reserves for one service, by name, with why amlpe leaves them alone: no
+/// network security group, NAT gateway or route table of amlpe's, and no endpoints or computes.
+pub const SPECIAL_SUBNETS: &[(&str, &str)] = &[
+    // "About VPN Gateway configuration settings": NSGs on the gateway subnet are not supported.
+    (
+        "GatewaySubnet",
+        "the VPN or ExpressRoute gateway's subnet, where network security groups are not supported",
+    ),
+    // "Azure Firewall FAQ": the firewall subnet takes no NSG and no other resources.
+    (
+        "AzureFirewallSubnet",
+        "Azure Firewall's subnet, which takes no network security group and no other resources",
+    ),
+    (
+        "AzureFirewallManagementSubnet",
+        "Azure Firewall's management subnet, which takes no other resources",
+    ),
+    // "Working with NSG access and Azure Bastion": an NSG there needs Bastion's own rules.
+    (
+        "AzureBastionSubnet",
+        "Azure Bastion's subnet, whose network security group needs Bastion's own rules",
+    ),
+    // "Azure Route Server FAQ": the subnet must be named RouteServerSubnet and hold nothing else.
+    (
+        "RouteServerSubnet",
+        "Azure Route Server's subnet, which holds nothing else",
+    ),
+];
+
+/// Why `subnet` is reserved for one Azure service, when it is (names compare without case).
+pub fn special_subnet(subnet: &str) -> Option<&'static str> {
+    SPECIAL_SUBNETS
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(subnet))
+        .map(|(_, why)| *why)
 }
 
 /// The type named `name`, when amlpe emits it.

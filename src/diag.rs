@@ -56,6 +56,8 @@ rules! {
     SubnetOutsideVnet => ("E041", "subnet-outside-vnet", Error, "Virtual network address spaces"),
     SubnetOverlap => ("E042", "subnet-overlap", Error, "Virtual network address spaces"),
     VnetOverlap => ("E043", "vnet-overlap", Error, "Virtual network address spaces"),
+    Egress => ("E045", "egress", Error, "-"),
+    SpecialSubnet => ("E046", "special-subnet", Error, "Virtual network address spaces"),
     DockerBridge => ("W044", "docker-bridge-range", Warning, "Virtual network address spaces"),
     PublicAccess => ("W050", "public-access-with-endpoints", Warning, "Enable public access"),
     Legacy => ("W051", "legacy-dialect", Warning, "Create a workspace that uses a private endpoint"),

@@ -35,3 +35,15 @@ pub fn network_resource_group<'a>(s: &'a Scenario, n: &'a Network) -> &'a str {
     n.resource_group.as_deref().unwrap_or(&s.resource_group)
 }
 pub const ZONE_GROUP: &str = "default";
+
+/// The NAT gateway of a VNet's compute subnets, and its public IP address.
+pub fn nat_gateway(vnet: &str) -> String {
+    format!("nat-{vnet}")
+}
+pub fn nat_public_ip(vnet: &str) -> String {
+    format!("pip-nat-{vnet}")
+}
+/// The route table that sends a VNet's compute subnets to a firewall.
+pub fn route_table(vnet: &str) -> String {
+    format!("rt-{vnet}")
+}

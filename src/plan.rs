@@ -19,7 +19,9 @@ use crate::catalog::{self, ResourceType, ZoneSpelling};
 use crate::diag::{Diagnostic, Severity};
 
 use crate::names;
-use crate::scenario::{Approval, AttachKind, ComputeKind, Network, Scenario, Target, ZoneMode};
+use crate::scenario::{
+    Approval, AttachKind, ComputeKind, Egress, Network, Scenario, Target, ZoneMode,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -151,6 +153,24 @@ pub struct NetworkInfo {
     /// The subnet that holds the VNet's private endpoints.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_subnet: Option<String>,
+    /// How the VNet's computes reach the internet, when it has computes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub egress: Option<EgressInfo>,
+}
+
+/// The outbound path of a VNet's compute subnets.
+#[derive(Debug, Clone, Serialize)]
+pub struct EgressInfo {
+    /// `nat-gateway`, `firewall` or `provided`.
+    pub kind: &'static str,
+    /// The compute subnets it serves.
+    pub subnets: Vec<String>,
+    /// The NAT gateway and its public IP, or the route table (names), when amlpe creates them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    /// The firewall's address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_hop: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -434,6 +454,12 @@ impl<'a> Builder<'a> {
             nsg.properties = json!({ "securityRules": [] });
             nsg.purpose = format!("network security group of the subnets of {}", n.name);
             let nsg_sym = self.add(nsg);
+            let compute_subnets = s.compute_subnets(&n.name);
+            let egress = if compute_subnets.is_empty() {
+                None
+            } else {
+                self.egress(n, rg, &loc)
+            };
             let mut v = self.new_resource(&format!("vnet {}", n.name), catalog::VNET, &n.name, rg);
             v.location = Some(loc.clone());
             v.properties = json!({ "addressSpace": { "addressPrefixes": n.address_space } });
@@ -456,13 +482,39 @@ impl<'a> Builder<'a> {
                 r.tags = false;
                 r.parent = Some(vsym.clone());
                 let holds_endpoints = endpoint_subnet == Some(sn.name.as_str());
-                r.properties = json!({
-                    "addressPrefix": sn.prefix,
-                    "networkSecurityGroup": { "id": r#ref(&nsg_sym) },
-                    "privateEndpointNetworkPolicies": if holds_endpoints { "Disabled" } else { "Enabled" },
-                });
+                let mut props = serde_json::Map::new();
+                props.insert("addressPrefix".into(), json!(sn.prefix));
+                props.insert(
+                    "defaultOutboundAccess".into(),
+                    json!(catalog::DEFAULT_OUTBOUND_ACCESS),
+                );
+                let special = catalog::special_subnet(&sn.name).is_some();
+                if !special {
+                    props.insert(
+                        "networkSecurityGroup".into(),
+                        json!({ "id": r#ref(&nsg_sym) }),
+                    );
+                }
+                if let Some((key, sym)) = &egress {
+                    if compute_subnets.contains(&sn.name.as_str()) {
+                        props.insert((*key).into(), json!({ "id": r#ref(sym) }));
+                    }
+                }
+                props.insert(
+                    "privateEndpointNetworkPolicies".into(),
+                    json!(if holds_endpoints {
+                        "Disabled"
+                    } else {
+                        "Enabled"
+                    }),
+                );
+                r.properties = Value::Object(props);
                 r.purpose = if holds_endpoints {
                     "subnet of the private endpoints".to_string()
+                } else if special {
+                    "subnet reserved for its Azure service (left without amlpe's NSG)".to_string()
+                } else if compute_subnets.contains(&sn.name.as_str()) {
+                    "subnet of computes".to_string()
                 } else {
                     "subnet".to_string()
                 };
@@ -476,6 +528,69 @@ impl<'a> Builder<'a> {
                     .insert((n.name.clone(), sn.name.clone()), ssym);
             }
             self.vnet_syms.insert(n.name.clone(), vsym);
+        }
+    }
+
+    /// The outbound path of a new VNet's compute subnets (see `catalog::DEFAULT_OUTBOUND_ACCESS`):
+    /// the subnet property that attaches it and the resource's symbol. `provided` creates
+    /// nothing (validation refuses it for a new VNet with computes).
+    fn egress(&mut self, n: &Network, rg: &str, loc: &Value) -> Option<(&'static str, String)> {
+        match n.egress() {
+            Egress::Provided => None,
+            Egress::NatGateway => {
+                let mut ip = self.new_resource(
+                    &format!("pip nat {}", n.name),
+                    catalog::PUBLIC_IP,
+                    &names::nat_public_ip(&n.name),
+                    rg,
+                );
+                ip.location = Some(loc.clone());
+                ip.sku = Some(json!({ "name": "Standard", "tier": "Regional" }));
+                ip.properties = json!({
+                    "publicIPAllocationMethod": "Static",
+                    "publicIPAddressVersion": "IPv4",
+                });
+                ip.purpose = format!("public IP address of the NAT gateway of {}", n.name);
+                let ip_sym = self.add(ip);
+                let mut nat = self.new_resource(
+                    &format!("nat {}", n.name),
+                    catalog::NAT_GATEWAY,
+                    &names::nat_gateway(&n.name),
+                    rg,
+                );
+                nat.location = Some(loc.clone());
+                nat.sku = Some(json!({ "name": "Standard" }));
+                nat.properties = json!({
+                    "idleTimeoutInMinutes": catalog::NAT_IDLE_TIMEOUT_MINUTES,
+                    "publicIpAddresses": [{ "id": r#ref(&ip_sym) }],
+                });
+                nat.purpose = format!("outbound path of the computes of {}", n.name);
+                Some(("natGateway", self.add(nat)))
+            }
+            Egress::Firewall(next_hop) => {
+                let mut rt = self.new_resource(
+                    &format!("rt {}", n.name),
+                    catalog::ROUTE_TABLE,
+                    &names::route_table(&n.name),
+                    rg,
+                );
+                rt.location = Some(loc.clone());
+                rt.properties = json!({
+                    "routes": [{
+                        "name": "default-to-firewall",
+                        "properties": {
+                            "addressPrefix": "0.0.0.0/0",
+                            "nextHopType": "VirtualAppliance",
+                            "nextHopIpAddress": next_hop,
+                        },
+                    }],
+                });
+                rt.purpose = format!(
+                    "outbound path of the computes of {} through the firewall at {next_hop}",
+                    n.name
+                );
+                Some(("routeTable", self.add(rt)))
+            }
         }
     }
 
@@ -1129,6 +1244,7 @@ impl<'a> Builder<'a> {
                     })
                     .collect(),
                 endpoint_subnet: n.endpoints.as_ref().map(|e| e.subnet.clone()),
+                egress: egress_info(s, n),
             })
             .collect();
 
@@ -1439,6 +1555,33 @@ fn service_cidr(s: &Scenario) -> Option<Ipv4Net> {
 fn dns_service_ip(c: Ipv4Net) -> String {
     let base = u32::from(c.network());
     std::net::Ipv4Addr::from(base + 10).to_string()
+}
+
+/// What `Builder::egress` gives the compute subnets of `n`, for the runbook.
+fn egress_info(s: &Scenario, n: &Network) -> Option<EgressInfo> {
+    let subnets: Vec<String> = s
+        .compute_subnets(&n.name)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if subnets.is_empty() {
+        return None;
+    }
+    let (kind, resources, next_hop) = match n.egress() {
+        Egress::NatGateway => (
+            "nat-gateway",
+            vec![names::nat_gateway(&n.name), names::nat_public_ip(&n.name)],
+            None,
+        ),
+        Egress::Firewall(ip) => ("firewall", vec![names::route_table(&n.name)], Some(ip)),
+        Egress::Provided => ("provided", Vec::new(), None),
+    };
+    Some(EgressInfo {
+        kind,
+        subnets,
+        resources,
+        next_hop,
+    })
 }
 
 #[cfg(test)]

@@ -156,6 +156,24 @@ pub struct Network {
     /// Private DNS for this VNet's endpoints (default: create zones in the VNet's group).
     #[serde(default)]
     pub dns: Dns,
+    /// How the computes and AKS nodes of this VNet reach the internet (default: a NAT gateway
+    /// for a new VNet, `provided` for an existing one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress: Option<Egress>,
+}
+
+/// The outbound path of a VNet's compute subnets: subnets of new VNets have no default outbound
+/// access, and computes without public IPs need one to reach Azure ML, Batch, Entra ID and MCR.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Egress {
+    /// A NAT gateway with its own static public IP, attached to the compute subnets.
+    NatGateway,
+    /// A route table that sends 0.0.0.0/0 to a firewall (or other appliance) at this private
+    /// IPv4 address, attached to the compute subnets.
+    Firewall(String),
+    /// The network team provides it (an existing VNet's own NAT gateway or routes).
+    Provided,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -469,6 +487,31 @@ impl Network {
     }
     pub fn has(&self, t: Target) -> bool {
         self.targets().contains(&t)
+    }
+
+    /// The VNet's outbound path: as given, else a NAT gateway for a new VNet and the network
+    /// team's for an existing one.
+    pub fn egress(&self) -> Egress {
+        match (&self.egress, &self.existing) {
+            (Some(e), _) => e.clone(),
+            (None, None) => Egress::NatGateway,
+            (None, Some(_)) => Egress::Provided,
+        }
+    }
+}
+
+impl Scenario {
+    /// The subnets of network `net` that hold computes or AKS nodes, in scenario order.
+    pub fn compute_subnets(&self, net: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let used = self.computes.iter().map(|c| (&c.network, &c.subnet));
+        let used = used.chain(self.kubernetes.iter().map(|k| (&k.network, &k.subnet)));
+        for (n, sn) in used {
+            if n == net && !out.contains(&sn.as_str()) {
+                out.push(sn);
+            }
+        }
+        out
     }
 }
 

@@ -9,7 +9,7 @@ use crate::catalog::{self, NameRule};
 use crate::diag::{Diagnostic, Rule};
 use crate::names;
 use crate::scenario::{
-    ComputeKind, Network, PublicNetworkAccess, RegistrySku, Scenario, Target, ZoneMode,
+    ComputeKind, Egress, Network, PublicNetworkAccess, RegistrySku, Scenario, Target, ZoneMode,
 };
 use crate::span::{is_invisible, FieldPath};
 
@@ -58,6 +58,8 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
         legacy,
         compute_reach,
         approval,
+        egress,
+        special_subnets,
     ];
     for rule in rules {
         rule(s, &mut out);
@@ -1318,4 +1320,100 @@ fn approval(s: &Scenario, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// Computes without public IPs need an outbound path (see `catalog::DEFAULT_OUTBOUND_ACCESS`):
+/// a new VNet with computes gets one from amlpe; an existing VNet's is the network team's, since
+/// amlpe does not change existing subnets.
+fn egress(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    for (i, n) in s.networks.iter().enumerate() {
+        let path = p("networks").index(i).key("egress");
+        let computes = s.compute_subnets(&n.name);
+        match (&n.egress, &n.existing) {
+            (Some(Egress::Provided), None) if !computes.is_empty() => out.push(
+                Diagnostic::new(
+                    Rule::Egress,
+                    path,
+                    format!(
+                        "`{}` is a new VNet, so nothing provides outbound access to its compute subnet(s) {}: new subnets have no default outbound access",
+                        n.name,
+                        quoted(&computes)
+                    ),
+                )
+                .hint("use `egress: nat-gateway` (the default) or `egress: { firewall: <private IP of the firewall> }`"),
+            ),
+            (Some(e @ (Egress::NatGateway | Egress::Firewall(_))), Some(_)) => out.push(
+                Diagnostic::new(
+                    Rule::Egress,
+                    path,
+                    format!(
+                        "`{}` is an existing VNet: amlpe does not change its subnets, so it cannot attach {}",
+                        n.name,
+                        if *e == Egress::NatGateway { "a NAT gateway" } else { "a route table" }
+                    ),
+                )
+                .hint("use `egress: provided` and have the network team give the compute subnets a NAT gateway or a route to the firewall"),
+            ),
+            (Some(Egress::Firewall(ip)), None) if ip.parse::<std::net::Ipv4Addr>().is_err() => {
+                out.push(
+                    Diagnostic::new(
+                        Rule::Egress,
+                        path.key("firewall"),
+                        format!("`{ip}` is not an IPv4 address"),
+                    )
+                    .hint("give the firewall's private IPv4 address, e.g. `egress: { firewall: 10.0.0.4 }`"),
+                )
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Subnets Azure reserves for one service (`catalog::SPECIAL_SUBNETS`) hold no endpoints and
+/// no computes of amlpe's.
+fn special_subnets(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let mut refuse = |subnet: &str, path: FieldPath, what: &str| {
+        if let Some(why) = catalog::special_subnet(subnet) {
+            out.push(
+                Diagnostic::new(
+                    Rule::SpecialSubnet,
+                    path,
+                    format!("{what} cannot go in `{subnet}`: it is {why}"),
+                )
+                .hint("use a subnet of its own"),
+            );
+        }
+    };
+    for (i, n) in s.networks.iter().enumerate() {
+        if let Some(e) = &n.endpoints {
+            refuse(
+                &e.subnet,
+                p("networks").index(i).key("endpoints").key("subnet"),
+                &format!("the private endpoints of `{}`", n.name),
+            );
+        }
+    }
+    for (i, c) in s.computes.iter().enumerate() {
+        refuse(
+            &c.subnet,
+            p("computes").index(i).key("subnet"),
+            &format!("compute `{}`", c.name),
+        );
+    }
+    for (i, k) in s.kubernetes.iter().enumerate() {
+        refuse(
+            &k.subnet,
+            p("kubernetes").index(i).key("subnet"),
+            &format!("AKS cluster `{}`", k.name),
+        );
+    }
+}
+
+/// `a`, `b` as the messages quote names.
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -3,7 +3,7 @@
 set -euo pipefail
 #
 # Deploys scenario isolated-aks: An AKS inference cluster in its own VNet, attached to a private workspace through its own private endpoints.
-# 64 steps in the plan's order, each skipped when its resource exists.
+# 68 steps in the plan's order, each skipped when its resource exists.
 #
 # Usage: deploy.sh [--dry-run]
 #   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
@@ -16,18 +16,22 @@ LOCATION=${LOCATION:-'westeurope'} # region of the workspace, its dependencies a
 RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-inference'} # the scenario's resource group
 RG_MLW_INFERENCE_AKS_DNS=${RG_MLW_INFERENCE_AKS_DNS:-'rg-mlw-inference-aks-dns'} # resource group
 NSG_VNET_WORKLOAD_NAME=${NSG_VNET_WORKLOAD_NAME:-'nsg-vnet-workload'} # network security group of the subnets of vnet-workload
+PIP_NAT_VNET_WORKLOAD_NAME=${PIP_NAT_VNET_WORKLOAD_NAME:-'pip-nat-vnet-workload'} # public IP address of the NAT gateway of vnet-workload
+NAT_VNET_WORKLOAD_NAME=${NAT_VNET_WORKLOAD_NAME:-'nat-vnet-workload'} # outbound path of the computes of vnet-workload
 VNET_VNET_WORKLOAD_ADDRESS_PREFIX=${VNET_VNET_WORKLOAD_ADDRESS_PREFIX:-'10.20.0.0/16'} # address space of vnet-workload
 VNET_VNET_WORKLOAD_NAME=${VNET_VNET_WORKLOAD_NAME:-'vnet-workload'} # virtual network with private endpoints of the workspace
 SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME=${SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # subnet of the private endpoints
 SNET_VNET_WORKLOAD_SNET_ENDPOINTS_ADDRESS_PREFIX=${SNET_VNET_WORKLOAD_SNET_ENDPOINTS_ADDRESS_PREFIX:-'10.20.1.0/24'} # prefix of subnet snet-endpoints
-SNET_VNET_WORKLOAD_SNET_TRAINING_NAME=${SNET_VNET_WORKLOAD_SNET_TRAINING_NAME:-'snet-training'} # subnet
+SNET_VNET_WORKLOAD_SNET_TRAINING_NAME=${SNET_VNET_WORKLOAD_SNET_TRAINING_NAME:-'snet-training'} # subnet of computes
 SNET_VNET_WORKLOAD_SNET_TRAINING_ADDRESS_PREFIX=${SNET_VNET_WORKLOAD_SNET_TRAINING_ADDRESS_PREFIX:-'10.20.2.0/24'} # prefix of subnet snet-training
 NSG_VNET_AKS_NAME=${NSG_VNET_AKS_NAME:-'nsg-vnet-aks'} # network security group of the subnets of vnet-aks
+PIP_NAT_VNET_AKS_NAME=${PIP_NAT_VNET_AKS_NAME:-'pip-nat-vnet-aks'} # public IP address of the NAT gateway of vnet-aks
+NAT_VNET_AKS_NAME=${NAT_VNET_AKS_NAME:-'nat-vnet-aks'} # outbound path of the computes of vnet-aks
 VNET_VNET_AKS_ADDRESS_PREFIX=${VNET_VNET_AKS_ADDRESS_PREFIX:-'10.21.0.0/16'} # address space of vnet-aks
 VNET_VNET_AKS_NAME=${VNET_VNET_AKS_NAME:-'vnet-aks'} # virtual network with private endpoints of the workspace
 SNET_VNET_AKS_SNET_ENDPOINTS_NAME=${SNET_VNET_AKS_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # subnet of the private endpoints
 SNET_VNET_AKS_SNET_ENDPOINTS_ADDRESS_PREFIX=${SNET_VNET_AKS_SNET_ENDPOINTS_ADDRESS_PREFIX:-'10.21.1.0/24'} # prefix of subnet snet-endpoints
-SNET_VNET_AKS_SNET_AKS_NAME=${SNET_VNET_AKS_SNET_AKS_NAME:-'snet-aks'} # subnet
+SNET_VNET_AKS_SNET_AKS_NAME=${SNET_VNET_AKS_SNET_AKS_NAME:-'snet-aks'} # subnet of computes
 SNET_VNET_AKS_SNET_AKS_ADDRESS_PREFIX=${SNET_VNET_AKS_SNET_AKS_ADDRESS_PREFIX:-'10.21.16.0/20'} # prefix of subnet snet-aks
 LOG_ANALYTICS_NAME=${LOG_ANALYTICS_NAME:-'log-mlw-inference'} # Log Analytics workspace behind Application Insights
 APPLICATION_INSIGHTS_NAME=${APPLICATION_INSIGHTS_NAME:-'appi-mlw-inference'} # Application Insights of the workspace
@@ -118,7 +122,7 @@ die() {
 usage() {
   log "usage: $SCRIPT [--dry-run]"
   log 'Deploys scenario isolated-aks: An AKS inference cluster in its own VNet, attached to a private workspace through its own private endpoints.'
-  log '64 steps in the plan'\''s order, each skipped when its resource exists.'
+  log '68 steps in the plan'\''s order, each skipped when its resource exists.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -232,7 +236,11 @@ fi
   die "not a subscription id: $SUBSCRIPTION_ID"
 
 # Resource ids, and the parts of the ids of existing resources.
+PIP_NAT_VNET_WORKLOAD_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/publicIPAddresses/$PIP_NAT_VNET_WORKLOAD_NAME"
+NAT_VNET_WORKLOAD_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/natGateways/$NAT_VNET_WORKLOAD_NAME"
 NSG_VNET_WORKLOAD_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/networkSecurityGroups/$NSG_VNET_WORKLOAD_NAME"
+PIP_NAT_VNET_AKS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/publicIPAddresses/$PIP_NAT_VNET_AKS_NAME"
+NAT_VNET_AKS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/natGateways/$NAT_VNET_AKS_NAME"
 NSG_VNET_AKS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/networkSecurityGroups/$NSG_VNET_AKS_NAME"
 LOG_ANALYTICS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.OperationalInsights/workspaces/$LOG_ANALYTICS_NAME"
 APPLICATION_INSIGHTS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Insights/components/$APPLICATION_INSIGHTS_NAME"
@@ -260,7 +268,7 @@ SNET_VNET_WORKLOAD_SNET_TRAINING_ID="$VNET_VNET_WORKLOAD_ID/subnets/$SNET_VNET_W
 SNET_VNET_AKS_SNET_AKS_ID="$VNET_VNET_AKS_ID/subnets/$SNET_VNET_AKS_SNET_AKS_NAME"
 AKS_AKS_INFERENCE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.ContainerService/managedClusters/$AKS_AKS_INFERENCE_NAME"
 
-STEPS=64
+STEPS=68
 
 step 1 'resource group rg-mlw-inference'
 if missing az group show --subscription "$SUBSCRIPTION_ID" --name "$RESOURCE_GROUP"; then
@@ -290,7 +298,29 @@ if missing az network nsg show --subscription "$SUBSCRIPTION_ID" --resource-grou
     --tags "${TAGS[@]}"
 fi
 
-step 4 'virtual network vnet-workload'
+step 4 'public IP address pip-nat-vnet-workload'
+# Microsoft.Network/publicIPAddresses has no core create command with every setting: the
+# resource as ARM takes it.
+if missing az resource show --ids "$PIP_NAT_VNET_WORKLOAD_ID" --api-version '2025-07-01'; then
+  run az resource create \
+    --id "$PIP_NAT_VNET_WORKLOAD_ID" \
+    --api-version '2025-07-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard","tier":"Regional"},"tags":{"environment":"production"},"properties":{"publicIPAllocationMethod":"Static","publicIPAddressVersion":"IPv4"}}'
+fi
+
+step 5 'NAT gateway nat-vnet-workload'
+# Microsoft.Network/natGateways has no core create command with every setting: the
+# resource as ARM takes it.
+if missing az resource show --ids "$NAT_VNET_WORKLOAD_ID" --api-version '2025-07-01'; then
+  run az resource create \
+    --id "$NAT_VNET_WORKLOAD_ID" \
+    --api-version '2025-07-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard"},"tags":{"environment":"production"},"properties":{"idleTimeoutInMinutes":4,"publicIpAddresses":[{"id":"'"$PIP_NAT_VNET_WORKLOAD_ID"'"}]}}'
+fi
+
+step 6 'virtual network vnet-workload'
 if missing az network vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$VNET_VNET_WORKLOAD_NAME"; then
   run az network vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -301,7 +331,7 @@ if missing az network vnet show --subscription "$SUBSCRIPTION_ID" --resource-gro
     --tags "${TAGS[@]}"
 fi
 
-step 5 'subnet snet-endpoints of vnet-workload'
+step 7 'subnet snet-endpoints of vnet-workload'
 if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --vnet-name "$VNET_VNET_WORKLOAD_NAME" --name "$SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME"; then
   run az network vnet subnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -309,11 +339,12 @@ if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resou
     --vnet-name "$VNET_VNET_WORKLOAD_NAME" \
     --name "$SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME" \
     --address-prefixes "$SNET_VNET_WORKLOAD_SNET_ENDPOINTS_ADDRESS_PREFIX" \
+    --default-outbound-access 'false' \
     --network-security-group "$NSG_VNET_WORKLOAD_ID" \
     --private-endpoint-network-policies 'Disabled'
 fi
 
-step 6 'subnet snet-training of vnet-workload'
+step 8 'subnet snet-training of vnet-workload'
 if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --vnet-name "$VNET_VNET_WORKLOAD_NAME" --name "$SNET_VNET_WORKLOAD_SNET_TRAINING_NAME"; then
   run az network vnet subnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -321,11 +352,13 @@ if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resou
     --vnet-name "$VNET_VNET_WORKLOAD_NAME" \
     --name "$SNET_VNET_WORKLOAD_SNET_TRAINING_NAME" \
     --address-prefixes "$SNET_VNET_WORKLOAD_SNET_TRAINING_ADDRESS_PREFIX" \
+    --default-outbound-access 'false' \
     --network-security-group "$NSG_VNET_WORKLOAD_ID" \
+    --nat-gateway "$NAT_VNET_WORKLOAD_ID" \
     --private-endpoint-network-policies 'Enabled'
 fi
 
-step 7 'network security group nsg-vnet-aks'
+step 9 'network security group nsg-vnet-aks'
 if missing az network nsg show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$NSG_VNET_AKS_NAME"; then
   run az network nsg create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -335,7 +368,29 @@ if missing az network nsg show --subscription "$SUBSCRIPTION_ID" --resource-grou
     --tags "${TAGS[@]}"
 fi
 
-step 8 'virtual network vnet-aks'
+step 10 'public IP address pip-nat-vnet-aks'
+# Microsoft.Network/publicIPAddresses has no core create command with every setting: the
+# resource as ARM takes it.
+if missing az resource show --ids "$PIP_NAT_VNET_AKS_ID" --api-version '2025-07-01'; then
+  run az resource create \
+    --id "$PIP_NAT_VNET_AKS_ID" \
+    --api-version '2025-07-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard","tier":"Regional"},"tags":{"environment":"production"},"properties":{"publicIPAllocationMethod":"Static","publicIPAddressVersion":"IPv4"}}'
+fi
+
+step 11 'NAT gateway nat-vnet-aks'
+# Microsoft.Network/natGateways has no core create command with every setting: the
+# resource as ARM takes it.
+if missing az resource show --ids "$NAT_VNET_AKS_ID" --api-version '2025-07-01'; then
+  run az resource create \
+    --id "$NAT_VNET_AKS_ID" \
+    --api-version '2025-07-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard"},"tags":{"environment":"production"},"properties":{"idleTimeoutInMinutes":4,"publicIpAddresses":[{"id":"'"$PIP_NAT_VNET_AKS_ID"'"}]}}'
+fi
+
+step 12 'virtual network vnet-aks'
 if missing az network vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$VNET_VNET_AKS_NAME"; then
   run az network vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -346,7 +401,7 @@ if missing az network vnet show --subscription "$SUBSCRIPTION_ID" --resource-gro
     --tags "${TAGS[@]}"
 fi
 
-step 9 'subnet snet-endpoints of vnet-aks'
+step 13 'subnet snet-endpoints of vnet-aks'
 if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --vnet-name "$VNET_VNET_AKS_NAME" --name "$SNET_VNET_AKS_SNET_ENDPOINTS_NAME"; then
   run az network vnet subnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -354,11 +409,12 @@ if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resou
     --vnet-name "$VNET_VNET_AKS_NAME" \
     --name "$SNET_VNET_AKS_SNET_ENDPOINTS_NAME" \
     --address-prefixes "$SNET_VNET_AKS_SNET_ENDPOINTS_ADDRESS_PREFIX" \
+    --default-outbound-access 'false' \
     --network-security-group "$NSG_VNET_AKS_ID" \
     --private-endpoint-network-policies 'Disabled'
 fi
 
-step 10 'subnet snet-aks of vnet-aks'
+step 14 'subnet snet-aks of vnet-aks'
 if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --vnet-name "$VNET_VNET_AKS_NAME" --name "$SNET_VNET_AKS_SNET_AKS_NAME"; then
   run az network vnet subnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -366,11 +422,13 @@ if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resou
     --vnet-name "$VNET_VNET_AKS_NAME" \
     --name "$SNET_VNET_AKS_SNET_AKS_NAME" \
     --address-prefixes "$SNET_VNET_AKS_SNET_AKS_ADDRESS_PREFIX" \
+    --default-outbound-access 'false' \
     --network-security-group "$NSG_VNET_AKS_ID" \
+    --nat-gateway "$NAT_VNET_AKS_ID" \
     --private-endpoint-network-policies 'Enabled'
 fi
 
-step 11 'Log Analytics workspace log-mlw-inference'
+step 15 'Log Analytics workspace log-mlw-inference'
 if missing az monitor log-analytics workspace show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$LOG_ANALYTICS_NAME"; then
   run az monitor log-analytics workspace create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -384,7 +442,7 @@ if missing az monitor log-analytics workspace show --subscription "$SUBSCRIPTION
     --tags "${TAGS[@]}"
 fi
 
-step 12 'Application Insights appi-mlw-inference'
+step 16 'Application Insights appi-mlw-inference'
 # Microsoft.Insights/components has no core create command with every setting: the
 # resource as ARM takes it.
 if missing az resource show --ids "$APPLICATION_INSIGHTS_ID" --api-version '2020-02-02'; then
@@ -395,7 +453,7 @@ if missing az resource show --ids "$APPLICATION_INSIGHTS_ID" --api-version '2020
     --properties '{"location":"'"$LOCATION"'","kind":"web","tags":{"environment":"production"},"properties":{"Application_Type":"web","WorkspaceResourceId":"'"$LOG_ANALYTICS_ID"'","DisableLocalAuth":true}}'
 fi
 
-step 13 'storage account stmlwinference'
+step 17 'storage account stmlwinference'
 if missing az storage account show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$STORAGE_NAME"; then
   run az storage account create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -425,7 +483,7 @@ if missing az storage account show --subscription "$SUBSCRIPTION_ID" --resource-
     --set 'defaultToOAuthAuthentication=true'
 fi
 
-step 14 'key vault kv-mlw-inference'
+step 18 'key vault kv-mlw-inference'
 if missing az keyvault show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$KEY_VAULT_NAME"; then
   run az keyvault create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -442,7 +500,7 @@ if missing az keyvault show --subscription "$SUBSCRIPTION_ID" --resource-group "
     --tags "${TAGS[@]}"
 fi
 
-step 15 'container registry crmlwinference'
+step 19 'container registry crmlwinference'
 if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME"; then
   run az acr create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -466,7 +524,7 @@ if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --set 'policies.quarantinePolicy.status=enabled' 'policies.retentionPolicy.days=7' 'policies.retentionPolicy.status=enabled' 'policies.trustPolicy.type=Notary' 'policies.trustPolicy.status=enabled'
 fi
 
-step 16 'workspace mlw-inference'
+step 20 'workspace mlw-inference'
 if missing az ml workspace show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$WORKSPACE_NAME"; then
   write_workspace_yaml name="$WORKSPACE_NAME" location="$LOCATION" image_build_compute="$COMPUTE_CPU_CLUSTER_NAME" public_network_access="$WORKSPACE_PUBLIC_NETWORK_ACCESS" storage_account="$STORAGE_ID" key_vault="$KEY_VAULT_ID" application_insights="$APPLICATION_INSIGHTS_ID" container_registry="$REGISTRY_ID"
   run az ml workspace create \
@@ -476,7 +534,7 @@ if missing az ml workspace show --subscription "$SUBSCRIPTION_ID" --resource-gro
     --file "$WORKSPACE_FILE"
 fi
 
-step 17 'private endpoint pe-vnet-workload-mlw in vnet-workload'
+step 21 'private endpoint pe-vnet-workload-mlw in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_MLW_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -491,7 +549,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 18 'private endpoint pe-vnet-workload-blob in vnet-workload'
+step 22 'private endpoint pe-vnet-workload-blob in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_BLOB_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -506,7 +564,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 19 'private endpoint pe-vnet-workload-file in vnet-workload'
+step 23 'private endpoint pe-vnet-workload-file in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_FILE_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -521,7 +579,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 20 'private endpoint pe-vnet-workload-kv in vnet-workload'
+step 24 'private endpoint pe-vnet-workload-kv in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_KV_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -536,7 +594,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 21 'private endpoint pe-vnet-workload-cr in vnet-workload'
+step 25 'private endpoint pe-vnet-workload-cr in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_CR_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -551,7 +609,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 22 'private endpoint pe-vnet-aks-mlw in vnet-aks'
+step 26 'private endpoint pe-vnet-aks-mlw in vnet-aks'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_AKS_MLW_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -566,7 +624,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 23 'private endpoint pe-vnet-aks-blob in vnet-aks'
+step 27 'private endpoint pe-vnet-aks-blob in vnet-aks'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_AKS_BLOB_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -581,7 +639,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 24 'private endpoint pe-vnet-aks-file in vnet-aks'
+step 28 'private endpoint pe-vnet-aks-file in vnet-aks'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_AKS_FILE_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -596,7 +654,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 25 'private endpoint pe-vnet-aks-kv in vnet-aks'
+step 29 'private endpoint pe-vnet-aks-kv in vnet-aks'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_AKS_KV_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -611,7 +669,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 26 'private endpoint pe-vnet-aks-cr in vnet-aks'
+step 30 'private endpoint pe-vnet-aks-cr in vnet-aks'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_AKS_CR_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -626,7 +684,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 27 'private DNS zone privatelink.api.azureml.ms'
+step 31 'private DNS zone privatelink.api.azureml.ms'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_API_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -635,7 +693,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 28 'DNS zone link link-vnet-workload of privatelink.api.azureml.ms'
+step 32 'DNS zone link link-vnet-workload of privatelink.api.azureml.ms'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_API_VNET_WORKLOAD_NAME" --name "$LINK_API_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -647,7 +705,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 29 'private DNS zone privatelink.notebooks.azure.net'
+step 33 'private DNS zone privatelink.notebooks.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_NOTEBOOKS_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -656,7 +714,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 30 'DNS zone link link-vnet-workload of privatelink.notebooks.azure.net'
+step 34 'DNS zone link link-vnet-workload of privatelink.notebooks.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_NOTEBOOKS_VNET_WORKLOAD_NAME" --name "$LINK_NOTEBOOKS_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -668,7 +726,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 31 'DNS zone group default of pe-vnet-workload-mlw'
+step 35 'DNS zone group default of pe-vnet-workload-mlw'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_MLW_NAME" --name "$PE_VNET_WORKLOAD_MLW_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -688,7 +746,7 @@ if missing zone_config_present "$SUBSCRIPTION_ID" "$RESOURCE_GROUP" "$PE_VNET_WO
     --zone-name 'notebooks'
 fi
 
-step 32 'private DNS zone privatelink.blob.core.windows.net'
+step 36 'private DNS zone privatelink.blob.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_BLOB_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -697,7 +755,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 33 'DNS zone link link-vnet-workload of privatelink.blob.core.windows.net'
+step 37 'DNS zone link link-vnet-workload of privatelink.blob.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_BLOB_VNET_WORKLOAD_NAME" --name "$LINK_BLOB_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -709,7 +767,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 34 'DNS zone group default of pe-vnet-workload-blob'
+step 38 'DNS zone group default of pe-vnet-workload-blob'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_BLOB_NAME" --name "$PE_VNET_WORKLOAD_BLOB_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -720,7 +778,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'blob'
 fi
 
-step 35 'private DNS zone privatelink.file.core.windows.net'
+step 39 'private DNS zone privatelink.file.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_FILE_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -729,7 +787,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 36 'DNS zone link link-vnet-workload of privatelink.file.core.windows.net'
+step 40 'DNS zone link link-vnet-workload of privatelink.file.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_FILE_VNET_WORKLOAD_NAME" --name "$LINK_FILE_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -741,7 +799,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 37 'DNS zone group default of pe-vnet-workload-file'
+step 41 'DNS zone group default of pe-vnet-workload-file'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_FILE_NAME" --name "$PE_VNET_WORKLOAD_FILE_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -752,7 +810,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'file'
 fi
 
-step 38 'private DNS zone privatelink.vaultcore.azure.net'
+step 42 'private DNS zone privatelink.vaultcore.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_VAULT_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -761,7 +819,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 39 'DNS zone link link-vnet-workload of privatelink.vaultcore.azure.net'
+step 43 'DNS zone link link-vnet-workload of privatelink.vaultcore.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_VAULT_VNET_WORKLOAD_NAME" --name "$LINK_VAULT_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -773,7 +831,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 40 'DNS zone group default of pe-vnet-workload-kv'
+step 44 'DNS zone group default of pe-vnet-workload-kv'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_KV_NAME" --name "$PE_VNET_WORKLOAD_KV_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -784,7 +842,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'vault'
 fi
 
-step 41 'private DNS zone privatelink.azurecr.io'
+step 45 'private DNS zone privatelink.azurecr.io'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_REGISTRY_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -793,7 +851,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 42 'DNS zone link link-vnet-workload of privatelink.azurecr.io'
+step 46 'DNS zone link link-vnet-workload of privatelink.azurecr.io'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_REGISTRY_VNET_WORKLOAD_NAME" --name "$LINK_REGISTRY_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -805,7 +863,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 43 'DNS zone group default of pe-vnet-workload-cr'
+step 47 'DNS zone group default of pe-vnet-workload-cr'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_CR_NAME" --name "$PE_VNET_WORKLOAD_CR_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -816,7 +874,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'registry'
 fi
 
-step 44 'private DNS zone privatelink.api.azureml.ms'
+step 48 'private DNS zone privatelink.api.azureml.ms'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_INFERENCE_AKS_DNS" --name "$ZONE_API_VNET_AKS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -825,7 +883,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 45 'DNS zone link link-vnet-aks of privatelink.api.azureml.ms'
+step 49 'DNS zone link link-vnet-aks of privatelink.api.azureml.ms'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_INFERENCE_AKS_DNS" --zone-name "$ZONE_API_VNET_AKS_NAME" --name "$LINK_API_VNET_AKS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -837,7 +895,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 46 'private DNS zone privatelink.notebooks.azure.net'
+step 50 'private DNS zone privatelink.notebooks.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_INFERENCE_AKS_DNS" --name "$ZONE_NOTEBOOKS_VNET_AKS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -846,7 +904,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 47 'DNS zone link link-vnet-aks of privatelink.notebooks.azure.net'
+step 51 'DNS zone link link-vnet-aks of privatelink.notebooks.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_INFERENCE_AKS_DNS" --zone-name "$ZONE_NOTEBOOKS_VNET_AKS_NAME" --name "$LINK_NOTEBOOKS_VNET_AKS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -858,7 +916,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 48 'DNS zone group default of pe-vnet-aks-mlw'
+step 52 'DNS zone group default of pe-vnet-aks-mlw'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_AKS_MLW_NAME" --name "$PE_VNET_AKS_MLW_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -878,7 +936,7 @@ if missing zone_config_present "$SUBSCRIPTION_ID" "$RESOURCE_GROUP" "$PE_VNET_AK
     --zone-name 'notebooks'
 fi
 
-step 49 'private DNS zone privatelink.blob.core.windows.net'
+step 53 'private DNS zone privatelink.blob.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_INFERENCE_AKS_DNS" --name "$ZONE_BLOB_VNET_AKS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -887,7 +945,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 50 'DNS zone link link-vnet-aks of privatelink.blob.core.windows.net'
+step 54 'DNS zone link link-vnet-aks of privatelink.blob.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_INFERENCE_AKS_DNS" --zone-name "$ZONE_BLOB_VNET_AKS_NAME" --name "$LINK_BLOB_VNET_AKS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -899,7 +957,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 51 'DNS zone group default of pe-vnet-aks-blob'
+step 55 'DNS zone group default of pe-vnet-aks-blob'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_AKS_BLOB_NAME" --name "$PE_VNET_AKS_BLOB_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -910,7 +968,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'blob'
 fi
 
-step 52 'private DNS zone privatelink.file.core.windows.net'
+step 56 'private DNS zone privatelink.file.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_INFERENCE_AKS_DNS" --name "$ZONE_FILE_VNET_AKS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -919,7 +977,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 53 'DNS zone link link-vnet-aks of privatelink.file.core.windows.net'
+step 57 'DNS zone link link-vnet-aks of privatelink.file.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_INFERENCE_AKS_DNS" --zone-name "$ZONE_FILE_VNET_AKS_NAME" --name "$LINK_FILE_VNET_AKS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -931,7 +989,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 54 'DNS zone group default of pe-vnet-aks-file'
+step 58 'DNS zone group default of pe-vnet-aks-file'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_AKS_FILE_NAME" --name "$PE_VNET_AKS_FILE_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -942,7 +1000,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'file'
 fi
 
-step 55 'private DNS zone privatelink.vaultcore.azure.net'
+step 59 'private DNS zone privatelink.vaultcore.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_INFERENCE_AKS_DNS" --name "$ZONE_VAULT_VNET_AKS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -951,7 +1009,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 56 'DNS zone link link-vnet-aks of privatelink.vaultcore.azure.net'
+step 60 'DNS zone link link-vnet-aks of privatelink.vaultcore.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_INFERENCE_AKS_DNS" --zone-name "$ZONE_VAULT_VNET_AKS_NAME" --name "$LINK_VAULT_VNET_AKS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -963,7 +1021,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 57 'DNS zone group default of pe-vnet-aks-kv'
+step 61 'DNS zone group default of pe-vnet-aks-kv'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_AKS_KV_NAME" --name "$PE_VNET_AKS_KV_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -974,7 +1032,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'vault'
 fi
 
-step 58 'private DNS zone privatelink.azurecr.io'
+step 62 'private DNS zone privatelink.azurecr.io'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_INFERENCE_AKS_DNS" --name "$ZONE_REGISTRY_VNET_AKS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -983,7 +1041,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 59 'DNS zone link link-vnet-aks of privatelink.azurecr.io'
+step 63 'DNS zone link link-vnet-aks of privatelink.azurecr.io'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_INFERENCE_AKS_DNS" --zone-name "$ZONE_REGISTRY_VNET_AKS_NAME" --name "$LINK_REGISTRY_VNET_AKS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -995,7 +1053,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 60 'DNS zone group default of pe-vnet-aks-cr'
+step 64 'DNS zone group default of pe-vnet-aks-cr'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_AKS_CR_NAME" --name "$PE_VNET_AKS_CR_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -1006,7 +1064,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'registry'
 fi
 
-step 61 'compute cpu-cluster of mlw-inference'
+step 65 'compute cpu-cluster of mlw-inference'
 if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_CPU_CLUSTER_NAME"; then
   run az ml compute create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -1027,7 +1085,7 @@ if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group
     --tags "${TAGS[@]}"
 fi
 
-step 62 'AKS cluster aks-inference'
+step 66 'AKS cluster aks-inference'
 if missing az aks show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$AKS_AKS_INFERENCE_NAME"; then
   run az aks create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -1061,7 +1119,7 @@ if missing az aks show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --tags "${TAGS[@]}"
 fi
 
-step 63 'Azure ML extension azureml'
+step 67 'Azure ML extension azureml'
 if missing az k8s-extension show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --cluster-type managedClusters --cluster-name "$AKS_AKS_INFERENCE_NAME" --name "$AKS_AKS_INFERENCE_AZUREML_NAME"; then
   run az k8s-extension create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -1077,7 +1135,7 @@ if missing az k8s-extension show --subscription "$SUBSCRIPTION_ID" --resource-gr
     --configuration-settings 'enableTraining=False' 'enableInference=True' 'inferenceRouterServiceType=loadBalancer' 'internalLoadBalancerProvider=azure' 'inferenceRouterHA=True' 'allowInsecureConnections=True'
 fi
 
-step 64 'compute aks-inference of mlw-inference'
+step 68 'compute aks-inference of mlw-inference'
 # Attaching twice fails: the show guard keeps a rerun from trying.
 if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_AKS_INFERENCE_NAME"; then
   run az ml compute attach \

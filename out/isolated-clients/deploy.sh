@@ -3,7 +3,7 @@
 set -euo pipefail
 #
 # Deploys scenario isolated-clients: Clients reach the workspace only through their own VNet and never see the compute VNet.
-# 61 steps in the plan's order, each skipped when its resource exists.
+# 63 steps in the plan's order, each skipped when its resource exists.
 #
 # Usage: deploy.sh [--dry-run]
 #   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
@@ -16,11 +16,13 @@ LOCATION=${LOCATION:-'eastus2'} # region of the workspace, its dependencies and 
 RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-prod'} # the scenario's resource group
 RG_MLW_PROD_CLIENTS_DNS=${RG_MLW_PROD_CLIENTS_DNS:-'rg-mlw-prod-clients-dns'} # resource group
 NSG_VNET_WORKLOAD_NAME=${NSG_VNET_WORKLOAD_NAME:-'nsg-vnet-workload'} # network security group of the subnets of vnet-workload
+PIP_NAT_VNET_WORKLOAD_NAME=${PIP_NAT_VNET_WORKLOAD_NAME:-'pip-nat-vnet-workload'} # public IP address of the NAT gateway of vnet-workload
+NAT_VNET_WORKLOAD_NAME=${NAT_VNET_WORKLOAD_NAME:-'nat-vnet-workload'} # outbound path of the computes of vnet-workload
 VNET_VNET_WORKLOAD_ADDRESS_PREFIX=${VNET_VNET_WORKLOAD_ADDRESS_PREFIX:-'10.0.0.0/16'} # address space of vnet-workload
 VNET_VNET_WORKLOAD_NAME=${VNET_VNET_WORKLOAD_NAME:-'vnet-workload'} # virtual network with private endpoints of the workspace
 SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME=${SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # subnet of the private endpoints
 SNET_VNET_WORKLOAD_SNET_ENDPOINTS_ADDRESS_PREFIX=${SNET_VNET_WORKLOAD_SNET_ENDPOINTS_ADDRESS_PREFIX:-'10.0.1.0/24'} # prefix of subnet snet-endpoints
-SNET_VNET_WORKLOAD_SNET_TRAINING_NAME=${SNET_VNET_WORKLOAD_SNET_TRAINING_NAME:-'snet-training'} # subnet
+SNET_VNET_WORKLOAD_SNET_TRAINING_NAME=${SNET_VNET_WORKLOAD_SNET_TRAINING_NAME:-'snet-training'} # subnet of computes
 SNET_VNET_WORKLOAD_SNET_TRAINING_ADDRESS_PREFIX=${SNET_VNET_WORKLOAD_SNET_TRAINING_ADDRESS_PREFIX:-'10.0.2.0/24'} # prefix of subnet snet-training
 NSG_VNET_CLIENTS_NAME=${NSG_VNET_CLIENTS_NAME:-'nsg-vnet-clients'} # network security group of the subnets of vnet-clients
 VNET_VNET_CLIENTS_ADDRESS_PREFIX=${VNET_VNET_CLIENTS_ADDRESS_PREFIX:-'10.1.0.0/16'} # address space of vnet-clients
@@ -110,7 +112,7 @@ die() {
 usage() {
   log "usage: $SCRIPT [--dry-run]"
   log 'Deploys scenario isolated-clients: Clients reach the workspace only through their own VNet and never see the compute VNet.'
-  log '61 steps in the plan'\''s order, each skipped when its resource exists.'
+  log '63 steps in the plan'\''s order, each skipped when its resource exists.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -224,6 +226,8 @@ fi
   die "not a subscription id: $SUBSCRIPTION_ID"
 
 # Resource ids, and the parts of the ids of existing resources.
+PIP_NAT_VNET_WORKLOAD_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/publicIPAddresses/$PIP_NAT_VNET_WORKLOAD_NAME"
+NAT_VNET_WORKLOAD_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/natGateways/$NAT_VNET_WORKLOAD_NAME"
 NSG_VNET_WORKLOAD_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/networkSecurityGroups/$NSG_VNET_WORKLOAD_NAME"
 NSG_VNET_CLIENTS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/networkSecurityGroups/$NSG_VNET_CLIENTS_NAME"
 LOG_ANALYTICS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.OperationalInsights/workspaces/$LOG_ANALYTICS_NAME"
@@ -250,7 +254,7 @@ ZONE_VAULT_VNET_CLIENTS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RG_M
 ZONE_REGISTRY_VNET_CLIENTS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RG_MLW_PROD_CLIENTS_DNS/providers/Microsoft.Network/privateDnsZones/$ZONE_REGISTRY_VNET_CLIENTS_NAME"
 SNET_VNET_WORKLOAD_SNET_TRAINING_ID="$VNET_VNET_WORKLOAD_ID/subnets/$SNET_VNET_WORKLOAD_SNET_TRAINING_NAME"
 
-STEPS=61
+STEPS=63
 
 step 1 'resource group rg-mlw-prod'
 if missing az group show --subscription "$SUBSCRIPTION_ID" --name "$RESOURCE_GROUP"; then
@@ -280,7 +284,29 @@ if missing az network nsg show --subscription "$SUBSCRIPTION_ID" --resource-grou
     --tags "${TAGS[@]}"
 fi
 
-step 4 'virtual network vnet-workload'
+step 4 'public IP address pip-nat-vnet-workload'
+# Microsoft.Network/publicIPAddresses has no core create command with every setting: the
+# resource as ARM takes it.
+if missing az resource show --ids "$PIP_NAT_VNET_WORKLOAD_ID" --api-version '2025-07-01'; then
+  run az resource create \
+    --id "$PIP_NAT_VNET_WORKLOAD_ID" \
+    --api-version '2025-07-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard","tier":"Regional"},"tags":{"environment":"production"},"properties":{"publicIPAllocationMethod":"Static","publicIPAddressVersion":"IPv4"}}'
+fi
+
+step 5 'NAT gateway nat-vnet-workload'
+# Microsoft.Network/natGateways has no core create command with every setting: the
+# resource as ARM takes it.
+if missing az resource show --ids "$NAT_VNET_WORKLOAD_ID" --api-version '2025-07-01'; then
+  run az resource create \
+    --id "$NAT_VNET_WORKLOAD_ID" \
+    --api-version '2025-07-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard"},"tags":{"environment":"production"},"properties":{"idleTimeoutInMinutes":4,"publicIpAddresses":[{"id":"'"$PIP_NAT_VNET_WORKLOAD_ID"'"}]}}'
+fi
+
+step 6 'virtual network vnet-workload'
 if missing az network vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$VNET_VNET_WORKLOAD_NAME"; then
   run az network vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -291,7 +317,7 @@ if missing az network vnet show --subscription "$SUBSCRIPTION_ID" --resource-gro
     --tags "${TAGS[@]}"
 fi
 
-step 5 'subnet snet-endpoints of vnet-workload'
+step 7 'subnet snet-endpoints of vnet-workload'
 if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --vnet-name "$VNET_VNET_WORKLOAD_NAME" --name "$SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME"; then
   run az network vnet subnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -299,11 +325,12 @@ if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resou
     --vnet-name "$VNET_VNET_WORKLOAD_NAME" \
     --name "$SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME" \
     --address-prefixes "$SNET_VNET_WORKLOAD_SNET_ENDPOINTS_ADDRESS_PREFIX" \
+    --default-outbound-access 'false' \
     --network-security-group "$NSG_VNET_WORKLOAD_ID" \
     --private-endpoint-network-policies 'Disabled'
 fi
 
-step 6 'subnet snet-training of vnet-workload'
+step 8 'subnet snet-training of vnet-workload'
 if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --vnet-name "$VNET_VNET_WORKLOAD_NAME" --name "$SNET_VNET_WORKLOAD_SNET_TRAINING_NAME"; then
   run az network vnet subnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -311,11 +338,13 @@ if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resou
     --vnet-name "$VNET_VNET_WORKLOAD_NAME" \
     --name "$SNET_VNET_WORKLOAD_SNET_TRAINING_NAME" \
     --address-prefixes "$SNET_VNET_WORKLOAD_SNET_TRAINING_ADDRESS_PREFIX" \
+    --default-outbound-access 'false' \
     --network-security-group "$NSG_VNET_WORKLOAD_ID" \
+    --nat-gateway "$NAT_VNET_WORKLOAD_ID" \
     --private-endpoint-network-policies 'Enabled'
 fi
 
-step 7 'network security group nsg-vnet-clients'
+step 9 'network security group nsg-vnet-clients'
 if missing az network nsg show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$NSG_VNET_CLIENTS_NAME"; then
   run az network nsg create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -325,7 +354,7 @@ if missing az network nsg show --subscription "$SUBSCRIPTION_ID" --resource-grou
     --tags "${TAGS[@]}"
 fi
 
-step 8 'virtual network vnet-clients'
+step 10 'virtual network vnet-clients'
 if missing az network vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$VNET_VNET_CLIENTS_NAME"; then
   run az network vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -336,7 +365,7 @@ if missing az network vnet show --subscription "$SUBSCRIPTION_ID" --resource-gro
     --tags "${TAGS[@]}"
 fi
 
-step 9 'subnet snet-endpoints of vnet-clients'
+step 11 'subnet snet-endpoints of vnet-clients'
 if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --vnet-name "$VNET_VNET_CLIENTS_NAME" --name "$SNET_VNET_CLIENTS_SNET_ENDPOINTS_NAME"; then
   run az network vnet subnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -344,11 +373,12 @@ if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resou
     --vnet-name "$VNET_VNET_CLIENTS_NAME" \
     --name "$SNET_VNET_CLIENTS_SNET_ENDPOINTS_NAME" \
     --address-prefixes "$SNET_VNET_CLIENTS_SNET_ENDPOINTS_ADDRESS_PREFIX" \
+    --default-outbound-access 'false' \
     --network-security-group "$NSG_VNET_CLIENTS_ID" \
     --private-endpoint-network-policies 'Disabled'
 fi
 
-step 10 'subnet snet-clients of vnet-clients'
+step 12 'subnet snet-clients of vnet-clients'
 if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --vnet-name "$VNET_VNET_CLIENTS_NAME" --name "$SNET_VNET_CLIENTS_SNET_CLIENTS_NAME"; then
   run az network vnet subnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -356,11 +386,12 @@ if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resou
     --vnet-name "$VNET_VNET_CLIENTS_NAME" \
     --name "$SNET_VNET_CLIENTS_SNET_CLIENTS_NAME" \
     --address-prefixes "$SNET_VNET_CLIENTS_SNET_CLIENTS_ADDRESS_PREFIX" \
+    --default-outbound-access 'false' \
     --network-security-group "$NSG_VNET_CLIENTS_ID" \
     --private-endpoint-network-policies 'Enabled'
 fi
 
-step 11 'Log Analytics workspace log-mlw-prod'
+step 13 'Log Analytics workspace log-mlw-prod'
 if missing az monitor log-analytics workspace show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$LOG_ANALYTICS_NAME"; then
   run az monitor log-analytics workspace create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -374,7 +405,7 @@ if missing az monitor log-analytics workspace show --subscription "$SUBSCRIPTION
     --tags "${TAGS[@]}"
 fi
 
-step 12 'Application Insights appi-mlw-prod'
+step 14 'Application Insights appi-mlw-prod'
 # Microsoft.Insights/components has no core create command with every setting: the
 # resource as ARM takes it.
 if missing az resource show --ids "$APPLICATION_INSIGHTS_ID" --api-version '2020-02-02'; then
@@ -385,7 +416,7 @@ if missing az resource show --ids "$APPLICATION_INSIGHTS_ID" --api-version '2020
     --properties '{"location":"'"$LOCATION"'","kind":"web","tags":{"environment":"production"},"properties":{"Application_Type":"web","WorkspaceResourceId":"'"$LOG_ANALYTICS_ID"'","DisableLocalAuth":true}}'
 fi
 
-step 13 'storage account stmlwprod'
+step 15 'storage account stmlwprod'
 if missing az storage account show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$STORAGE_NAME"; then
   run az storage account create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -415,7 +446,7 @@ if missing az storage account show --subscription "$SUBSCRIPTION_ID" --resource-
     --set 'defaultToOAuthAuthentication=true'
 fi
 
-step 14 'key vault kv-mlw-prod'
+step 16 'key vault kv-mlw-prod'
 if missing az keyvault show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$KEY_VAULT_NAME"; then
   run az keyvault create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -432,7 +463,7 @@ if missing az keyvault show --subscription "$SUBSCRIPTION_ID" --resource-group "
     --tags "${TAGS[@]}"
 fi
 
-step 15 'container registry crmlwprod'
+step 17 'container registry crmlwprod'
 if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME"; then
   run az acr create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -456,7 +487,7 @@ if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --set 'policies.quarantinePolicy.status=enabled' 'policies.retentionPolicy.days=7' 'policies.retentionPolicy.status=enabled' 'policies.trustPolicy.type=Notary' 'policies.trustPolicy.status=enabled'
 fi
 
-step 16 'workspace mlw-prod'
+step 18 'workspace mlw-prod'
 if missing az ml workspace show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$WORKSPACE_NAME"; then
   write_workspace_yaml name="$WORKSPACE_NAME" location="$LOCATION" image_build_compute="$COMPUTE_CPU_CLUSTER_NAME" public_network_access="$WORKSPACE_PUBLIC_NETWORK_ACCESS" storage_account="$STORAGE_ID" key_vault="$KEY_VAULT_ID" application_insights="$APPLICATION_INSIGHTS_ID" container_registry="$REGISTRY_ID"
   run az ml workspace create \
@@ -466,7 +497,7 @@ if missing az ml workspace show --subscription "$SUBSCRIPTION_ID" --resource-gro
     --file "$WORKSPACE_FILE"
 fi
 
-step 17 'private endpoint pe-vnet-workload-mlw in vnet-workload'
+step 19 'private endpoint pe-vnet-workload-mlw in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_MLW_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -481,7 +512,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 18 'private endpoint pe-vnet-workload-blob in vnet-workload'
+step 20 'private endpoint pe-vnet-workload-blob in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_BLOB_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -496,7 +527,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 19 'private endpoint pe-vnet-workload-file in vnet-workload'
+step 21 'private endpoint pe-vnet-workload-file in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_FILE_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -511,7 +542,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 20 'private endpoint pe-vnet-workload-kv in vnet-workload'
+step 22 'private endpoint pe-vnet-workload-kv in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_KV_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -526,7 +557,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 21 'private endpoint pe-vnet-workload-cr in vnet-workload'
+step 23 'private endpoint pe-vnet-workload-cr in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_CR_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -541,7 +572,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 22 'private endpoint pe-vnet-clients-mlw in vnet-clients'
+step 24 'private endpoint pe-vnet-clients-mlw in vnet-clients'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_CLIENTS_MLW_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -556,7 +587,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 23 'private endpoint pe-vnet-clients-blob in vnet-clients'
+step 25 'private endpoint pe-vnet-clients-blob in vnet-clients'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_CLIENTS_BLOB_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -571,7 +602,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 24 'private endpoint pe-vnet-clients-file in vnet-clients'
+step 26 'private endpoint pe-vnet-clients-file in vnet-clients'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_CLIENTS_FILE_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -586,7 +617,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 25 'private endpoint pe-vnet-clients-kv in vnet-clients'
+step 27 'private endpoint pe-vnet-clients-kv in vnet-clients'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_CLIENTS_KV_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -601,7 +632,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 26 'private endpoint pe-vnet-clients-cr in vnet-clients'
+step 28 'private endpoint pe-vnet-clients-cr in vnet-clients'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_CLIENTS_CR_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -616,7 +647,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 27 'private DNS zone privatelink.api.azureml.ms'
+step 29 'private DNS zone privatelink.api.azureml.ms'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_API_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -625,7 +656,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 28 'DNS zone link link-vnet-workload of privatelink.api.azureml.ms'
+step 30 'DNS zone link link-vnet-workload of privatelink.api.azureml.ms'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_API_VNET_WORKLOAD_NAME" --name "$LINK_API_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -637,7 +668,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 29 'private DNS zone privatelink.notebooks.azure.net'
+step 31 'private DNS zone privatelink.notebooks.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_NOTEBOOKS_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -646,7 +677,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 30 'DNS zone link link-vnet-workload of privatelink.notebooks.azure.net'
+step 32 'DNS zone link link-vnet-workload of privatelink.notebooks.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_NOTEBOOKS_VNET_WORKLOAD_NAME" --name "$LINK_NOTEBOOKS_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -658,7 +689,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 31 'DNS zone group default of pe-vnet-workload-mlw'
+step 33 'DNS zone group default of pe-vnet-workload-mlw'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_MLW_NAME" --name "$PE_VNET_WORKLOAD_MLW_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -678,7 +709,7 @@ if missing zone_config_present "$SUBSCRIPTION_ID" "$RESOURCE_GROUP" "$PE_VNET_WO
     --zone-name 'notebooks'
 fi
 
-step 32 'private DNS zone privatelink.blob.core.windows.net'
+step 34 'private DNS zone privatelink.blob.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_BLOB_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -687,7 +718,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 33 'DNS zone link link-vnet-workload of privatelink.blob.core.windows.net'
+step 35 'DNS zone link link-vnet-workload of privatelink.blob.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_BLOB_VNET_WORKLOAD_NAME" --name "$LINK_BLOB_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -699,7 +730,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 34 'DNS zone group default of pe-vnet-workload-blob'
+step 36 'DNS zone group default of pe-vnet-workload-blob'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_BLOB_NAME" --name "$PE_VNET_WORKLOAD_BLOB_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -710,7 +741,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'blob'
 fi
 
-step 35 'private DNS zone privatelink.file.core.windows.net'
+step 37 'private DNS zone privatelink.file.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_FILE_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -719,7 +750,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 36 'DNS zone link link-vnet-workload of privatelink.file.core.windows.net'
+step 38 'DNS zone link link-vnet-workload of privatelink.file.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_FILE_VNET_WORKLOAD_NAME" --name "$LINK_FILE_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -731,7 +762,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 37 'DNS zone group default of pe-vnet-workload-file'
+step 39 'DNS zone group default of pe-vnet-workload-file'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_FILE_NAME" --name "$PE_VNET_WORKLOAD_FILE_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -742,7 +773,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'file'
 fi
 
-step 38 'private DNS zone privatelink.vaultcore.azure.net'
+step 40 'private DNS zone privatelink.vaultcore.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_VAULT_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -751,7 +782,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 39 'DNS zone link link-vnet-workload of privatelink.vaultcore.azure.net'
+step 41 'DNS zone link link-vnet-workload of privatelink.vaultcore.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_VAULT_VNET_WORKLOAD_NAME" --name "$LINK_VAULT_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -763,7 +794,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 40 'DNS zone group default of pe-vnet-workload-kv'
+step 42 'DNS zone group default of pe-vnet-workload-kv'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_KV_NAME" --name "$PE_VNET_WORKLOAD_KV_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -774,7 +805,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'vault'
 fi
 
-step 41 'private DNS zone privatelink.azurecr.io'
+step 43 'private DNS zone privatelink.azurecr.io'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_REGISTRY_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -783,7 +814,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 42 'DNS zone link link-vnet-workload of privatelink.azurecr.io'
+step 44 'DNS zone link link-vnet-workload of privatelink.azurecr.io'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_REGISTRY_VNET_WORKLOAD_NAME" --name "$LINK_REGISTRY_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -795,7 +826,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 43 'DNS zone group default of pe-vnet-workload-cr'
+step 45 'DNS zone group default of pe-vnet-workload-cr'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_CR_NAME" --name "$PE_VNET_WORKLOAD_CR_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -806,7 +837,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'registry'
 fi
 
-step 44 'private DNS zone privatelink.api.azureml.ms'
+step 46 'private DNS zone privatelink.api.azureml.ms'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --name "$ZONE_API_VNET_CLIENTS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -815,7 +846,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 45 'DNS zone link link-vnet-clients of privatelink.api.azureml.ms'
+step 47 'DNS zone link link-vnet-clients of privatelink.api.azureml.ms'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --zone-name "$ZONE_API_VNET_CLIENTS_NAME" --name "$LINK_API_VNET_CLIENTS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -827,7 +858,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 46 'private DNS zone privatelink.notebooks.azure.net'
+step 48 'private DNS zone privatelink.notebooks.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --name "$ZONE_NOTEBOOKS_VNET_CLIENTS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -836,7 +867,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 47 'DNS zone link link-vnet-clients of privatelink.notebooks.azure.net'
+step 49 'DNS zone link link-vnet-clients of privatelink.notebooks.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --zone-name "$ZONE_NOTEBOOKS_VNET_CLIENTS_NAME" --name "$LINK_NOTEBOOKS_VNET_CLIENTS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -848,7 +879,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 48 'DNS zone group default of pe-vnet-clients-mlw'
+step 50 'DNS zone group default of pe-vnet-clients-mlw'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_CLIENTS_MLW_NAME" --name "$PE_VNET_CLIENTS_MLW_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -868,7 +899,7 @@ if missing zone_config_present "$SUBSCRIPTION_ID" "$RESOURCE_GROUP" "$PE_VNET_CL
     --zone-name 'notebooks'
 fi
 
-step 49 'private DNS zone privatelink.blob.core.windows.net'
+step 51 'private DNS zone privatelink.blob.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --name "$ZONE_BLOB_VNET_CLIENTS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -877,7 +908,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 50 'DNS zone link link-vnet-clients of privatelink.blob.core.windows.net'
+step 52 'DNS zone link link-vnet-clients of privatelink.blob.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --zone-name "$ZONE_BLOB_VNET_CLIENTS_NAME" --name "$LINK_BLOB_VNET_CLIENTS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -889,7 +920,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 51 'DNS zone group default of pe-vnet-clients-blob'
+step 53 'DNS zone group default of pe-vnet-clients-blob'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_CLIENTS_BLOB_NAME" --name "$PE_VNET_CLIENTS_BLOB_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -900,7 +931,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'blob'
 fi
 
-step 52 'private DNS zone privatelink.file.core.windows.net'
+step 54 'private DNS zone privatelink.file.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --name "$ZONE_FILE_VNET_CLIENTS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -909,7 +940,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 53 'DNS zone link link-vnet-clients of privatelink.file.core.windows.net'
+step 55 'DNS zone link link-vnet-clients of privatelink.file.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --zone-name "$ZONE_FILE_VNET_CLIENTS_NAME" --name "$LINK_FILE_VNET_CLIENTS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -921,7 +952,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 54 'DNS zone group default of pe-vnet-clients-file'
+step 56 'DNS zone group default of pe-vnet-clients-file'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_CLIENTS_FILE_NAME" --name "$PE_VNET_CLIENTS_FILE_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -932,7 +963,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'file'
 fi
 
-step 55 'private DNS zone privatelink.vaultcore.azure.net'
+step 57 'private DNS zone privatelink.vaultcore.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --name "$ZONE_VAULT_VNET_CLIENTS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -941,7 +972,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 56 'DNS zone link link-vnet-clients of privatelink.vaultcore.azure.net'
+step 58 'DNS zone link link-vnet-clients of privatelink.vaultcore.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --zone-name "$ZONE_VAULT_VNET_CLIENTS_NAME" --name "$LINK_VAULT_VNET_CLIENTS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -953,7 +984,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 57 'DNS zone group default of pe-vnet-clients-kv'
+step 59 'DNS zone group default of pe-vnet-clients-kv'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_CLIENTS_KV_NAME" --name "$PE_VNET_CLIENTS_KV_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -964,7 +995,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'vault'
 fi
 
-step 58 'private DNS zone privatelink.azurecr.io'
+step 60 'private DNS zone privatelink.azurecr.io'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --name "$ZONE_REGISTRY_VNET_CLIENTS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -973,7 +1004,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 59 'DNS zone link link-vnet-clients of privatelink.azurecr.io'
+step 61 'DNS zone link link-vnet-clients of privatelink.azurecr.io'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --zone-name "$ZONE_REGISTRY_VNET_CLIENTS_NAME" --name "$LINK_REGISTRY_VNET_CLIENTS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -985,7 +1016,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 60 'DNS zone group default of pe-vnet-clients-cr'
+step 62 'DNS zone group default of pe-vnet-clients-cr'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_CLIENTS_CR_NAME" --name "$PE_VNET_CLIENTS_CR_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -996,7 +1027,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'registry'
 fi
 
-step 61 'compute cpu-cluster of mlw-prod'
+step 63 'compute cpu-cluster of mlw-prod'
 if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_CPU_CLUSTER_NAME"; then
   run az ml compute create \
     --subscription "$SUBSCRIPTION_ID" \

@@ -3,7 +3,7 @@
 set -euo pipefail
 #
 # Deploys scenario single-endpoint: A workspace reached only through one private endpoint in one VNet, with its storage, Key Vault and registry behind the same VNet.
-# 34 steps in the plan's order, each skipped when its resource exists.
+# 36 steps in the plan's order, each skipped when its resource exists.
 #
 # Usage: deploy.sh [--dry-run]
 #   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
@@ -15,11 +15,13 @@ set -euo pipefail
 LOCATION=${LOCATION:-'eastus2'} # region of the workspace, its dependencies and computes
 RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-single'} # the scenario's resource group
 NSG_VNET_MLW_NAME=${NSG_VNET_MLW_NAME:-'nsg-vnet-mlw'} # network security group of the subnets of vnet-mlw
+PIP_NAT_VNET_MLW_NAME=${PIP_NAT_VNET_MLW_NAME:-'pip-nat-vnet-mlw'} # public IP address of the NAT gateway of vnet-mlw
+NAT_VNET_MLW_NAME=${NAT_VNET_MLW_NAME:-'nat-vnet-mlw'} # outbound path of the computes of vnet-mlw
 VNET_VNET_MLW_ADDRESS_PREFIX=${VNET_VNET_MLW_ADDRESS_PREFIX:-'10.10.0.0/16'} # address space of vnet-mlw
 VNET_VNET_MLW_NAME=${VNET_VNET_MLW_NAME:-'vnet-mlw'} # virtual network with private endpoints of the workspace
 SNET_VNET_MLW_SNET_ENDPOINTS_NAME=${SNET_VNET_MLW_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # subnet of the private endpoints
 SNET_VNET_MLW_SNET_ENDPOINTS_ADDRESS_PREFIX=${SNET_VNET_MLW_SNET_ENDPOINTS_ADDRESS_PREFIX:-'10.10.1.0/24'} # prefix of subnet snet-endpoints
-SNET_VNET_MLW_SNET_TRAINING_NAME=${SNET_VNET_MLW_SNET_TRAINING_NAME:-'snet-training'} # subnet
+SNET_VNET_MLW_SNET_TRAINING_NAME=${SNET_VNET_MLW_SNET_TRAINING_NAME:-'snet-training'} # subnet of computes
 SNET_VNET_MLW_SNET_TRAINING_ADDRESS_PREFIX=${SNET_VNET_MLW_SNET_TRAINING_ADDRESS_PREFIX:-'10.10.2.0/24'} # prefix of subnet snet-training
 LOG_ANALYTICS_NAME=${LOG_ANALYTICS_NAME:-'log-mlw-single'} # Log Analytics workspace behind Application Insights
 APPLICATION_INSIGHTS_NAME=${APPLICATION_INSIGHTS_NAME:-'appi-mlw-single'} # Application Insights of the workspace
@@ -75,7 +77,7 @@ die() {
 usage() {
   log "usage: $SCRIPT [--dry-run]"
   log 'Deploys scenario single-endpoint: A workspace reached only through one private endpoint in one VNet, with its storage, Key Vault and registry behind the same VNet.'
-  log '34 steps in the plan'\''s order, each skipped when its resource exists.'
+  log '36 steps in the plan'\''s order, each skipped when its resource exists.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -189,6 +191,8 @@ fi
   die "not a subscription id: $SUBSCRIPTION_ID"
 
 # Resource ids, and the parts of the ids of existing resources.
+PIP_NAT_VNET_MLW_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/publicIPAddresses/$PIP_NAT_VNET_MLW_NAME"
+NAT_VNET_MLW_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/natGateways/$NAT_VNET_MLW_NAME"
 NSG_VNET_MLW_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/networkSecurityGroups/$NSG_VNET_MLW_NAME"
 LOG_ANALYTICS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.OperationalInsights/workspaces/$LOG_ANALYTICS_NAME"
 APPLICATION_INSIGHTS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Insights/components/$APPLICATION_INSIGHTS_NAME"
@@ -206,7 +210,7 @@ ZONE_VAULT_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/pr
 ZONE_REGISTRY_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_REGISTRY_NAME"
 SNET_VNET_MLW_SNET_TRAINING_ID="$VNET_VNET_MLW_ID/subnets/$SNET_VNET_MLW_SNET_TRAINING_NAME"
 
-STEPS=34
+STEPS=36
 
 step 1 'resource group rg-mlw-single'
 if missing az group show --subscription "$SUBSCRIPTION_ID" --name "$RESOURCE_GROUP"; then
@@ -227,7 +231,29 @@ if missing az network nsg show --subscription "$SUBSCRIPTION_ID" --resource-grou
     --tags "${TAGS[@]}"
 fi
 
-step 3 'virtual network vnet-mlw'
+step 3 'public IP address pip-nat-vnet-mlw'
+# Microsoft.Network/publicIPAddresses has no core create command with every setting: the
+# resource as ARM takes it.
+if missing az resource show --ids "$PIP_NAT_VNET_MLW_ID" --api-version '2025-07-01'; then
+  run az resource create \
+    --id "$PIP_NAT_VNET_MLW_ID" \
+    --api-version '2025-07-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard","tier":"Regional"},"tags":{"environment":"production","workload":"machine-learning"},"properties":{"publicIPAllocationMethod":"Static","publicIPAddressVersion":"IPv4"}}'
+fi
+
+step 4 'NAT gateway nat-vnet-mlw'
+# Microsoft.Network/natGateways has no core create command with every setting: the
+# resource as ARM takes it.
+if missing az resource show --ids "$NAT_VNET_MLW_ID" --api-version '2025-07-01'; then
+  run az resource create \
+    --id "$NAT_VNET_MLW_ID" \
+    --api-version '2025-07-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard"},"tags":{"environment":"production","workload":"machine-learning"},"properties":{"idleTimeoutInMinutes":4,"publicIpAddresses":[{"id":"'"$PIP_NAT_VNET_MLW_ID"'"}]}}'
+fi
+
+step 5 'virtual network vnet-mlw'
 if missing az network vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$VNET_VNET_MLW_NAME"; then
   run az network vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -238,7 +264,7 @@ if missing az network vnet show --subscription "$SUBSCRIPTION_ID" --resource-gro
     --tags "${TAGS[@]}"
 fi
 
-step 4 'subnet snet-endpoints of vnet-mlw'
+step 6 'subnet snet-endpoints of vnet-mlw'
 if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --vnet-name "$VNET_VNET_MLW_NAME" --name "$SNET_VNET_MLW_SNET_ENDPOINTS_NAME"; then
   run az network vnet subnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -246,11 +272,12 @@ if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resou
     --vnet-name "$VNET_VNET_MLW_NAME" \
     --name "$SNET_VNET_MLW_SNET_ENDPOINTS_NAME" \
     --address-prefixes "$SNET_VNET_MLW_SNET_ENDPOINTS_ADDRESS_PREFIX" \
+    --default-outbound-access 'false' \
     --network-security-group "$NSG_VNET_MLW_ID" \
     --private-endpoint-network-policies 'Disabled'
 fi
 
-step 5 'subnet snet-training of vnet-mlw'
+step 7 'subnet snet-training of vnet-mlw'
 if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --vnet-name "$VNET_VNET_MLW_NAME" --name "$SNET_VNET_MLW_SNET_TRAINING_NAME"; then
   run az network vnet subnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -258,11 +285,13 @@ if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resou
     --vnet-name "$VNET_VNET_MLW_NAME" \
     --name "$SNET_VNET_MLW_SNET_TRAINING_NAME" \
     --address-prefixes "$SNET_VNET_MLW_SNET_TRAINING_ADDRESS_PREFIX" \
+    --default-outbound-access 'false' \
     --network-security-group "$NSG_VNET_MLW_ID" \
+    --nat-gateway "$NAT_VNET_MLW_ID" \
     --private-endpoint-network-policies 'Enabled'
 fi
 
-step 6 'Log Analytics workspace log-mlw-single'
+step 8 'Log Analytics workspace log-mlw-single'
 if missing az monitor log-analytics workspace show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$LOG_ANALYTICS_NAME"; then
   run az monitor log-analytics workspace create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -276,7 +305,7 @@ if missing az monitor log-analytics workspace show --subscription "$SUBSCRIPTION
     --tags "${TAGS[@]}"
 fi
 
-step 7 'Application Insights appi-mlw-single'
+step 9 'Application Insights appi-mlw-single'
 # Microsoft.Insights/components has no core create command with every setting: the
 # resource as ARM takes it.
 if missing az resource show --ids "$APPLICATION_INSIGHTS_ID" --api-version '2020-02-02'; then
@@ -287,7 +316,7 @@ if missing az resource show --ids "$APPLICATION_INSIGHTS_ID" --api-version '2020
     --properties '{"location":"'"$LOCATION"'","kind":"web","tags":{"environment":"production","workload":"machine-learning"},"properties":{"Application_Type":"web","WorkspaceResourceId":"'"$LOG_ANALYTICS_ID"'","DisableLocalAuth":true}}'
 fi
 
-step 8 'storage account stmlwsingle'
+step 10 'storage account stmlwsingle'
 if missing az storage account show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$STORAGE_NAME"; then
   run az storage account create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -317,7 +346,7 @@ if missing az storage account show --subscription "$SUBSCRIPTION_ID" --resource-
     --set 'defaultToOAuthAuthentication=true'
 fi
 
-step 9 'key vault kv-mlw-single'
+step 11 'key vault kv-mlw-single'
 if missing az keyvault show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$KEY_VAULT_NAME"; then
   run az keyvault create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -334,7 +363,7 @@ if missing az keyvault show --subscription "$SUBSCRIPTION_ID" --resource-group "
     --tags "${TAGS[@]}"
 fi
 
-step 10 'container registry crmlwsingle'
+step 12 'container registry crmlwsingle'
 if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME"; then
   run az acr create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -358,7 +387,7 @@ if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --set 'policies.quarantinePolicy.status=enabled' 'policies.retentionPolicy.days=7' 'policies.retentionPolicy.status=enabled' 'policies.trustPolicy.type=Notary' 'policies.trustPolicy.status=enabled'
 fi
 
-step 11 'workspace mlw-single'
+step 13 'workspace mlw-single'
 if missing az ml workspace show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$WORKSPACE_NAME"; then
   write_workspace_yaml name="$WORKSPACE_NAME" location="$LOCATION" image_build_compute="$COMPUTE_CPU_CLUSTER_NAME" public_network_access="$WORKSPACE_PUBLIC_NETWORK_ACCESS" storage_account="$STORAGE_ID" key_vault="$KEY_VAULT_ID" application_insights="$APPLICATION_INSIGHTS_ID" container_registry="$REGISTRY_ID"
   run az ml workspace create \
@@ -368,7 +397,7 @@ if missing az ml workspace show --subscription "$SUBSCRIPTION_ID" --resource-gro
     --file "$WORKSPACE_FILE"
 fi
 
-step 12 'private endpoint pe-vnet-mlw-mlw in vnet-mlw'
+step 14 'private endpoint pe-vnet-mlw-mlw in vnet-mlw'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_MLW_MLW_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -383,7 +412,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 13 'private endpoint pe-vnet-mlw-blob in vnet-mlw'
+step 15 'private endpoint pe-vnet-mlw-blob in vnet-mlw'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_MLW_BLOB_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -398,7 +427,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 14 'private endpoint pe-vnet-mlw-file in vnet-mlw'
+step 16 'private endpoint pe-vnet-mlw-file in vnet-mlw'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_MLW_FILE_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -413,7 +442,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 15 'private endpoint pe-vnet-mlw-kv in vnet-mlw'
+step 17 'private endpoint pe-vnet-mlw-kv in vnet-mlw'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_MLW_KV_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -428,7 +457,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 16 'private endpoint pe-vnet-mlw-cr in vnet-mlw'
+step 18 'private endpoint pe-vnet-mlw-cr in vnet-mlw'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_MLW_CR_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -443,7 +472,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 17 'private DNS zone privatelink.api.azureml.ms'
+step 19 'private DNS zone privatelink.api.azureml.ms'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_API_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -452,7 +481,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 18 'DNS zone link link-vnet-mlw of privatelink.api.azureml.ms'
+step 20 'DNS zone link link-vnet-mlw of privatelink.api.azureml.ms'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_API_NAME" --name "$LINK_API_VNET_MLW_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -464,7 +493,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 19 'private DNS zone privatelink.notebooks.azure.net'
+step 21 'private DNS zone privatelink.notebooks.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_NOTEBOOKS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -473,7 +502,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 20 'DNS zone link link-vnet-mlw of privatelink.notebooks.azure.net'
+step 22 'DNS zone link link-vnet-mlw of privatelink.notebooks.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_NOTEBOOKS_NAME" --name "$LINK_NOTEBOOKS_VNET_MLW_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -485,7 +514,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 21 'DNS zone group default of pe-vnet-mlw-mlw'
+step 23 'DNS zone group default of pe-vnet-mlw-mlw'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_MLW_MLW_NAME" --name "$PE_VNET_MLW_MLW_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -505,7 +534,7 @@ if missing zone_config_present "$SUBSCRIPTION_ID" "$RESOURCE_GROUP" "$PE_VNET_ML
     --zone-name 'notebooks'
 fi
 
-step 22 'private DNS zone privatelink.blob.core.windows.net'
+step 24 'private DNS zone privatelink.blob.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_BLOB_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -514,7 +543,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 23 'DNS zone link link-vnet-mlw of privatelink.blob.core.windows.net'
+step 25 'DNS zone link link-vnet-mlw of privatelink.blob.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_BLOB_NAME" --name "$LINK_BLOB_VNET_MLW_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -526,7 +555,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 24 'DNS zone group default of pe-vnet-mlw-blob'
+step 26 'DNS zone group default of pe-vnet-mlw-blob'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_MLW_BLOB_NAME" --name "$PE_VNET_MLW_BLOB_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -537,7 +566,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'blob'
 fi
 
-step 25 'private DNS zone privatelink.file.core.windows.net'
+step 27 'private DNS zone privatelink.file.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_FILE_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -546,7 +575,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 26 'DNS zone link link-vnet-mlw of privatelink.file.core.windows.net'
+step 28 'DNS zone link link-vnet-mlw of privatelink.file.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_FILE_NAME" --name "$LINK_FILE_VNET_MLW_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -558,7 +587,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 27 'DNS zone group default of pe-vnet-mlw-file'
+step 29 'DNS zone group default of pe-vnet-mlw-file'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_MLW_FILE_NAME" --name "$PE_VNET_MLW_FILE_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -569,7 +598,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'file'
 fi
 
-step 28 'private DNS zone privatelink.vaultcore.azure.net'
+step 30 'private DNS zone privatelink.vaultcore.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_VAULT_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -578,7 +607,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 29 'DNS zone link link-vnet-mlw of privatelink.vaultcore.azure.net'
+step 31 'DNS zone link link-vnet-mlw of privatelink.vaultcore.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_VAULT_NAME" --name "$LINK_VAULT_VNET_MLW_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -590,7 +619,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 30 'DNS zone group default of pe-vnet-mlw-kv'
+step 32 'DNS zone group default of pe-vnet-mlw-kv'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_MLW_KV_NAME" --name "$PE_VNET_MLW_KV_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -601,7 +630,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'vault'
 fi
 
-step 31 'private DNS zone privatelink.azurecr.io'
+step 33 'private DNS zone privatelink.azurecr.io'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_REGISTRY_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -610,7 +639,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 32 'DNS zone link link-vnet-mlw of privatelink.azurecr.io'
+step 34 'DNS zone link link-vnet-mlw of privatelink.azurecr.io'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_REGISTRY_NAME" --name "$LINK_REGISTRY_VNET_MLW_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -622,7 +651,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 33 'DNS zone group default of pe-vnet-mlw-cr'
+step 35 'DNS zone group default of pe-vnet-mlw-cr'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_MLW_CR_NAME" --name "$PE_VNET_MLW_CR_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -633,7 +662,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'registry'
 fi
 
-step 34 'compute cpu-cluster of mlw-single'
+step 36 'compute cpu-cluster of mlw-single'
 if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_CPU_CLUSTER_NAME"; then
   run az ml compute create \
     --subscription "$SUBSCRIPTION_ID" \

@@ -27,6 +27,39 @@ resource nsgVnetMlw 'Microsoft.Network/networkSecurityGroups@2025-07-01' = {
   }
 }
 
+// public IP address of the NAT gateway of vnet-mlw
+resource pipNatVnetMlw 'Microsoft.Network/publicIPAddresses@2025-07-01' = {
+  name: 'pip-nat-vnet-mlw'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+    tier: 'Regional'
+  }
+  properties: {
+    publicIPAllocationMethod: 'Static'
+    publicIPAddressVersion: 'IPv4'
+  }
+}
+
+// outbound path of the computes of vnet-mlw
+resource natVnetMlw 'Microsoft.Network/natGateways@2025-07-01' = {
+  name: 'nat-vnet-mlw'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+  }
+  properties: {
+    idleTimeoutInMinutes: 4
+    publicIpAddresses: [
+      {
+        id: pipNatVnetMlw.id
+      }
+    ]
+  }
+}
+
 // virtual network with private endpoints of the workspace
 resource vnetVnetMlw 'Microsoft.Network/virtualNetworks@2025-07-01' = {
   name: 'vnet-mlw'
@@ -47,6 +80,7 @@ resource snetVnetMlwSnetEndpoints 'Microsoft.Network/virtualNetworks/subnets@202
   name: 'snet-endpoints'
   properties: {
     addressPrefix: '10.10.1.0/24'
+    defaultOutboundAccess: false
     networkSecurityGroup: {
       id: nsgVnetMlw.id
     }
@@ -54,14 +88,18 @@ resource snetVnetMlwSnetEndpoints 'Microsoft.Network/virtualNetworks/subnets@202
   }
 }
 
-// subnet
+// subnet of computes
 resource snetVnetMlwSnetTraining 'Microsoft.Network/virtualNetworks/subnets@2025-07-01' = {
   parent: vnetVnetMlw
   name: 'snet-training'
   properties: {
     addressPrefix: '10.10.2.0/24'
+    defaultOutboundAccess: false
     networkSecurityGroup: {
       id: nsgVnetMlw.id
+    }
+    natGateway: {
+      id: natVnetMlw.id
     }
     privateEndpointNetworkPolicies: 'Enabled'
   }

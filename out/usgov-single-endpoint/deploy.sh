@@ -3,7 +3,7 @@
 set -euo pipefail
 #
 # Deploys scenario usgov-single-endpoint: A private workspace in Azure Government, with the sovereign cloud's private DNS zones.
-# 34 steps in the plan's order, each skipped when its resource exists.
+# 36 steps in the plan's order, each skipped when its resource exists.
 #
 # Usage: deploy.sh [--dry-run]
 #   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
@@ -15,11 +15,13 @@ set -euo pipefail
 LOCATION=${LOCATION:-'usgovvirginia'} # region of the workspace, its dependencies and computes
 RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-gov'} # the scenario's resource group
 NSG_VNET_MLW_GOV_NAME=${NSG_VNET_MLW_GOV_NAME:-'nsg-vnet-mlw-gov'} # network security group of the subnets of vnet-mlw-gov
+PIP_NAT_VNET_MLW_GOV_NAME=${PIP_NAT_VNET_MLW_GOV_NAME:-'pip-nat-vnet-mlw-gov'} # public IP address of the NAT gateway of vnet-mlw-gov
+NAT_VNET_MLW_GOV_NAME=${NAT_VNET_MLW_GOV_NAME:-'nat-vnet-mlw-gov'} # outbound path of the computes of vnet-mlw-gov
 VNET_VNET_MLW_GOV_ADDRESS_PREFIX=${VNET_VNET_MLW_GOV_ADDRESS_PREFIX:-'10.40.0.0/16'} # address space of vnet-mlw-gov
 VNET_VNET_MLW_GOV_NAME=${VNET_VNET_MLW_GOV_NAME:-'vnet-mlw-gov'} # virtual network with private endpoints of the workspace
 SNET_VNET_MLW_GOV_SNET_ENDPOINTS_NAME=${SNET_VNET_MLW_GOV_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # subnet of the private endpoints
 SNET_VNET_MLW_GOV_SNET_ENDPOINTS_ADDRESS_PREFIX=${SNET_VNET_MLW_GOV_SNET_ENDPOINTS_ADDRESS_PREFIX:-'10.40.1.0/24'} # prefix of subnet snet-endpoints
-SNET_VNET_MLW_GOV_SNET_TRAINING_NAME=${SNET_VNET_MLW_GOV_SNET_TRAINING_NAME:-'snet-training'} # subnet
+SNET_VNET_MLW_GOV_SNET_TRAINING_NAME=${SNET_VNET_MLW_GOV_SNET_TRAINING_NAME:-'snet-training'} # subnet of computes
 SNET_VNET_MLW_GOV_SNET_TRAINING_ADDRESS_PREFIX=${SNET_VNET_MLW_GOV_SNET_TRAINING_ADDRESS_PREFIX:-'10.40.2.0/24'} # prefix of subnet snet-training
 LOG_ANALYTICS_NAME=${LOG_ANALYTICS_NAME:-'log-mlw-gov'} # Log Analytics workspace behind Application Insights
 APPLICATION_INSIGHTS_NAME=${APPLICATION_INSIGHTS_NAME:-'appi-mlw-gov'} # Application Insights of the workspace
@@ -73,7 +75,7 @@ die() {
 usage() {
   log "usage: $SCRIPT [--dry-run]"
   log 'Deploys scenario usgov-single-endpoint: A private workspace in Azure Government, with the sovereign cloud'\''s private DNS zones.'
-  log '34 steps in the plan'\''s order, each skipped when its resource exists.'
+  log '36 steps in the plan'\''s order, each skipped when its resource exists.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -187,6 +189,8 @@ fi
   die "not a subscription id: $SUBSCRIPTION_ID"
 
 # Resource ids, and the parts of the ids of existing resources.
+PIP_NAT_VNET_MLW_GOV_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/publicIPAddresses/$PIP_NAT_VNET_MLW_GOV_NAME"
+NAT_VNET_MLW_GOV_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/natGateways/$NAT_VNET_MLW_GOV_NAME"
 NSG_VNET_MLW_GOV_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/networkSecurityGroups/$NSG_VNET_MLW_GOV_NAME"
 LOG_ANALYTICS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.OperationalInsights/workspaces/$LOG_ANALYTICS_NAME"
 APPLICATION_INSIGHTS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Insights/components/$APPLICATION_INSIGHTS_NAME"
@@ -204,7 +208,7 @@ ZONE_VAULT_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/pr
 ZONE_REGISTRY_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_REGISTRY_NAME"
 SNET_VNET_MLW_GOV_SNET_TRAINING_ID="$VNET_VNET_MLW_GOV_ID/subnets/$SNET_VNET_MLW_GOV_SNET_TRAINING_NAME"
 
-STEPS=34
+STEPS=36
 
 step 1 'resource group rg-mlw-gov'
 if missing az group show --subscription "$SUBSCRIPTION_ID" --name "$RESOURCE_GROUP"; then
@@ -223,7 +227,29 @@ if missing az network nsg show --subscription "$SUBSCRIPTION_ID" --resource-grou
     --location "$LOCATION"
 fi
 
-step 3 'virtual network vnet-mlw-gov'
+step 3 'public IP address pip-nat-vnet-mlw-gov'
+# Microsoft.Network/publicIPAddresses has no core create command with every setting: the
+# resource as ARM takes it.
+if missing az resource show --ids "$PIP_NAT_VNET_MLW_GOV_ID" --api-version '2025-07-01'; then
+  run az resource create \
+    --id "$PIP_NAT_VNET_MLW_GOV_ID" \
+    --api-version '2025-07-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard","tier":"Regional"},"properties":{"publicIPAllocationMethod":"Static","publicIPAddressVersion":"IPv4"}}'
+fi
+
+step 4 'NAT gateway nat-vnet-mlw-gov'
+# Microsoft.Network/natGateways has no core create command with every setting: the
+# resource as ARM takes it.
+if missing az resource show --ids "$NAT_VNET_MLW_GOV_ID" --api-version '2025-07-01'; then
+  run az resource create \
+    --id "$NAT_VNET_MLW_GOV_ID" \
+    --api-version '2025-07-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard"},"properties":{"idleTimeoutInMinutes":4,"publicIpAddresses":[{"id":"'"$PIP_NAT_VNET_MLW_GOV_ID"'"}]}}'
+fi
+
+step 5 'virtual network vnet-mlw-gov'
 if missing az network vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$VNET_VNET_MLW_GOV_NAME"; then
   run az network vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -233,7 +259,7 @@ if missing az network vnet show --subscription "$SUBSCRIPTION_ID" --resource-gro
     --location "$LOCATION"
 fi
 
-step 4 'subnet snet-endpoints of vnet-mlw-gov'
+step 6 'subnet snet-endpoints of vnet-mlw-gov'
 if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --vnet-name "$VNET_VNET_MLW_GOV_NAME" --name "$SNET_VNET_MLW_GOV_SNET_ENDPOINTS_NAME"; then
   run az network vnet subnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -241,11 +267,12 @@ if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resou
     --vnet-name "$VNET_VNET_MLW_GOV_NAME" \
     --name "$SNET_VNET_MLW_GOV_SNET_ENDPOINTS_NAME" \
     --address-prefixes "$SNET_VNET_MLW_GOV_SNET_ENDPOINTS_ADDRESS_PREFIX" \
+    --default-outbound-access 'false' \
     --network-security-group "$NSG_VNET_MLW_GOV_ID" \
     --private-endpoint-network-policies 'Disabled'
 fi
 
-step 5 'subnet snet-training of vnet-mlw-gov'
+step 7 'subnet snet-training of vnet-mlw-gov'
 if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --vnet-name "$VNET_VNET_MLW_GOV_NAME" --name "$SNET_VNET_MLW_GOV_SNET_TRAINING_NAME"; then
   run az network vnet subnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -253,11 +280,13 @@ if missing az network vnet subnet show --subscription "$SUBSCRIPTION_ID" --resou
     --vnet-name "$VNET_VNET_MLW_GOV_NAME" \
     --name "$SNET_VNET_MLW_GOV_SNET_TRAINING_NAME" \
     --address-prefixes "$SNET_VNET_MLW_GOV_SNET_TRAINING_ADDRESS_PREFIX" \
+    --default-outbound-access 'false' \
     --network-security-group "$NSG_VNET_MLW_GOV_ID" \
+    --nat-gateway "$NAT_VNET_MLW_GOV_ID" \
     --private-endpoint-network-policies 'Enabled'
 fi
 
-step 6 'Log Analytics workspace log-mlw-gov'
+step 8 'Log Analytics workspace log-mlw-gov'
 if missing az monitor log-analytics workspace show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$LOG_ANALYTICS_NAME"; then
   run az monitor log-analytics workspace create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -270,7 +299,7 @@ if missing az monitor log-analytics workspace show --subscription "$SUBSCRIPTION
     --location "$LOCATION"
 fi
 
-step 7 'Application Insights appi-mlw-gov'
+step 9 'Application Insights appi-mlw-gov'
 # Microsoft.Insights/components has no core create command with every setting: the
 # resource as ARM takes it.
 if missing az resource show --ids "$APPLICATION_INSIGHTS_ID" --api-version '2020-02-02'; then
@@ -281,7 +310,7 @@ if missing az resource show --ids "$APPLICATION_INSIGHTS_ID" --api-version '2020
     --properties '{"location":"'"$LOCATION"'","kind":"web","properties":{"Application_Type":"web","WorkspaceResourceId":"'"$LOG_ANALYTICS_ID"'","DisableLocalAuth":true}}'
 fi
 
-step 8 'storage account stmlwgov'
+step 10 'storage account stmlwgov'
 if missing az storage account show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$STORAGE_NAME"; then
   run az storage account create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -310,7 +339,7 @@ if missing az storage account show --subscription "$SUBSCRIPTION_ID" --resource-
     --set 'defaultToOAuthAuthentication=true'
 fi
 
-step 9 'key vault kv-mlw-gov'
+step 11 'key vault kv-mlw-gov'
 if missing az keyvault show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$KEY_VAULT_NAME"; then
   run az keyvault create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -326,7 +355,7 @@ if missing az keyvault show --subscription "$SUBSCRIPTION_ID" --resource-group "
     --location "$LOCATION"
 fi
 
-step 10 'container registry crmlwgov'
+step 12 'container registry crmlwgov'
 if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME"; then
   run az acr create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -349,7 +378,7 @@ if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --set 'policies.quarantinePolicy.status=enabled' 'policies.retentionPolicy.days=7' 'policies.retentionPolicy.status=enabled' 'policies.trustPolicy.type=Notary' 'policies.trustPolicy.status=enabled'
 fi
 
-step 11 'workspace mlw-gov'
+step 13 'workspace mlw-gov'
 if missing az ml workspace show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$WORKSPACE_NAME"; then
   write_workspace_yaml name="$WORKSPACE_NAME" location="$LOCATION" image_build_compute="$COMPUTE_CPU_CLUSTER_NAME" public_network_access="$WORKSPACE_PUBLIC_NETWORK_ACCESS" storage_account="$STORAGE_ID" key_vault="$KEY_VAULT_ID" application_insights="$APPLICATION_INSIGHTS_ID" container_registry="$REGISTRY_ID"
   run az ml workspace create \
@@ -359,7 +388,7 @@ if missing az ml workspace show --subscription "$SUBSCRIPTION_ID" --resource-gro
     --file "$WORKSPACE_FILE"
 fi
 
-step 12 'private endpoint pe-vnet-mlw-gov-mlw in vnet-mlw-gov'
+step 14 'private endpoint pe-vnet-mlw-gov-mlw in vnet-mlw-gov'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_MLW_GOV_MLW_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -373,7 +402,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --location "$LOCATION"
 fi
 
-step 13 'private endpoint pe-vnet-mlw-gov-blob in vnet-mlw-gov'
+step 15 'private endpoint pe-vnet-mlw-gov-blob in vnet-mlw-gov'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_MLW_GOV_BLOB_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -387,7 +416,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --location "$LOCATION"
 fi
 
-step 14 'private endpoint pe-vnet-mlw-gov-file in vnet-mlw-gov'
+step 16 'private endpoint pe-vnet-mlw-gov-file in vnet-mlw-gov'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_MLW_GOV_FILE_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -401,7 +430,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --location "$LOCATION"
 fi
 
-step 15 'private endpoint pe-vnet-mlw-gov-kv in vnet-mlw-gov'
+step 17 'private endpoint pe-vnet-mlw-gov-kv in vnet-mlw-gov'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_MLW_GOV_KV_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -415,7 +444,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --location "$LOCATION"
 fi
 
-step 16 'private endpoint pe-vnet-mlw-gov-cr in vnet-mlw-gov'
+step 18 'private endpoint pe-vnet-mlw-gov-cr in vnet-mlw-gov'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_MLW_GOV_CR_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -429,7 +458,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --location "$LOCATION"
 fi
 
-step 17 'private DNS zone privatelink.api.ml.azure.us'
+step 19 'private DNS zone privatelink.api.ml.azure.us'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_API_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -437,7 +466,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --name "$ZONE_API_NAME"
 fi
 
-step 18 'DNS zone link link-vnet-mlw-gov of privatelink.api.ml.azure.us'
+step 20 'DNS zone link link-vnet-mlw-gov of privatelink.api.ml.azure.us'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_API_NAME" --name "$LINK_API_VNET_MLW_GOV_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -448,7 +477,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --registration-enabled 'false'
 fi
 
-step 19 'private DNS zone privatelink.notebooks.usgovcloudapi.net'
+step 21 'private DNS zone privatelink.notebooks.usgovcloudapi.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_NOTEBOOKS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -456,7 +485,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --name "$ZONE_NOTEBOOKS_NAME"
 fi
 
-step 20 'DNS zone link link-vnet-mlw-gov of privatelink.notebooks.usgovcloudapi.net'
+step 22 'DNS zone link link-vnet-mlw-gov of privatelink.notebooks.usgovcloudapi.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_NOTEBOOKS_NAME" --name "$LINK_NOTEBOOKS_VNET_MLW_GOV_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -467,7 +496,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --registration-enabled 'false'
 fi
 
-step 21 'DNS zone group default of pe-vnet-mlw-gov-mlw'
+step 23 'DNS zone group default of pe-vnet-mlw-gov-mlw'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_MLW_GOV_MLW_NAME" --name "$PE_VNET_MLW_GOV_MLW_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -487,7 +516,7 @@ if missing zone_config_present "$SUBSCRIPTION_ID" "$RESOURCE_GROUP" "$PE_VNET_ML
     --zone-name 'notebooks'
 fi
 
-step 22 'private DNS zone privatelink.blob.core.usgovcloudapi.net'
+step 24 'private DNS zone privatelink.blob.core.usgovcloudapi.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_BLOB_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -495,7 +524,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --name "$ZONE_BLOB_NAME"
 fi
 
-step 23 'DNS zone link link-vnet-mlw-gov of privatelink.blob.core.usgovcloudapi.net'
+step 25 'DNS zone link link-vnet-mlw-gov of privatelink.blob.core.usgovcloudapi.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_BLOB_NAME" --name "$LINK_BLOB_VNET_MLW_GOV_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -506,7 +535,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --registration-enabled 'false'
 fi
 
-step 24 'DNS zone group default of pe-vnet-mlw-gov-blob'
+step 26 'DNS zone group default of pe-vnet-mlw-gov-blob'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_MLW_GOV_BLOB_NAME" --name "$PE_VNET_MLW_GOV_BLOB_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -517,7 +546,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'blob'
 fi
 
-step 25 'private DNS zone privatelink.file.core.usgovcloudapi.net'
+step 27 'private DNS zone privatelink.file.core.usgovcloudapi.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_FILE_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -525,7 +554,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --name "$ZONE_FILE_NAME"
 fi
 
-step 26 'DNS zone link link-vnet-mlw-gov of privatelink.file.core.usgovcloudapi.net'
+step 28 'DNS zone link link-vnet-mlw-gov of privatelink.file.core.usgovcloudapi.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_FILE_NAME" --name "$LINK_FILE_VNET_MLW_GOV_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -536,7 +565,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --registration-enabled 'false'
 fi
 
-step 27 'DNS zone group default of pe-vnet-mlw-gov-file'
+step 29 'DNS zone group default of pe-vnet-mlw-gov-file'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_MLW_GOV_FILE_NAME" --name "$PE_VNET_MLW_GOV_FILE_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -547,7 +576,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'file'
 fi
 
-step 28 'private DNS zone privatelink.vaultcore.usgovcloudapi.net'
+step 30 'private DNS zone privatelink.vaultcore.usgovcloudapi.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_VAULT_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -555,7 +584,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --name "$ZONE_VAULT_NAME"
 fi
 
-step 29 'DNS zone link link-vnet-mlw-gov of privatelink.vaultcore.usgovcloudapi.net'
+step 31 'DNS zone link link-vnet-mlw-gov of privatelink.vaultcore.usgovcloudapi.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_VAULT_NAME" --name "$LINK_VAULT_VNET_MLW_GOV_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -566,7 +595,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --registration-enabled 'false'
 fi
 
-step 30 'DNS zone group default of pe-vnet-mlw-gov-kv'
+step 32 'DNS zone group default of pe-vnet-mlw-gov-kv'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_MLW_GOV_KV_NAME" --name "$PE_VNET_MLW_GOV_KV_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -577,7 +606,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'vault'
 fi
 
-step 31 'private DNS zone privatelink.azurecr.us'
+step 33 'private DNS zone privatelink.azurecr.us'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_REGISTRY_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -585,7 +614,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --name "$ZONE_REGISTRY_NAME"
 fi
 
-step 32 'DNS zone link link-vnet-mlw-gov of privatelink.azurecr.us'
+step 34 'DNS zone link link-vnet-mlw-gov of privatelink.azurecr.us'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_REGISTRY_NAME" --name "$LINK_REGISTRY_VNET_MLW_GOV_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -596,7 +625,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --registration-enabled 'false'
 fi
 
-step 33 'DNS zone group default of pe-vnet-mlw-gov-cr'
+step 35 'DNS zone group default of pe-vnet-mlw-gov-cr'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_MLW_GOV_CR_NAME" --name "$PE_VNET_MLW_GOV_CR_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -607,7 +636,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'registry'
 fi
 
-step 34 'compute cpu-cluster of mlw-gov'
+step 36 'compute cpu-cluster of mlw-gov'
 if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_CPU_CLUSTER_NAME"; then
   run az ml compute create \
     --subscription "$SUBSCRIPTION_ID" \

@@ -24,6 +24,39 @@ resource nsgVnetMlwGov 'Microsoft.Network/networkSecurityGroups@2025-07-01' = {
   }
 }
 
+// public IP address of the NAT gateway of vnet-mlw-gov
+resource pipNatVnetMlwGov 'Microsoft.Network/publicIPAddresses@2025-07-01' = {
+  name: 'pip-nat-vnet-mlw-gov'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+    tier: 'Regional'
+  }
+  properties: {
+    publicIPAllocationMethod: 'Static'
+    publicIPAddressVersion: 'IPv4'
+  }
+}
+
+// outbound path of the computes of vnet-mlw-gov
+resource natVnetMlwGov 'Microsoft.Network/natGateways@2025-07-01' = {
+  name: 'nat-vnet-mlw-gov'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+  }
+  properties: {
+    idleTimeoutInMinutes: 4
+    publicIpAddresses: [
+      {
+        id: pipNatVnetMlwGov.id
+      }
+    ]
+  }
+}
+
 // virtual network with private endpoints of the workspace
 resource vnetVnetMlwGov 'Microsoft.Network/virtualNetworks@2025-07-01' = {
   name: 'vnet-mlw-gov'
@@ -44,6 +77,7 @@ resource snetVnetMlwGovSnetEndpoints 'Microsoft.Network/virtualNetworks/subnets@
   name: 'snet-endpoints'
   properties: {
     addressPrefix: '10.40.1.0/24'
+    defaultOutboundAccess: false
     networkSecurityGroup: {
       id: nsgVnetMlwGov.id
     }
@@ -51,14 +85,18 @@ resource snetVnetMlwGovSnetEndpoints 'Microsoft.Network/virtualNetworks/subnets@
   }
 }
 
-// subnet
+// subnet of computes
 resource snetVnetMlwGovSnetTraining 'Microsoft.Network/virtualNetworks/subnets@2025-07-01' = {
   parent: vnetVnetMlwGov
   name: 'snet-training'
   properties: {
     addressPrefix: '10.40.2.0/24'
+    defaultOutboundAccess: false
     networkSecurityGroup: {
       id: nsgVnetMlwGov.id
+    }
+    natGateway: {
+      id: natVnetMlwGov.id
     }
     privateEndpointNetworkPolicies: 'Enabled'
   }

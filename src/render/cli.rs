@@ -719,6 +719,12 @@ fn create<'p>(
             if let Some(nsg) = p["networkSecurityGroup"]["id"]["$ref"].as_str() {
                 set!("nsg" => v.id(nsg)?);
             }
+            if let Some(nat) = p["natGateway"]["id"]["$ref"].as_str() {
+                set!("nat" => v.id(nat)?);
+            }
+            if let Some(rt) = p["routeTable"]["id"]["$ref"].as_str() {
+                set!("route_table" => v.id(rt)?);
+            }
             let parent = r.parent.as_deref().unwrap_or_default();
             set!("sub" => v.sub(s)?, "rg" => v.rg(s)?, "vnet" => v.name(parent)?,
                 "name" => v.name(s)?,
@@ -840,7 +846,15 @@ fn create<'p>(
                 "name" => v.name(s)?);
             "extension"
         }
-        t if t == catalog::APP_INSIGHTS.name => return generic(v, r),
+        // No core command sets every property of these; the generic call sends the plan's
+        // resource as it is, so the script deploys what the templates do.
+        t if t == catalog::APP_INSIGHTS.name
+            || t == catalog::PUBLIC_IP.name
+            || t == catalog::NAT_GATEWAY.name
+            || t == catalog::ROUTE_TABLE.name =>
+        {
+            return generic(v, r)
+        }
         other => return Err(error(format!("no Azure CLI command creates {other}"))),
     };
     Ok((kind, m))

@@ -4,6 +4,7 @@ mod arm_schema;
 mod cli;
 mod corpus;
 mod diagnostics;
+mod egress;
 mod failsafe;
 mod fuzz;
 mod hostile;

@@ -25,6 +25,39 @@ resource nsgVnetWorkload 'Microsoft.Network/networkSecurityGroups@2025-07-01' = 
   }
 }
 
+// public IP address of the NAT gateway of vnet-workload
+resource pipNatVnetWorkload 'Microsoft.Network/publicIPAddresses@2025-07-01' = {
+  name: 'pip-nat-vnet-workload'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+    tier: 'Regional'
+  }
+  properties: {
+    publicIPAllocationMethod: 'Static'
+    publicIPAddressVersion: 'IPv4'
+  }
+}
+
+// outbound path of the computes of vnet-workload
+resource natVnetWorkload 'Microsoft.Network/natGateways@2025-07-01' = {
+  name: 'nat-vnet-workload'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+  }
+  properties: {
+    idleTimeoutInMinutes: 4
+    publicIpAddresses: [
+      {
+        id: pipNatVnetWorkload.id
+      }
+    ]
+  }
+}
+
 // virtual network with private endpoints of the workspace
 resource vnetVnetWorkload 'Microsoft.Network/virtualNetworks@2025-07-01' = {
   name: 'vnet-workload'
@@ -45,6 +78,7 @@ resource snetVnetWorkloadSnetEndpoints 'Microsoft.Network/virtualNetworks/subnet
   name: 'snet-endpoints'
   properties: {
     addressPrefix: '10.20.1.0/24'
+    defaultOutboundAccess: false
     networkSecurityGroup: {
       id: nsgVnetWorkload.id
     }
@@ -52,14 +86,18 @@ resource snetVnetWorkloadSnetEndpoints 'Microsoft.Network/virtualNetworks/subnet
   }
 }
 
-// subnet
+// subnet of computes
 resource snetVnetWorkloadSnetTraining 'Microsoft.Network/virtualNetworks/subnets@2025-07-01' = {
   parent: vnetVnetWorkload
   name: 'snet-training'
   properties: {
     addressPrefix: '10.20.2.0/24'
+    defaultOutboundAccess: false
     networkSecurityGroup: {
       id: nsgVnetWorkload.id
+    }
+    natGateway: {
+      id: natVnetWorkload.id
     }
     privateEndpointNetworkPolicies: 'Enabled'
   }
@@ -75,6 +113,39 @@ resource nsgVnetAks 'Microsoft.Network/networkSecurityGroups@2025-07-01' = {
   tags: tags
   properties: {
     securityRules: []
+  }
+}
+
+// public IP address of the NAT gateway of vnet-aks
+resource pipNatVnetAks 'Microsoft.Network/publicIPAddresses@2025-07-01' = {
+  name: 'pip-nat-vnet-aks'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+    tier: 'Regional'
+  }
+  properties: {
+    publicIPAllocationMethod: 'Static'
+    publicIPAddressVersion: 'IPv4'
+  }
+}
+
+// outbound path of the computes of vnet-aks
+resource natVnetAks 'Microsoft.Network/natGateways@2025-07-01' = {
+  name: 'nat-vnet-aks'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+  }
+  properties: {
+    idleTimeoutInMinutes: 4
+    publicIpAddresses: [
+      {
+        id: pipNatVnetAks.id
+      }
+    ]
   }
 }
 
@@ -98,6 +169,7 @@ resource snetVnetAksSnetEndpoints 'Microsoft.Network/virtualNetworks/subnets@202
   name: 'snet-endpoints'
   properties: {
     addressPrefix: '10.21.1.0/24'
+    defaultOutboundAccess: false
     networkSecurityGroup: {
       id: nsgVnetAks.id
     }
@@ -105,14 +177,18 @@ resource snetVnetAksSnetEndpoints 'Microsoft.Network/virtualNetworks/subnets@202
   }
 }
 
-// subnet
+// subnet of computes
 resource snetVnetAksSnetAks 'Microsoft.Network/virtualNetworks/subnets@2025-07-01' = {
   parent: vnetVnetAks
   name: 'snet-aks'
   properties: {
     addressPrefix: '10.21.16.0/20'
+    defaultOutboundAccess: false
     networkSecurityGroup: {
       id: nsgVnetAks.id
+    }
+    natGateway: {
+      id: natVnetAks.id
     }
     privateEndpointNetworkPolicies: 'Enabled'
   }

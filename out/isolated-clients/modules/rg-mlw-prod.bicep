@@ -25,6 +25,39 @@ resource nsgVnetWorkload 'Microsoft.Network/networkSecurityGroups@2025-07-01' = 
   }
 }
 
+// public IP address of the NAT gateway of vnet-workload
+resource pipNatVnetWorkload 'Microsoft.Network/publicIPAddresses@2025-07-01' = {
+  name: 'pip-nat-vnet-workload'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+    tier: 'Regional'
+  }
+  properties: {
+    publicIPAllocationMethod: 'Static'
+    publicIPAddressVersion: 'IPv4'
+  }
+}
+
+// outbound path of the computes of vnet-workload
+resource natVnetWorkload 'Microsoft.Network/natGateways@2025-07-01' = {
+  name: 'nat-vnet-workload'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+  }
+  properties: {
+    idleTimeoutInMinutes: 4
+    publicIpAddresses: [
+      {
+        id: pipNatVnetWorkload.id
+      }
+    ]
+  }
+}
+
 // virtual network with private endpoints of the workspace
 resource vnetVnetWorkload 'Microsoft.Network/virtualNetworks@2025-07-01' = {
   name: 'vnet-workload'
@@ -45,6 +78,7 @@ resource snetVnetWorkloadSnetEndpoints 'Microsoft.Network/virtualNetworks/subnet
   name: 'snet-endpoints'
   properties: {
     addressPrefix: '10.0.1.0/24'
+    defaultOutboundAccess: false
     networkSecurityGroup: {
       id: nsgVnetWorkload.id
     }
@@ -52,14 +86,18 @@ resource snetVnetWorkloadSnetEndpoints 'Microsoft.Network/virtualNetworks/subnet
   }
 }
 
-// subnet
+// subnet of computes
 resource snetVnetWorkloadSnetTraining 'Microsoft.Network/virtualNetworks/subnets@2025-07-01' = {
   parent: vnetVnetWorkload
   name: 'snet-training'
   properties: {
     addressPrefix: '10.0.2.0/24'
+    defaultOutboundAccess: false
     networkSecurityGroup: {
       id: nsgVnetWorkload.id
+    }
+    natGateway: {
+      id: natVnetWorkload.id
     }
     privateEndpointNetworkPolicies: 'Enabled'
   }
@@ -98,6 +136,7 @@ resource snetVnetClientsSnetEndpoints 'Microsoft.Network/virtualNetworks/subnets
   name: 'snet-endpoints'
   properties: {
     addressPrefix: '10.1.1.0/24'
+    defaultOutboundAccess: false
     networkSecurityGroup: {
       id: nsgVnetClients.id
     }
@@ -111,6 +150,7 @@ resource snetVnetClientsSnetClients 'Microsoft.Network/virtualNetworks/subnets@2
   name: 'snet-clients'
   properties: {
     addressPrefix: '10.1.2.0/24'
+    defaultOutboundAccess: false
     networkSecurityGroup: {
       id: nsgVnetClients.id
     }
