@@ -49,6 +49,7 @@ types! {
     COMPUTE = "Microsoft.MachineLearningServices/workspaces/computes" @ "2026-05-01", "Azure Machine Learning compute", "compute";
     AKS = "Microsoft.ContainerService/managedClusters" @ "2026-05-01", "AKS cluster", "AKS cluster";
     K8S_EXTENSION = "Microsoft.KubernetesConfiguration/extensions" @ "2025-03-01", "Cluster extension", "Azure ML extension";
+    ROLE_ASSIGNMENT = "Microsoft.Authorization/roleAssignments" @ "2022-04-01", "Role assignment", "role assignment";
 }
 
 /// Outbound access of subnets. From Microsoft.Network API 2025-07-01 the subnets of new VNets
@@ -399,6 +400,11 @@ pub fn template_facts() -> serde_json::Value {
         "workspace_yaml_schema": WORKSPACE_YAML_SCHEMA,
         "cli_v1_end_of_support": CLI_V1_END_OF_SUPPORT,
         "sdk_v1_end_of_support": SDK_V1_END_OF_SUPPORT,
+        "encryption_at_host_feature": {
+            "namespace": ENCRYPTION_AT_HOST_FEATURE.0,
+            "name": ENCRYPTION_AT_HOST_FEATURE.1,
+        },
+        "network_contributor_role": NETWORK_CONTRIBUTOR_ROLE,
         "warnings": {
             "add": spec_warnings::ADD,
             "remove": spec_warnings::REMOVE,
@@ -408,9 +414,71 @@ pub fn template_facts() -> serde_json::Value {
     })
 }
 
+/// The resource type of role definitions, whose ids role assignments name.
+pub const ROLE_DEFINITIONS: &str = "Microsoft.Authorization/roleDefinitions";
+
+/// Network Contributor, the built-in role an AKS cluster's identity needs on a subnet it does
+/// not own (to create the inference router's internal load balancer there): "Use a managed
+/// identity in AKS" / "Access and identity options for AKS" (cluster identity permissions,
+/// https://learn.microsoft.com/azure/aks/kubernetes-service-principal#delegate-access-to-other-azure-resources);
+/// role id from "Azure built-in roles" (Networking). `az aks create` assigns it with the
+/// caller's rights; templates must do it themselves, so every output assigns it.
+pub const NETWORK_CONTRIBUTOR_ROLE: &str = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+
+/// The subscription feature that `enableEncryptionAtHost` needs registered first ("Host-based
+/// encryption on Azure Kubernetes Service", https://learn.microsoft.com/azure/aks/enable-host-encryption,
+/// Prerequisites): `az feature register --namespace Microsoft.Compute --name EncryptionAtHost`.
+pub const ENCRYPTION_AT_HOST_FEATURE: (&str, &str) = ("Microsoft.Compute", "EncryptionAtHost");
+
+/// AKS settings amlpe leaves unset on clusters for Azure ML, each with why:
+/// - `disableLocalAccounts`: "Disabling local accounts for AKS is not supported by Azure
+///   Machine Learning" (azure-ai-docs how-to-deploy-kubernetes-extension.md, Limitations).
+/// - `osDiskType: Ephemeral`: needs a VM size whose cache or temp disk holds the OS disk; the
+///   Dsv5 sizes have none ("Dv5 and Dsv5-series", Ephemeral OS Disks: Not Supported). AKS
+///   picks Ephemeral itself when the size allows it.
+/// - the `omsagent` add-on (Container insights): with Entra ID auth it collects nothing without
+///   a data collection rule and association, which amlpe does not create; monitoring is left
+///   to the platform's AKS monitoring setup (the runbook says so).
+pub const AKS_SETTINGS_OFF: &[&str] = &["disableLocalAccounts", "osDiskType", "omsagent"];
+
+/// A private cluster keeps an extra public FQDN unless told not to ("Create a private AKS
+/// cluster", https://learn.microsoft.com/azure/aks/private-clusters); "Using a public FQDN with a
+/// private AKS cluster isn't supported" by Azure ML ("Secure an Azure Machine Learning
+/// inferencing environment with virtual networks", how-to-secure-kubernetes-inferencing-environment.md).
+/// So `enablePrivateClusterPublicFQDN: false` and `az aks create --disable-public-fqdn`.
+pub const AKS_PRIVATE_PUBLIC_FQDN: bool = false;
+
+/// TLS of the Azure ML extension's inference router ("Configure a secure online endpoint with
+/// TLS/SSL", azure-ai-docs how-to-secure-kubernetes-online-endpoint.md): `allowInsecureConnections`
+/// defaults to `False` and then needs `sslSecret` (a Kubernetes secret in the `azureml`
+/// namespace holding cert.pem and key.pem) or the protected PEM-file settings; `sslCname` is the
+/// name clients use. `allowInsecureConnections=True` serves HTTP, "only for development or
+/// testing purposes".
+pub const AML_EXTENSION_TLS_SETTINGS: (&str, &str, &str) =
+    ("allowInsecureConnections", "sslSecret", "sslCname");
+
 /// Extension type and release train of the Azure ML extension for Kubernetes.
 pub const AML_EXTENSION_TYPE: &str = "microsoft.azureml.kubernetes";
 pub const AML_EXTENSION_TRAIN: &str = "stable";
+
+/// AKS `dnsPrefix` (`az aks create --dns-name-prefix`): letters, digits and hyphens, 1 to 54
+/// characters, starting and ending with a letter or digit (AKS's own check of the prefix;
+/// the cluster name allows 63 characters and underscores, so amlpe derives the prefix:
+/// `names::aks_dns_prefix`).
+pub const AKS_DNS_PREFIX_MAX: usize = 54;
+
+/// Container registry policies amlpe never sets, each with why:
+/// - `trustPolicy` (Docker Content Trust): cannot be enabled on new registries, or on ones
+///   that never had it, since 2026-05-31, and is removed on 2028-03-31 (ACR docs, "Transition
+///   from Docker Content Trust to the Notary Project",
+///   https://learn.microsoft.com/azure/container-registry/container-registry-content-trust).
+///   Signing today is Notation, outside the registry's properties.
+/// - `quarantinePolicy`: pushed images cannot be pulled until a scanner marks them Passed, and
+///   none is deployed, so the images Azure ML builds would be unusable; and "Azure Container
+///   Registries with Quarantine feature enabled are not supported" for batch endpoints
+///   ("Network isolation in batch endpoints",
+///   https://learn.microsoft.com/azure/machine-learning/how-to-secure-batch-endpoint).
+pub const REGISTRY_POLICIES_OFF: &[&str] = &["trustPolicy", "quarantinePolicy"];
 
 /// The Docker bridge range that collides with compute's container networking.
 pub const DOCKER_BRIDGE: &str = "172.17.0.0/16";
@@ -454,6 +522,12 @@ fn alnum_hyphen_underscore(c: char) -> bool {
 }
 fn net_chars(c: char) -> bool {
     alnum(c) || matches!(c, '-' | '_' | '.')
+}
+fn lower_alnum_hyphen_period(c: char) -> bool {
+    lower_alnum(c) || matches!(c, '-' | '.')
+}
+fn host_chars(c: char) -> bool {
+    alnum(c) || matches!(c, '-' | '.')
 }
 fn rg_chars(c: char) -> bool {
     alnum(c) || matches!(c, '-' | '_' | '.' | '(' | ')')
@@ -501,6 +575,9 @@ pub const NAME_PRIVATE_ENDPOINT: NameRule = name_rule!("private endpoint", 2..=6
 pub const NAME_CLUSTER: NameRule = name_rule!("compute cluster", 2..=16, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last alnum => "a letter or digit");
 pub const NAME_INSTANCE: NameRule = name_rule!("compute instance", 3..=24, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last alnum => "a letter or digit");
 pub const NAME_AKS: NameRule = name_rule!("AKS cluster", 1..=63, "letters, digits, hyphens and underscores", alnum_hyphen_underscore, first alnum => "a letter or digit", last alnum => "a letter or digit");
+// A Kubernetes secret's name is a DNS subdomain (Kubernetes docs, "Object Names and IDs").
+pub const NAME_K8S_SECRET: NameRule = name_rule!("Kubernetes secret", 1..=253, "lowercase letters, digits, '-' and '.'", lower_alnum_hyphen_period, first lower_alnum => "a lowercase letter or digit", last lower_alnum => "a lowercase letter or digit");
+pub const NAME_TLS_CNAME: NameRule = name_rule!("TLS host name", 1..=253, "letters, digits, '-' and '.'", host_chars, first alnum => "a letter or digit", last alnum => "a letter or digit");
 pub const NAME_ATTACHED_COMPUTE: NameRule = name_rule!("attached compute", 2..=16, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last alnum => "a letter or digit");
 pub const NAME_REGION: NameRule = name_rule!("region", 2..=40, "lowercase letters and digits", lower_alnum, first lower_letter => "a lowercase letter", last lower_alnum => "a letter or digit");
 pub const NAME_VM_SIZE: NameRule = name_rule!("VM size", 4..=64, "letters, digits and underscores (like Standard_DS3_v2)", alnum_or_underscore, first letter => "a letter", last alnum => "a letter or digit");

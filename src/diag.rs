@@ -64,6 +64,7 @@ rules! {
     ComputeOutsideEndpointVnet => ("W052", "compute-outside-endpoint-vnet", Warning, "Add a private endpoint to a workspace"),
     UnknownRegion => ("W053", "unknown-region", Warning, "Limitations"),
     ManualApproval => ("W054", "manual-approval", Warning, "Create a workspace that uses a private endpoint"),
+    InferenceWithoutTls => ("W055", "inference-without-tls", Warning, "Configure a secure online endpoint with TLS/SSL"),
 }
 
 /// One finding about a scenario.

@@ -15,6 +15,29 @@ pub fn nsg(vnet: &str) -> String {
 pub fn vnet_link(vnet: &str) -> String {
     format!("link-{vnet}")
 }
+/// The DNS prefix of an AKS cluster's API server, from its name: the name may hold
+/// underscores and 63 characters, a DNS prefix neither (see [`catalog::AKS_DNS_PREFIX_MAX`]).
+/// Lowercase letters, digits and hyphens, at most 54, starting and ending with a letter or
+/// digit; never empty.
+pub fn aks_dns_prefix(cluster: &str) -> String {
+    let mapped: String = cluster
+        .chars()
+        .filter_map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' => Some(c),
+            'A'..='Z' => Some(c.to_ascii_lowercase()),
+            '_' | '.' | ' ' => Some('-'),
+            _ => None,
+        })
+        .collect();
+    let trimmed = mapped.trim_matches('-');
+    let cut = &trimmed[..trimmed.len().min(catalog::AKS_DNS_PREFIX_MAX)];
+    let cut = cut.trim_end_matches('-');
+    if cut.is_empty() {
+        "aks".to_string()
+    } else {
+        cut.to_string()
+    }
+}
 pub fn attached_compute(k: &Kubernetes) -> &str {
     k.compute_name.as_deref().unwrap_or(&k.name)
 }
@@ -46,4 +69,41 @@ pub fn nat_public_ip(vnet: &str) -> String {
 /// The route table that sends a VNet's compute subnets to a firewall.
 pub fn route_table(vnet: &str) -> String {
     format!("rt-{vnet}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Letters, digits and hyphens, 1 to 54, starting and ending with a letter or digit.
+    fn valid_dns_prefix(p: &str) -> bool {
+        let b = p.as_bytes();
+        (1..=catalog::AKS_DNS_PREFIX_MAX).contains(&b.len())
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+    }
+
+    #[test]
+    fn aks_dns_prefixes_are_valid() {
+        assert_eq!(aks_dns_prefix("aks-inference"), "aks-inference");
+        assert_eq!(aks_dns_prefix("AKS_Inference_1"), "aks-inference-1");
+        let long = format!("a{}", "b".repeat(53)) + "_c_d";
+        assert_eq!(aks_dns_prefix(&long).len(), 54);
+        // Cut after a hyphen: the hyphen goes too.
+        let edge = format!("{}_x", "a".repeat(53));
+        assert_eq!(aks_dns_prefix(&edge), "a".repeat(53));
+        for name in [
+            "a",
+            "a_",
+            "_a",
+            "a-_-b",
+            &"z".repeat(63),
+            "Ab9",
+            "x__________y",
+        ] {
+            let p = aks_dns_prefix(name);
+            assert!(valid_dns_prefix(&p), "{name} -> {p}");
+        }
+    }
 }

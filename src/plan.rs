@@ -372,13 +372,12 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
     let mut endpoints = b.endpoints(&ws_sym, &deps);
     let zones = b.dns(&mut endpoints);
     b.computes(&ws_sym, &endpoints);
-    b.kubernetes(&ws_sym, &deps, &endpoints);
+    b.kubernetes(&ws_sym, &endpoints);
     b.finish(&ws_sym, endpoints, zones, diagnostics)
 }
 
 /// The symbols of the workspace's dependencies, when the plan has them.
 struct Deps {
-    log: Option<String>,
     app_insights: Option<String>,
     storage: Option<String>,
     vault: Option<String>,
@@ -741,10 +740,11 @@ impl<'a> Builder<'a> {
                     "dataEndpointEnabled": false,
                     // Like the storage account's ZRS: both need a region with availability zones.
                     "zoneRedundancy": "Enabled",
+                    // No quarantine (pulls wait for a scanner that is not there; batch endpoints
+                    // do not support it) and no trust policy (Docker Content Trust cannot be
+                    // enabled on new registries): see `catalog::REGISTRY_POLICIES`.
                     "policies": {
-                        "quarantinePolicy": { "status": "enabled" },
                         "retentionPolicy": { "days": 7, "status": "enabled" },
-                        "trustPolicy": { "type": "Notary", "status": "enabled" },
                         "exportPolicy": { "status": "disabled" },
                     },
                 }),
@@ -754,7 +754,6 @@ impl<'a> Builder<'a> {
         });
 
         Deps {
-            log: log_sym,
             app_insights: appi_sym,
             storage: storage_sym,
             vault: vault_sym,
@@ -1055,7 +1054,7 @@ impl<'a> Builder<'a> {
     }
 
     /// AKS clusters, the Azure ML extension, and the attach.
-    fn kubernetes(&mut self, ws_sym: &str, deps: &Deps, endpoints: &[Endpoint]) {
+    fn kubernetes(&mut self, ws_sym: &str, endpoints: &[Endpoint]) {
         let ws_rg = self.resources[self.symbols[ws_sym]].resource_group.clone();
         let s = self.s;
         let main_rg = s.resource_group.as_str();
@@ -1079,12 +1078,19 @@ impl<'a> Builder<'a> {
             );
             aks.identity = Some(json!({ "type": "SystemAssigned" }));
             aks.sku = Some(json!({ "name": "Base", "tier": "Standard" }));
+            // Not set, see `catalog::AKS_SETTINGS_OFF`: `disableLocalAccounts` (unsupported by
+            // Azure ML), `osDiskType` (AKS picks Ephemeral when the size allows it) and the
+            // `omsagent` add-on (needs a data collection rule amlpe does not make).
             aks.properties = json!({
-                "dnsPrefix": k.name,
+                "dnsPrefix": names::aks_dns_prefix(&k.name),
                 "enableRBAC": true,
-                "disableLocalAccounts": true,
                 "aadProfile": { "managed": true, "enableAzureRBAC": true },
-                "apiServerAccessProfile": { "enablePrivateCluster": true },
+                // No public FQDN: unsupported by Azure ML on a private cluster
+                // (`catalog::AKS_PRIVATE_PUBLIC_FQDN`).
+                "apiServerAccessProfile": {
+                    "enablePrivateCluster": true,
+                    "enablePrivateClusterPublicFQDN": catalog::AKS_PRIVATE_PUBLIC_FQDN,
+                },
                 "autoUpgradeProfile": { "upgradeChannel": "stable" },
                 "networkProfile": {
                     "networkPlugin": "azure",
@@ -1099,7 +1105,6 @@ impl<'a> Builder<'a> {
                     "count": k.node_count,
                     "vmSize": k.vm_size,
                     "osType": "Linux",
-                    "osDiskType": "Ephemeral",
                     "type": "VirtualMachineScaleSets",
                     "vnetSubnetID": r#ref(&subnet),
                     "maxPods": 50,
@@ -1113,15 +1118,35 @@ impl<'a> Builder<'a> {
                     },
                 },
             });
-            // Container insights into the workspace's Log Analytics, with Entra ID auth.
-            if let Some(log) = &deps.log {
-                aks.properties["addonProfiles"]["omsagent"] = json!({
-                    "enabled": true,
-                    "config": { "logAnalyticsWorkspaceResourceID": r#ref(log), "useAADAuth": "true" },
-                });
-            }
             aks.purpose = "AKS cluster for inference, in its own VNet".to_string();
             let aks_sym = self.add(aks);
+            // Network Contributor for the cluster's identity on its subnet, which it does not
+            // own: the inference router's internal load balancer goes there. `az aks create`
+            // assigns it with the caller's rights, templates do not (`catalog::NETWORK_CONTRIBUTOR_ROLE`),
+            // so every output assigns it explicitly, before the extension.
+            let role = catalog::NETWORK_CONTRIBUTOR_ROLE;
+            let mut ra = self.new_resource(
+                &format!("aks {} network contributor", k.name),
+                catalog::ROLE_ASSIGNMENT,
+                &format!("Network Contributor for {}", k.name),
+                net_rg,
+            );
+            ra.location = None;
+            ra.tags = false;
+            ra.scope = Some(subnet.clone());
+            // A role assignment's name is a GUID: derived from what it grants, so a rerun
+            // finds the same one.
+            ra.name_expr = Some(json!({ "$guid": [r#ref(&subnet), r#ref(&aks_sym), role] }));
+            ra.properties = json!({
+                "roleDefinitionId": { "$role": role },
+                "principalId": { "$principal": aks_sym },
+                "principalType": "ServicePrincipal",
+            });
+            ra.purpose = format!(
+                "Network Contributor for the identity of {} on its subnet (its load balancers)",
+                k.name
+            );
+            let ra_sym = self.add(ra);
             let attach_deps = match k.attach_as {
                 AttachKind::Kubernetes => {
                     let mut ext = self.new_resource(
@@ -1134,6 +1159,7 @@ impl<'a> Builder<'a> {
                     ext.tags = false;
                     ext.scope = Some(aks_sym.clone());
                     ext.identity = Some(json!({ "type": "SystemAssigned" }));
+                    ext.depends_on.push(ra_sym.clone());
                     ext.properties = json!({
                         "extensionType": catalog::AML_EXTENSION_TYPE,
                         "releaseTrain": catalog::AML_EXTENSION_TRAIN,
@@ -1145,9 +1171,20 @@ impl<'a> Builder<'a> {
                             "inferenceRouterServiceType": "loadBalancer",
                             "internalLoadBalancerProvider": "azure",
                             "inferenceRouterHA": "True",
-                            "allowInsecureConnections": "True",
                         },
                     });
+                    // HTTPS when the scenario names a certificate, else plain HTTP (W055):
+                    // `catalog::AML_EXTENSION_TLS_SETTINGS`.
+                    let (insecure, secret, cname) = catalog::AML_EXTENSION_TLS_SETTINGS;
+                    let settings = &mut ext.properties["configurationSettings"];
+                    match &k.tls {
+                        Some(t) => {
+                            settings[insecure] = json!("False");
+                            settings[secret] = json!(t.secret);
+                            settings[cname] = json!(t.cname);
+                        }
+                        None => settings[insecure] = json!("True"),
+                    }
                     ext.purpose = "Azure ML extension: inference behind an internal load balancer"
                         .to_string();
                     vec![self.add(ext)]

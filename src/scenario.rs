@@ -328,6 +328,23 @@ pub struct Kubernetes {
     /// `kubernetes` (the Azure ML extension) or the legacy `aks` compute type.
     #[serde(default)]
     pub attach_as: AttachKind,
+    /// HTTPS for the inference router (the Azure ML extension's `sslSecret` and `sslCname`).
+    /// Without it the router serves plain HTTP (`allowInsecureConnections`), which Azure ML
+    /// recommends only for development and testing (warning W055).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<KubernetesTls>,
+}
+
+/// The certificate of the inference router: a Kubernetes secret in the `azureml` namespace
+/// that holds `cert.pem` and `key.pem` (PEM, without a passphrase), and the host name clients
+/// call, which the certificate is for.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesTls {
+    /// Host name of the scoring endpoints (`sslCname`), like `ml.contoso.com`.
+    pub cname: String,
+    /// Name of the Kubernetes secret in the `azureml` namespace (`sslSecret`).
+    pub secret: String,
 }
 
 fn default_node_count() -> u32 {

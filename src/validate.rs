@@ -9,7 +9,8 @@ use crate::catalog::{self, NameRule};
 use crate::diag::{Diagnostic, Rule};
 use crate::names;
 use crate::scenario::{
-    ComputeKind, Egress, Network, PublicNetworkAccess, RegistrySku, Scenario, Target, ZoneMode,
+    AttachKind, ComputeKind, Egress, Network, PublicNetworkAccess, RegistrySku, Scenario, Target,
+    ZoneMode,
 };
 use crate::span::{is_invisible, FieldPath};
 
@@ -60,6 +61,7 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
         approval,
         egress,
         special_subnets,
+        inference_tls,
     ];
     for rule in rules {
         rule(s, &mut out);
@@ -207,6 +209,15 @@ fn naming(s: &Scenario, out: &mut Vec<Diagnostic>) {
         let kp = p("kubernetes").index(i);
         name(out, &NAME_AKS, &k.name, kp.key("name"));
         name(out, &NAME_VM_SIZE, &k.vm_size, kp.key("vm_size"));
+        if let Some(t) = &k.tls {
+            name(out, &NAME_TLS_CNAME, &t.cname, kp.key("tls").key("cname"));
+            name(
+                out,
+                &NAME_K8S_SECRET,
+                &t.secret,
+                kp.key("tls").key("secret"),
+            );
+        }
         let (cn, cpath) = match &k.compute_name {
             Some(c) => (c.as_str(), kp.key("compute_name")),
             None => (k.name.as_str(), kp.key("name")),
@@ -1301,6 +1312,24 @@ fn compute_reach(s: &Scenario, out: &mut Vec<Diagnostic>) {
             p("kubernetes").index(i).key("network"),
             &format!("AKS cluster `{}`", k.name),
         );
+    }
+}
+
+/// W055: the Azure ML extension's inference router without TLS serves plain HTTP
+/// (`allowInsecureConnections=True`), "only for development or testing purposes"
+/// (`catalog::AML_EXTENSION_TLS_SETTINGS`).
+fn inference_tls(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    for (i, k) in s.kubernetes.iter().enumerate() {
+        if k.attach_as == AttachKind::Kubernetes && k.tls.is_none() {
+            out.push(
+                Diagnostic::new(
+                    Rule::InferenceWithoutTls,
+                    p("kubernetes").index(i).key("name"),
+                    format!("the inference router of `{}` serves plain HTTP (allowInsecureConnections); Azure ML recommends that only for development and testing", k.name),
+                )
+                .hint("add `tls: { cname: <host name>, secret: <Kubernetes secret in the azureml namespace with cert.pem and key.pem> }`"),
+            );
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 set -euo pipefail
 #
 # Deploys scenario isolated-aks: An AKS inference cluster in its own VNet, attached to a private workspace through its own private endpoints.
-# 68 steps in the plan's order, each skipped when its resource exists.
+# 69 steps in the plan's order, each skipped when its resource exists.
 #
 # Usage: deploy.sh [--dry-run]
 #   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
@@ -122,7 +122,7 @@ die() {
 usage() {
   log "usage: $SCRIPT [--dry-run]"
   log 'Deploys scenario isolated-aks: An AKS inference cluster in its own VNet, attached to a private workspace through its own private endpoints.'
-  log '68 steps in the plan'\''s order, each skipped when its resource exists.'
+  log '69 steps in the plan'\''s order, each skipped when its resource exists.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -268,7 +268,7 @@ SNET_VNET_WORKLOAD_SNET_TRAINING_ID="$VNET_VNET_WORKLOAD_ID/subnets/$SNET_VNET_W
 SNET_VNET_AKS_SNET_AKS_ID="$VNET_VNET_AKS_ID/subnets/$SNET_VNET_AKS_SNET_AKS_NAME"
 AKS_AKS_INFERENCE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.ContainerService/managedClusters/$AKS_AKS_INFERENCE_NAME"
 
-STEPS=68
+STEPS=69
 
 step 1 'resource group rg-mlw-inference'
 if missing az group show --subscription "$SUBSCRIPTION_ID" --name "$RESOURCE_GROUP"; then
@@ -521,7 +521,7 @@ if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --resource-group "$RESOURCE_GROUP" \
     --name "$REGISTRY_NAME" \
     --anonymous-pull-enabled 'false' \
-    --set 'policies.quarantinePolicy.status=enabled' 'policies.retentionPolicy.days=7' 'policies.retentionPolicy.status=enabled' 'policies.trustPolicy.type=Notary' 'policies.trustPolicy.status=enabled'
+    --set 'policies.retentionPolicy.days=7' 'policies.retentionPolicy.status=enabled'
 fi
 
 step 20 'workspace mlw-inference'
@@ -1094,10 +1094,10 @@ if missing az aks show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --dns-name-prefix "$AKS_AKS_INFERENCE_DNS_PREFIX" \
     --tier 'standard' \
     --enable-managed-identity \
-    --disable-local-accounts \
     --enable-aad \
     --enable-azure-rbac \
     --enable-private-cluster \
+    --disable-public-fqdn \
     --auto-upgrade-channel 'stable' \
     --network-plugin 'azure' \
     --network-policy 'azure' \
@@ -1107,7 +1107,6 @@ if missing az aks show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --nodepool-name 'system' \
     --node-count "$AKS_AKS_INFERENCE_NODE_COUNT" \
     --node-vm-size "$AKS_AKS_INFERENCE_VM_SIZE" \
-    --node-osdisk-type 'Ephemeral' \
     --vm-set-type 'VirtualMachineScaleSets' \
     --vnet-subnet-id "$SNET_VNET_AKS_SNET_AKS_ID" \
     --max-pods '50' \
@@ -1119,7 +1118,23 @@ if missing az aks show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --tags "${TAGS[@]}"
 fi
 
-step 67 'Azure ML extension azureml'
+step 67 'role assignment Network Contributor for aks-inference'
+# `az aks create` grants this itself when the caller may; explicit, so that every path grants
+# it alike (templates must).
+if ((DRY_RUN)); then
+  AKS_AKS_INFERENCE_NETWORK_CONTRIBUTOR_PRINCIPAL_ID='<principal id of the identity of aks-inference>'
+else
+  AKS_AKS_INFERENCE_NETWORK_CONTRIBUTOR_PRINCIPAL_ID=$(az aks show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$AKS_AKS_INFERENCE_NAME" --query identity.principalId --output tsv)
+fi
+if differs 1 az role assignment list --scope "$SNET_VNET_AKS_SNET_AKS_ID" --role '4d97b98b-1d4f-4787-a291-c67834d212e7' --query "length([?principalId=='$AKS_AKS_INFERENCE_NETWORK_CONTRIBUTOR_PRINCIPAL_ID'])" --output tsv; then
+  run az role assignment create \
+    --assignee-object-id "$AKS_AKS_INFERENCE_NETWORK_CONTRIBUTOR_PRINCIPAL_ID" \
+    --assignee-principal-type 'ServicePrincipal' \
+    --role '4d97b98b-1d4f-4787-a291-c67834d212e7' \
+    --scope "$SNET_VNET_AKS_SNET_AKS_ID"
+fi
+
+step 68 'Azure ML extension azureml'
 if missing az k8s-extension show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --cluster-type managedClusters --cluster-name "$AKS_AKS_INFERENCE_NAME" --name "$AKS_AKS_INFERENCE_AZUREML_NAME"; then
   run az k8s-extension create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -1135,7 +1150,7 @@ if missing az k8s-extension show --subscription "$SUBSCRIPTION_ID" --resource-gr
     --configuration-settings 'enableTraining=False' 'enableInference=True' 'inferenceRouterServiceType=loadBalancer' 'internalLoadBalancerProvider=azure' 'inferenceRouterHA=True' 'allowInsecureConnections=True'
 fi
 
-step 68 'compute aks-inference of mlw-inference'
+step 69 'compute aks-inference of mlw-inference'
 # Attaching twice fails: the show guard keeps a rerun from trying.
 if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_AKS_INFERENCE_NAME"; then
   run az ml compute attach \

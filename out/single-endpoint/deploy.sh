@@ -384,7 +384,7 @@ if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --resource-group "$RESOURCE_GROUP" \
     --name "$REGISTRY_NAME" \
     --anonymous-pull-enabled 'false' \
-    --set 'policies.quarantinePolicy.status=enabled' 'policies.retentionPolicy.days=7' 'policies.retentionPolicy.status=enabled' 'policies.trustPolicy.type=Notary' 'policies.trustPolicy.status=enabled'
+    --set 'policies.retentionPolicy.days=7' 'policies.retentionPolicy.status=enabled'
 fi
 
 step 13 'workspace mlw-single'

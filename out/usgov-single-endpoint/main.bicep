@@ -211,15 +211,8 @@ resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' = {
     dataEndpointEnabled: false
     zoneRedundancy: 'Enabled'
     policies: {
-      quarantinePolicy: {
-        status: 'enabled'
-      }
       retentionPolicy: {
         days: 7
-        status: 'enabled'
-      }
-      trustPolicy: {
-        type: 'Notary'
         status: 'enabled'
       }
       exportPolicy: {

@@ -168,7 +168,12 @@ fn expression(v: &Value) -> Option<String> {
             )
         }
         Form::Tenant => "subscription().tenantId".to_string(),
-        Form::Ref(_) => return None,
+        Form::Role(id) => format!(
+            "subscriptionResourceId({}, {})",
+            lit(catalog::ROLE_DEFINITIONS),
+            lit(id)
+        ),
+        Form::Ref(_) | Form::Principal(_) | Form::Guid(_) => return None,
     })
 }
 
@@ -197,9 +202,10 @@ impl Serialize for Spelled<'_> {
                     "[{}]",
                     self.arm.id(symbol, self.home, self.foreign)
                 )),
-                Some(_) => {
-                    s.serialize_str(&format!("[{}]", expression(self.value).unwrap_or_default()))
-                }
+                Some(_) => s.serialize_str(&format!(
+                    "[{}]",
+                    self.arm.expr(self.value, self.home, self.foreign)
+                )),
                 None => s.collect_map(m.iter().map(|(k, v)| (k, at(v)))),
             },
             other => other.serialize(s),
@@ -223,12 +229,41 @@ impl<'p> Arm<'p> {
             layout,
             tails: Vec::new(),
         };
-        arm.tails = plan
-            .resources
-            .iter()
-            .map(|r| format!("{}, {}", lit(&r.ty), arm.segments(r).join(", ")))
-            .collect();
+        // One at a time: a derived name (`$guid`) spells the ids of resources before it.
+        for r in &plan.resources {
+            let tail = format!("{}, {}", lit(&r.ty), arm.segments(r).join(", "));
+            arm.tails.push(tail);
+        }
         arm
+    }
+
+    /// A value as an expression (no brackets), seen from `home`: literals as string literals,
+    /// special forms as ARM spells them.
+    fn expr(&self, v: &Value, home: Home, foreign: &Cell<bool>) -> String {
+        let Value::Object(m) = v else {
+            return match v {
+                Value::String(text) => lit(text),
+                other => other.to_string(),
+            };
+        };
+        match layout::form(m) {
+            Some(Form::Ref(symbol)) => self.id(symbol, home, foreign),
+            Some(Form::Principal(symbol)) => {
+                let api = self
+                    .resource(symbol)
+                    .map_or("", |(_, r)| r.api_version.as_str());
+                format!(
+                    "reference({}, {}, 'full').identity.principalId",
+                    self.id(symbol, home, foreign),
+                    lit(api)
+                )
+            }
+            Some(Form::Guid(items)) => {
+                let args: Vec<String> = items.iter().map(|x| self.expr(x, home, foreign)).collect();
+                format!("guid({})", args.join(", "))
+            }
+            _ => expression(v).unwrap_or_default(),
+        }
     }
 
     fn resource(&self, symbol: &str) -> Option<(usize, &'p Resource)> {
@@ -255,11 +290,16 @@ impl<'p> Arm<'p> {
 
     /// The name segments of a resource, root first, as expression arguments.
     fn segments(&self, r: &Resource) -> Vec<String> {
-        let segment = |c: &Resource| {
-            c.name_expr
-                .as_ref()
-                .and_then(expression)
-                .unwrap_or_else(|| lit(&c.name))
+        // A derived name spells ids as its own template sees them.
+        let segment = |c: &Resource| match &c.name_expr {
+            Some(e) => {
+                let home = self
+                    .layout
+                    .position(&c.symbol)
+                    .map(|p| self.layout.homes[p]);
+                self.expr(e, home, &Cell::new(false))
+            }
+            None => lit(&c.name),
         };
         self.chain(r).into_iter().map(segment).collect()
     }
@@ -285,7 +325,9 @@ impl<'p> Arm<'p> {
         let Some((p, r)) = self.resource(symbol) else {
             return lit(symbol);
         };
-        let tail = &self.tails[p];
+        let Some(tail) = self.tails.get(p) else {
+            return lit(symbol);
+        };
         if let Some(extended) = &r.scope {
             return format!(
                 "extensionResourceId({}, {tail})",

@@ -59,6 +59,24 @@ fn spell(out: &mut String, v: &Value, depth: usize) {
                 out.push_str(&format!("{open}${{environment().suffixes.{suffix}}}'"));
             }
             Some(Form::Tenant) => out.push_str("subscription().tenantId"),
+            Some(Form::Principal(symbol)) => {
+                out.push_str(&format!("{symbol}.identity.principalId"));
+            }
+            Some(Form::Role(id)) => out.push_str(&format!(
+                "subscriptionResourceId({}, {})",
+                escape::bicep(catalog::ROLE_DEFINITIONS),
+                escape::bicep(id)
+            )),
+            Some(Form::Guid(items)) => {
+                out.push_str("guid(");
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    spell(out, x, depth);
+                }
+                out.push(')');
+            }
             None if m.is_empty() => out.push_str("{}"),
             None => {
                 out.push_str("{\n");
@@ -585,14 +603,21 @@ mod tests {
             "zone": { "$env": "storage", "$prefix": "privatelink.blob.$" },
             "tenant": { "$tenant": true },
             "loc": { "$param": "location" },
-            "empty": []
+            "empty": [],
+            "who": { "$principal": "aks" },
+            "role": { "$role": "4d97b98b-1d4f-4787-a291-c67834d212e7" },
+            "name": { "$guid": [{ "$ref": "snet" }, { "$ref": "aks" }, "r"] }
         });
         assert_eq!(
             value(&v, 1),
             "{\n    a: [\n      1\n      'x\\'y'\n      json('2.5')\n      null\n    ]\n    \
              'b-c': {}\n    id: vnet.id\n    \
              zone: 'privatelink.blob.$${environment().suffixes.storage}'\n    \
-             tenant: subscription().tenantId\n    loc: location\n    empty: []\n  }"
+             tenant: subscription().tenantId\n    loc: location\n    empty: []\n    \
+             who: aks.identity.principalId\n    \
+             role: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', \
+             '4d97b98b-1d4f-4787-a291-c67834d212e7')\n    \
+             name: guid(snet.id, aks.id, 'r')\n  }"
         );
     }
 

@@ -855,6 +855,26 @@ fn create<'p>(
         {
             return generic(v, r)
         }
+        t if t == catalog::ROLE_ASSIGNMENT.name => {
+            let scope = r.scope.as_deref().unwrap_or_default();
+            let principal = p["principalId"]["$principal"]
+                .as_str()
+                .ok_or_else(|| error(format!("{s}: no principal to assign the role to")))?;
+            let role = p["roleDefinitionId"]["$role"]
+                .as_str()
+                .ok_or_else(|| error(format!("{s}: no built-in role")))?;
+            let cluster = v.resource(principal)?;
+            if cluster.ty != catalog::AKS.name {
+                return Err(error(format!(
+                    "{s}: scripts assign roles to AKS clusters only"
+                )));
+            }
+            set!("scope" => v.id(scope)?, "sub" => v.sub(principal)?, "rg" => v.rg(principal)?,
+                "cluster" => v.name(principal)?, "cluster_label" => cluster.name,
+                "principal" => var_name(s, "_PRINCIPAL_ID"), "role" => role);
+            "role-assignment"
+        }
+        t if t == catalog::APP_INSIGHTS.name => return generic(v, r),
         other => return Err(error(format!("no Azure CLI command creates {other}"))),
     };
     Ok((kind, m))

@@ -98,6 +98,12 @@ pub enum Form<'v> {
     Env { prefix: &'v str, suffix: &'v str },
     /// The tenant of the deploying subscription.
     Tenant,
+    /// The principal id of a planned resource's system-assigned identity.
+    Principal(&'v str),
+    /// The id of a built-in role definition, by its GUID.
+    Role(&'v str),
+    /// A GUID derived from these values (`guid()` in templates): role assignment names.
+    Guid(&'v [Value]),
 }
 
 /// The special form an object stands for, if it is one.
@@ -107,6 +113,9 @@ pub fn form(m: &serde_json::Map<String, Value>) -> Option<Form<'_>> {
     let (mut reference, mut param, mut env, mut prefix, mut tenant) = (None, None, None, "", false);
     for (k, v) in m {
         match k.as_str() {
+            "$principal" => return v.as_str().map(Form::Principal),
+            "$role" => return v.as_str().map(Form::Role),
+            "$guid" => return v.as_array().map(|a| Form::Guid(a.as_slice())),
             "$ref" => reference = v.as_str(),
             "$param" => param = v.as_str(),
             "$env" => env = v.as_str(),
@@ -140,6 +149,8 @@ fn walk<'v>(v: &'v Value, refs: &mut Vec<&'v str>, params: &mut Vec<&'v str>) {
         Value::Object(m) => match form(m) {
             Some(Form::Ref(s)) => refs.push(s),
             Some(Form::Param(p)) => params.push(p),
+            Some(Form::Principal(s)) => refs.push(s),
+            Some(Form::Guid(a)) => a.iter().for_each(|x| walk(x, refs, params)),
             Some(_) => {}
             None => m.values().for_each(|x| walk(x, refs, params)),
         },

@@ -412,11 +412,23 @@ struct AksView<'p> {
     compute: &'p str,
     attach_as: &'p str,
     extension: Option<&'p str>,
+    /// The inference router's TLS (`sslCname`, `sslSecret`), when the extension has it.
+    tls: Option<AksTls<'p>>,
+    /// The nodes encrypt at host (a subscription feature must be registered first).
+    encryption_at_host: bool,
+    /// The role assignment that lets the cluster's identity use its subnet.
+    subnet_role: bool,
     #[serde(skip)]
     cluster: &'p str,
     /// The extension and the attaching compute.
     #[serde(skip)]
     attach: Vec<&'p str>,
+}
+
+#[derive(Clone, Serialize)]
+struct AksTls<'p> {
+    cname: &'p str,
+    secret: &'p str,
 }
 
 #[derive(Serialize)]
@@ -768,6 +780,20 @@ fn aks_clusters<'p>(ix: &Index<'p>) -> Vec<AksView<'p>> {
                 compute: attach.map_or("", |c| &c.name),
                 attach_as: attach.and_then(compute_type).unwrap_or("Kubernetes"),
                 extension: extension.map(|e| e.name.as_str()),
+                tls: extension.and_then(|e| {
+                    let (_, secret, cname) = catalog::AML_EXTENSION_TLS_SETTINGS;
+                    let settings = &e.properties["configurationSettings"];
+                    Some(AksTls {
+                        cname: settings[cname].as_str()?,
+                        secret: settings[secret].as_str()?,
+                    })
+                }),
+                encryption_at_host: r.properties["agentPoolProfiles"]
+                    .as_array()
+                    .is_some_and(|pools| pools.iter().any(|p| p["enableEncryptionAtHost"] == true)),
+                subnet_role: ix.of_type(catalog::ROLE_ASSIGNMENT).any(|a| {
+                    a.properties["principalId"]["$principal"].as_str() == Some(r.symbol.as_str())
+                }),
                 cluster: &r.symbol,
                 attach: [extension, attach]
                     .into_iter()

@@ -36,6 +36,7 @@ TYPES = {
     "ml compute": "Microsoft.MachineLearningServices/workspaces/computes",
     "aks": "Microsoft.ContainerService/managedClusters",
     "k8s-extension": "Microsoft.KubernetesConfiguration/extensions",
+    "role assignment": "Microsoft.Authorization/roleAssignments",
 }
 # Parent of a child type: (parent noun, option naming the parent).
 PARENTS = {
@@ -106,6 +107,9 @@ def resource_id(noun, opts, account):
     rtype = TYPES.get(noun)
     if rtype is None:
         raise Refused(f"unknown command group `az {noun}`")
+    if noun == "role assignment":
+        # One assignment per scope and role (the scripts grant one role to one principal).
+        return f"{one(opts, '--scope')}/providers/{rtype}/{one(opts, '--role')}", rtype
     sub = one(opts, "--subscription", account)
     if noun == "group":
         return f"/subscriptions/{sub}/resourceGroups/{one(opts, '--name')}", rtype
@@ -197,10 +201,15 @@ def main(argv):
         query = opts.get("--query", [None])[0]
         if query == "public_network_access":
             print(entry.get("public_network_access", "Disabled"))
+        elif query == "identity.principalId":
+            print("00000000-0000-0000-0000-0000000000aa")
         elif query == "privateDnsZoneConfigs[].name":
             print("\n".join(entry.get("configs", [])))
         else:
             print(json.dumps({"id": call["id"]}))
+        return 0
+    if verb == "list" and noun == "role assignment":
+        print(1 if entry is not None else 0)
         return 0
     if verb in ("create", "attach"):
         if entry is not None:
@@ -213,6 +222,8 @@ def main(argv):
             need(call["id"].rsplit("/", 2)[0], "parent")
         if noun == "k8s-extension":
             need(call["id"].split("/providers/Microsoft.KubernetesConfiguration", 1)[0], "cluster")
+        if noun == "role assignment":
+            need(one(opts, "--scope"), "--scope")
         for option in REFERENCES:
             for value in opts.get(option, []):
                 if value.startswith("/subscriptions/"):

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per concern.
 
 mod arm_schema;
+mod azure_facts;
 mod cli;
 mod corpus;
 mod diagnostics;

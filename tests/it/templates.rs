@@ -307,7 +307,11 @@ impl PlanIndex {
 
 fn refs(v: &Value, out: &mut Vec<String>) {
     match v {
-        Value::Object(m) => match m.get("$ref").and_then(Value::as_str) {
+        Value::Object(m) => match m
+            .get("$ref")
+            .or_else(|| m.get("$principal"))
+            .and_then(Value::as_str)
+        {
             Some(s) => out.push(s.to_string()),
             None => m.values().for_each(|x| refs(x, out)),
         },
@@ -565,6 +569,16 @@ fn bicep_value(node: Node, src: &str, names: &Names) -> Result<Value, String> {
                 if object.kind() == "identifier" && names.resources.contains(o) && p == "id" {
                     return Ok(json!({ "$ref": o }));
                 }
+                // `<resource>.identity.principalId`: the principal of its identity.
+                if object.kind() == "member_expression" && p == "principalId" {
+                    let inner = object.child_by_field_name("object").ok_or("no object")?;
+                    let via = object
+                        .child_by_field_name("property")
+                        .ok_or("no property")?;
+                    if names.resources.contains(text(inner, src)) && text(via, src) == "identity" {
+                        return Ok(json!({ "$principal": text(inner, src) }));
+                    }
+                }
                 if object.kind() == "member_expression" {
                     let inner = object.child_by_field_name("object").ok_or("no object")?;
                     let via = object
@@ -577,6 +591,33 @@ fn bicep_value(node: Node, src: &str, names: &Names) -> Result<Value, String> {
                 Err(format!("unexpected member expression {t}"))
             }
         },
+        "call_expression" if t.starts_with("guid(") => {
+            let args = node
+                .child_by_field_name("arguments")
+                .ok_or("no arguments")?;
+            let values = named(args)
+                .into_iter()
+                .map(|a| bicep_value(a, src, names))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(json!({ "$guid": values }))
+        }
+        "call_expression" if t.starts_with("subscriptionResourceId(") => {
+            let args = node
+                .child_by_field_name("arguments")
+                .ok_or("no arguments")?;
+            let values = named(args)
+                .into_iter()
+                .map(|a| bicep_value(a, src, names))
+                .collect::<Result<Vec<_>, _>>()?;
+            match values.as_slice() {
+                [Value::String(ty), Value::String(id)]
+                    if ty == "Microsoft.Authorization/roleDefinitions" =>
+                {
+                    Ok(json!({ "$role": id }))
+                }
+                _ => Err(format!("unexpected subscriptionResourceId: {t}")),
+            }
+        }
         "call_expression" if t.starts_with("resourceGroup(") => {
             let args = node
                 .child_by_field_name("arguments")
@@ -1225,7 +1266,9 @@ impl ArmCtx<'_> {
         match e {
             Expr::Str(s) => Ok(Value::String(s.clone())),
             _ => match self.value(e)? {
-                v @ Value::Object(_) if v.get("$env").is_some() => Ok(v),
+                v @ Value::Object(_) if v.get("$env").is_some() || v.get("$guid").is_some() => {
+                    Ok(v)
+                }
                 other => Err(format!("unexpected name segment {other}")),
             },
         }
@@ -1295,6 +1338,31 @@ impl ArmCtx<'_> {
         if let Expr::Member(inner, p) = e {
             if p == "tenantId" && call(inner, "subscription").is_some() {
                 return Ok(json!({ "$tenant": true }));
+            }
+            // `reference(<id>, '<api>', 'full').identity.principalId`
+            if let Expr::Member(of, via) = inner.as_ref() {
+                if p == "principalId" && via == "identity" {
+                    if let Some([id, Expr::Str(_), Expr::Str(full)]) = call(of, "reference") {
+                        if full == "full" {
+                            return Ok(json!({ "$principal": self.resolve(id)? }));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(args) = call(e, "guid") {
+            let values = args
+                .iter()
+                .map(|a| match a {
+                    Expr::Str(s) => Ok(Value::String(s.clone())),
+                    other => self.value(other),
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            return Ok(json!({ "$guid": values }));
+        }
+        if let Some([Expr::Str(ty), Expr::Str(id)]) = call(e, "subscriptionResourceId") {
+            if ty == "Microsoft.Authorization/roleDefinitions" {
+                return Ok(json!({ "$role": id }));
             }
         }
         if let Some([Expr::Str(f), arg]) = call(e, "format") {

@@ -303,15 +303,8 @@ resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' = {
     dataEndpointEnabled: false
     zoneRedundancy: 'Enabled'
     policies: {
-      quarantinePolicy: {
-        status: 'enabled'
-      }
       retentionPolicy: {
         days: 7
-        status: 'enabled'
-      }
-      trustPolicy: {
-        type: 'Notary'
         status: 'enabled'
       }
       exportPolicy: {
@@ -854,13 +847,13 @@ resource aksAksInference 'Microsoft.ContainerService/managedClusters@2026-05-01'
   properties: {
     dnsPrefix: 'aks-inference'
     enableRBAC: true
-    disableLocalAccounts: true
     aadProfile: {
       managed: true
       enableAzureRBAC: true
     }
     apiServerAccessProfile: {
       enablePrivateCluster: true
+      enablePrivateClusterPublicFQDN: false
     }
     autoUpgradeProfile: {
       upgradeChannel: 'stable'
@@ -879,7 +872,6 @@ resource aksAksInference 'Microsoft.ContainerService/managedClusters@2026-05-01'
         count: 3
         vmSize: 'Standard_D4s_v5'
         osType: 'Linux'
-        osDiskType: 'Ephemeral'
         type: 'VirtualMachineScaleSets'
         vnetSubnetID: snetVnetAksSnetAks.id
         maxPods: 50
@@ -896,14 +888,18 @@ resource aksAksInference 'Microsoft.ContainerService/managedClusters@2026-05-01'
           enableSecretRotation: 'true'
         }
       }
-      omsagent: {
-        enabled: true
-        config: {
-          logAnalyticsWorkspaceResourceID: logAnalytics.id
-          useAADAuth: 'true'
-        }
-      }
     }
+  }
+}
+
+// Network Contributor for the identity of aks-inference on its subnet (its load balancers)
+resource aksAksInferenceNetworkContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: snetVnetAksSnetAks
+  name: guid(snetVnetAksSnetAks.id, aksAksInference.id, '4d97b98b-1d4f-4787-a291-c67834d212e7')
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4d97b98b-1d4f-4787-a291-c67834d212e7')
+    principalId: aksAksInference.identity.principalId
+    principalType: 'ServicePrincipal'
   }
 }
 
@@ -932,6 +928,9 @@ resource aksAksInferenceAzureml 'Microsoft.KubernetesConfiguration/extensions@20
       allowInsecureConnections: 'True'
     }
   }
+  dependsOn: [
+    aksAksInferenceNetworkContributor
+  ]
 }
 
 @description('Resource id of the workspace')

@@ -13,10 +13,10 @@ if missing az aks show --subscription "${{ v.sub }}" --resource-group "${{ v.rg 
     --tier {{ (r.sku.tier | default(value="Free")) | lower | sh }} \
 {% if r.identity?.type == "SystemAssigned" %}    --enable-managed-identity \
 {% endif %}{% if not p.enableRBAC %}    --disable-rbac \
-{% endif %}{% if p.disableLocalAccounts %}    --disable-local-accounts \
 {% endif %}{% if p.aadProfile?.managed %}    --enable-aad \
 {% endif %}{% if p.aadProfile?.enableAzureRBAC %}    --enable-azure-rbac \
 {% endif %}{% if p.apiServerAccessProfile?.enablePrivateCluster %}    --enable-private-cluster \
+{% endif %}{% if p.apiServerAccessProfile?.enablePrivateClusterPublicFQDN == false %}    --disable-public-fqdn \
 {% endif %}{% if p.autoUpgradeProfile?.upgradeChannel %}    --auto-upgrade-channel {{ p.autoUpgradeProfile?.upgradeChannel | sh }} \
 {% endif %}    --network-plugin {{ net.networkPlugin | default(value="azure") | sh }} \
 {% if net.networkPolicy %}    --network-policy {{ net.networkPolicy | sh }} \
@@ -26,8 +26,8 @@ if missing az aks show --subscription "${{ v.sub }}" --resource-group "${{ v.rg 
 {% endif %}    --nodepool-name {{ pool.name | sh }} \
     --node-count "${{ v.node_count }}" \
     --node-vm-size "${{ v.vm_size }}" \
-    --node-osdisk-type {{ pool.osDiskType | sh }} \
-    --vm-set-type {{ pool.type | sh }} \
+{% if pool.osDiskType %}    --node-osdisk-type {{ pool.osDiskType | sh }} \
+{% endif %}    --vm-set-type {{ pool.type | sh }} \
     --vnet-subnet-id "${{ v.subnet }}" \
     --max-pods {{ pool.maxPods | sh }} \
 {% if pool.enableEncryptionAtHost %}    --enable-encryption-at-host \
