@@ -163,6 +163,16 @@ pub fn comment(s: &str) -> String {
         .collect()
 }
 
+/// The text of an HTML comment (`<!-- ... -->`, as Markdown files carry their header): no
+/// control characters, and no `--` that could end it early.
+pub fn html_comment(s: &str) -> String {
+    let mut out = comment(s);
+    while out.contains("--") {
+        out = out.replace("--", "- -");
+    }
+    out
+}
+
 /// The text a filter escapes: a string as it is, a number or a boolean as templates print it.
 /// Anything else (a map, a list, none) is a template bug, reported as such.
 fn text(v: &tera::Value) -> tera::TeraResult<std::borrow::Cow<'_, str>> {
@@ -200,6 +210,7 @@ pub fn register(t: &mut tera::Tera) {
         "mdcode" => markdown_code,
         "mermaid" => mermaid,
         "comment" => comment,
+        "html_comment" => html_comment,
         "shorthand_key" => shorthand_key,
         "shorthand_value" => shorthand_value,
     }
@@ -261,7 +272,7 @@ mod tests {
     #[test]
     fn filters_write_what_their_functions_spell() {
         type Escaper = fn(&str) -> String;
-        let escapers: [(&str, Escaper); 11] = [
+        let escapers: [(&str, Escaper); 12] = [
             ("sh", shell),
             ("bicep", bicep),
             ("arm", arm),
@@ -271,6 +282,7 @@ mod tests {
             ("mdcode", markdown_code),
             ("mermaid", mermaid),
             ("comment", comment),
+            ("html_comment", html_comment),
             ("shorthand_key", shorthand_key),
             ("shorthand_value", shorthand_value),
         ];
@@ -292,6 +304,7 @@ mod tests {
                 );
             }
             assert!(!comment(text).chars().any(char::is_control), "{text:?}");
+            assert!(!html_comment(text).contains("--"), "{text:?}");
         }
     }
 
@@ -367,6 +380,11 @@ mod tests {
         ] {
             assert_eq!(markdown_code(s), markdown_code_general(s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn html_comments_cannot_be_closed_early() {
+        assert_eq!(html_comment("a-->b\nc"), "a- ->b c");
     }
 
     #[test]

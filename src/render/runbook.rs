@@ -17,7 +17,7 @@ use std::hash::Hash;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{escape, paths, Context, RenderError, Templates};
+use super::{paths, Context, RenderError, Templates};
 use crate::catalog::{self, ResourceType};
 use crate::emit::OutFile;
 use crate::plan::{Endpoint, Finding, NetworkInfo, Parameter, Plan, Resource};
@@ -77,7 +77,7 @@ pub fn render_index(t: &Templates, plans: &[(Plan, Context)]) -> Result<Vec<OutF
         })
         .collect();
     let source = folders.into_iter().collect::<Vec<_>>().join(", ");
-    let header = html_comment(&Context::new(&format!("{source}/")).header);
+    let header = Context::new(&format!("{source}/")).header;
     let view =
         serde_json::json!({ "header": header, "runbook": paths::RUNBOOK, "scenarios": scenarios });
     let text = t.render("runbook/README.md", &view)?;
@@ -85,15 +85,6 @@ pub fn render_index(t: &Templates, plans: &[(Plan, Context)]) -> Result<Vec<OutF
         path: INDEX.into(),
         contents: tidy(&text),
     }])
-}
-
-/// The text of an HTML comment: no control characters, and no `--` that could end it early.
-fn html_comment(s: &str) -> String {
-    let mut out = escape::comment(s);
-    while out.contains("--") {
-        out = out.replace("--", "- -");
-    }
-    out
 }
 
 /// One blank line at most between blocks, none at the start or the end, no trailing spaces,
@@ -268,7 +259,7 @@ impl<'p> Index<'p> {
 /// What `runbook/RUNBOOK.md` sees.
 #[derive(Serialize)]
 struct Runbook<'p> {
-    header: String,
+    header: &'p str,
     scenario: &'p str,
     description: &'p str,
     cloud: &'p str,
@@ -528,7 +519,7 @@ struct Torn<'p> {
 }
 
 impl<'p> Runbook<'p> {
-    fn build(plan: &'p Plan, ctx: &Context) -> Self {
+    fn build(plan: &'p Plan, ctx: &'p Context) -> Self {
         let ix = &Index::new(plan);
         let cloud: Cloud =
             serde_json::from_value(Value::String(plan.cloud.clone())).unwrap_or_default();
@@ -589,7 +580,7 @@ impl<'p> Runbook<'p> {
         };
         let groups = plan.steps.iter().filter(|s| s.kind == "resource-group");
         Runbook {
-            header: html_comment(&ctx.header),
+            header: &ctx.header,
             scenario: &plan.scenario,
             description: &plan.description,
             cloud: &plan.cloud,
@@ -1507,11 +1498,6 @@ mod tests {
             [(3, 5), (9, 10), (12, 12)]
         );
         assert_eq!(ranges(vec![]), []);
-    }
-
-    #[test]
-    fn comments_cannot_be_closed_early() {
-        assert_eq!(html_comment("a-->b\nc"), "a- ->b c");
     }
 
     #[test]

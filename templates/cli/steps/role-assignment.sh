@@ -2,7 +2,7 @@
 # `az aks create` grants this itself when the caller may; explicit, so that every path grants
 # it alike (templates must).
 if ((DRY_RUN)); then
-  {{ v.principal }}='<principal id of the identity of {{ v.cluster_label | comment }}>'
+  {{ v.principal }}={{ ("<principal id of the identity of " ~ v.cluster_label ~ ">") | sh }}
 else
   {{ v.principal }}=$(az aks show --subscription "${{ v.sub }}" --resource-group "${{ v.rg }}" --name "${{ v.cluster }}" --query identity.principalId --output tsv)
 fi
