@@ -6,7 +6,7 @@
 //! uses `privatelink.vaultcore.*`, not the `keyvaultDns` suffix, which names a zone that never
 //! receives records).
 
-use crate::scenario::{Cloud, Target};
+use crate::scenario::{Cloud, Egress, Target};
 
 /// A resource type amlpe emits, with the API version every output uses for it and its names
 /// in prose: `label` heads a runbook row, `noun` starts a deployment step's title.
@@ -62,8 +62,25 @@ types! {
 pub const DEFAULT_OUTBOUND_ACCESS: bool = false;
 
 /// Idle timeout of the NAT gateway amlpe creates: Azure's default, in minutes ("Azure NAT
-/// Gateway resource", idle timeout 4 to 120 minutes, default 4).
+/// Gateway resource", idle timeout 4 to 120 minutes, default 4). A NAT gateway takes Standard
+/// SKU, static IPv4 public addresses only (same page, "Public IP addresses"), which is what amlpe
+/// gives it; a firewall is reached by a route of next hop type `VirtualAppliance` to its
+/// private address ("Virtual network traffic routing", user-defined routes).
 pub const NAT_IDLE_TIMEOUT_MINUTES: u32 = 4;
+
+/// The AKS `outboundType` that matches a VNet's egress ("Customize cluster egress with outbound
+/// types in Azure Kubernetes Service", https://learn.microsoft.com/azure/aks/egress-outboundtype):
+/// `userAssignedNATGateway` for a NAT gateway on the cluster's subnet, `userDefinedRouting` for
+/// a route table that sends 0.0.0.0/0 to a firewall (with the default `loadBalancer`, AKS adds
+/// a public load balancer for egress that the route makes asymmetric). Egress the network team
+/// provides is unknown to amlpe: AKS's default stays.
+pub fn aks_outbound_type(egress: &Egress) -> Option<&'static str> {
+    match egress {
+        Egress::NatGateway => Some("userAssignedNATGateway"),
+        Egress::Firewall(_) => Some("userDefinedRouting"),
+        Egress::Provided => None,
+    }
+}
 
 /// Subnets that Azure reserves for one service, by name, with why amlpe leaves them alone: no
 /// network security group, NAT gateway or route table of amlpe's, and no endpoints or computes.

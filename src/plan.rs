@@ -301,6 +301,8 @@ struct Builder<'a> {
     /// Subnet symbols by (VNet name, subnet name), VNet symbols by VNet name.
     subnet_syms: IndexMap<(String, String), String>,
     vnet_syms: IndexMap<String, String>,
+    /// The outbound path of each VNet with computes, by VNet name.
+    egress: HashMap<String, EgressInfo>,
 }
 
 impl Builder<'_> {
@@ -402,6 +404,7 @@ impl<'a> Builder<'a> {
             zone_sharers,
             subnet_syms: IndexMap::new(),
             vnet_syms: IndexMap::new(),
+            egress: HashMap::new(),
         }
     }
 
@@ -441,6 +444,7 @@ impl<'a> Builder<'a> {
                         .insert((n.name.clone(), sn.name.clone()), ssym);
                 }
                 self.vnet_syms.insert(n.name.clone(), vsym);
+                self.egress(n, rg, &loc);
                 continue;
             }
             let mut nsg = self.new_resource(
@@ -454,11 +458,7 @@ impl<'a> Builder<'a> {
             nsg.purpose = format!("network security group of the subnets of {}", n.name);
             let nsg_sym = self.add(nsg);
             let compute_subnets = s.compute_subnets(&n.name);
-            let egress = if compute_subnets.is_empty() {
-                None
-            } else {
-                self.egress(n, rg, &loc)
-            };
+            let egress = self.egress(n, rg, &loc);
             let mut v = self.new_resource(&format!("vnet {}", n.name), catalog::VNET, &n.name, rg);
             v.location = Some(loc.clone());
             v.properties = json!({ "addressSpace": { "addressPrefixes": n.address_space } });
@@ -530,17 +530,35 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The outbound path of a new VNet's compute subnets (see `catalog::DEFAULT_OUTBOUND_ACCESS`):
-    /// the subnet property that attaches it and the resource's symbol. `provided` creates
-    /// nothing (validation refuses it for a new VNet with computes).
+    /// The outbound path of a VNet's compute subnets (see `catalog::DEFAULT_OUTBOUND_ACCESS`),
+    /// recorded for the runbook; for a new VNet, the subnet property that attaches it and the
+    /// resource's symbol. `provided` creates nothing (validation refuses it for a new VNet with
+    /// computes); nor does a VNet without computes.
     fn egress(&mut self, n: &Network, rg: &str, loc: &Value) -> Option<(&'static str, String)> {
-        match n.egress() {
+        let subnets: Vec<String> = self
+            .s
+            .compute_subnets(&n.name)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        if subnets.is_empty() {
+            return None;
+        }
+        let mut info = EgressInfo {
+            kind: "provided",
+            subnets,
+            resources: Vec::new(),
+            next_hop: None,
+        };
+        let attach = match n.egress() {
             Egress::Provided => None,
             Egress::NatGateway => {
+                let (ip_name, nat_name) =
+                    (names::nat_public_ip(&n.name), names::nat_gateway(&n.name));
                 let mut ip = self.new_resource(
                     &format!("pip nat {}", n.name),
                     catalog::PUBLIC_IP,
-                    &names::nat_public_ip(&n.name),
+                    &ip_name,
                     rg,
                 );
                 ip.location = Some(loc.clone());
@@ -554,7 +572,7 @@ impl<'a> Builder<'a> {
                 let mut nat = self.new_resource(
                     &format!("nat {}", n.name),
                     catalog::NAT_GATEWAY,
-                    &names::nat_gateway(&n.name),
+                    &nat_name,
                     rg,
                 );
                 nat.location = Some(loc.clone());
@@ -564,13 +582,16 @@ impl<'a> Builder<'a> {
                     "publicIpAddresses": [{ "id": r#ref(&ip_sym) }],
                 });
                 nat.purpose = format!("outbound path of the computes of {}", n.name);
+                info.kind = "nat-gateway";
+                info.resources = vec![nat_name, ip_name];
                 Some(("natGateway", self.add(nat)))
             }
             Egress::Firewall(next_hop) => {
+                let rt_name = names::route_table(&n.name);
                 let mut rt = self.new_resource(
                     &format!("rt {}", n.name),
                     catalog::ROUTE_TABLE,
-                    &names::route_table(&n.name),
+                    &rt_name,
                     rg,
                 );
                 rt.location = Some(loc.clone());
@@ -588,9 +609,14 @@ impl<'a> Builder<'a> {
                     "outbound path of the computes of {} through the firewall at {next_hop}",
                     n.name
                 );
+                info.kind = "firewall";
+                info.resources = vec![rt_name];
+                info.next_hop = Some(next_hop);
                 Some(("routeTable", self.add(rt)))
             }
-        }
+        };
+        self.egress.insert(n.name.clone(), info);
+        attach
     }
 
     /// The workspace's dependencies.
@@ -742,7 +768,7 @@ impl<'a> Builder<'a> {
                     "zoneRedundancy": "Enabled",
                     // No quarantine (pulls wait for a scanner that is not there; batch endpoints
                     // do not support it) and no trust policy (Docker Content Trust cannot be
-                    // enabled on new registries): see `catalog::REGISTRY_POLICIES`.
+                    // enabled on new registries): see `catalog::REGISTRY_POLICIES_OFF`.
                     "policies": {
                         "retentionPolicy": { "days": 7, "status": "enabled" },
                         "exportPolicy": { "status": "disabled" },
@@ -1118,6 +1144,11 @@ impl<'a> Builder<'a> {
                     },
                 },
             });
+            // The egress its subnet has (`catalog::aks_outbound_type`).
+            let egress = s.network(&k.network).map(|(_, n)| n.egress());
+            if let Some(t) = egress.as_ref().and_then(catalog::aks_outbound_type) {
+                aks.properties["networkProfile"]["outboundType"] = json!(t);
+            }
             aks.purpose = "AKS cluster for inference, in its own VNet".to_string();
             let aks_sym = self.add(aks);
             // Network Contributor for the cluster's identity on its subnet, which it does not
@@ -1238,7 +1269,7 @@ impl<'a> Builder<'a> {
 
     /// The groups, steps, parameters and outputs of what was planned: the plan.
     fn finish(
-        self,
+        mut self,
         ws_sym: &str,
         endpoints: Vec<Endpoint>,
         zones: IndexMap<String, Zone>,
@@ -1281,7 +1312,7 @@ impl<'a> Builder<'a> {
                     })
                     .collect(),
                 endpoint_subnet: n.endpoints.as_ref().map(|e| e.subnet.clone()),
-                egress: egress_info(s, n),
+                egress: self.egress.remove(&n.name),
             })
             .collect();
 
@@ -1592,33 +1623,6 @@ fn service_cidr(s: &Scenario) -> Option<Ipv4Net> {
 fn dns_service_ip(c: Ipv4Net) -> String {
     let base = u32::from(c.network());
     std::net::Ipv4Addr::from(base + 10).to_string()
-}
-
-/// What `Builder::egress` gives the compute subnets of `n`, for the runbook.
-fn egress_info(s: &Scenario, n: &Network) -> Option<EgressInfo> {
-    let subnets: Vec<String> = s
-        .compute_subnets(&n.name)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    if subnets.is_empty() {
-        return None;
-    }
-    let (kind, resources, next_hop) = match n.egress() {
-        Egress::NatGateway => (
-            "nat-gateway",
-            vec![names::nat_gateway(&n.name), names::nat_public_ip(&n.name)],
-            None,
-        ),
-        Egress::Firewall(ip) => ("firewall", vec![names::route_table(&n.name)], Some(ip)),
-        Egress::Provided => ("provided", Vec::new(), None),
-    };
-    Some(EgressInfo {
-        kind,
-        subnets,
-        resources,
-        next_hop,
-    })
 }
 
 #[cfg(test)]

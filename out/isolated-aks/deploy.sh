@@ -1102,6 +1102,7 @@ if missing az aks show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --network-plugin 'azure' \
     --network-policy 'azure' \
     --load-balancer-sku 'standard' \
+    --outbound-type 'userAssignedNATGateway' \
     --service-cidr "$AKS_AKS_INFERENCE_SERVICE_CIDR" \
     --dns-service-ip "$AKS_AKS_INFERENCE_DNS_SERVICE_IP" \
     --nodepool-name 'system' \

@@ -185,3 +185,23 @@ fn compute_subnets_get_the_outbound_path_the_scenario_asks_for_in_every_output()
     );
     assert!(runbook.contains("the firewall at `10.100.0.4`"));
 }
+
+/// An AKS cluster on a subnet with amlpe's NAT gateway sends its egress through it
+/// (`outboundType: userAssignedNATGateway`), in the templates and the script alike.
+#[test]
+fn aks_egress_goes_through_the_nat_gateway_of_its_subnet() {
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("out/isolated-aks");
+    let mut all = Vec::new();
+    let arm = std::fs::read_to_string(out.join("azuredeploy.json")).expect("ARM");
+    resources(&serde_json::from_str(&arm).expect("ARM parses"), &mut all);
+    let aks = all
+        .iter()
+        .find(|r| r["type"] == "Microsoft.ContainerService/managedClusters")
+        .expect("an AKS cluster");
+    assert_eq!(
+        aks["properties"]["networkProfile"]["outboundType"],
+        "userAssignedNATGateway"
+    );
+    let deploy = std::fs::read_to_string(out.join("deploy.sh")).expect("deploy.sh");
+    assert!(deploy.contains("--outbound-type 'userAssignedNATGateway'"));
+}

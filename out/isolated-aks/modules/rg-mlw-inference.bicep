@@ -864,6 +864,7 @@ resource aksAksInference 'Microsoft.ContainerService/managedClusters@2026-05-01'
       loadBalancerSku: 'standard'
       serviceCidr: '10.240.0.0/16'
       dnsServiceIP: '10.240.0.10'
+      outboundType: 'userAssignedNATGateway'
     }
     agentPoolProfiles: [
       {

@@ -21,7 +21,8 @@ if missing az aks show --subscription "${{ v.sub }}" --resource-group "${{ v.rg 
 {% endif %}    --network-plugin {{ net.networkPlugin | default(value="azure") | sh }} \
 {% if net.networkPolicy %}    --network-policy {{ net.networkPolicy | sh }} \
 {% endif %}    --load-balancer-sku {{ net.loadBalancerSku | default(value="standard") | sh }} \
-{% if v.service_cidr %}    --service-cidr "${{ v.service_cidr }}" \
+{% if net.outboundType %}    --outbound-type {{ net.outboundType | sh }} \
+{% endif %}{% if v.service_cidr %}    --service-cidr "${{ v.service_cidr }}" \
 {% endif %}{% if v.dns_service_ip %}    --dns-service-ip "${{ v.dns_service_ip }}" \
 {% endif %}    --nodepool-name {{ pool.name | sh }} \
     --node-count "${{ v.node_count }}" \
