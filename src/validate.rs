@@ -1388,7 +1388,7 @@ fn egress(s: &Scenario, out: &mut Vec<Diagnostic>) {
                     Diagnostic::new(
                         Rule::Egress,
                         path.key("firewall"),
-                        format!("`{ip}` is not an IPv4 address"),
+                        format!("`{}` is not an IPv4 address", catalog::shorten(ip)),
                     )
                     .hint("give the firewall's private IPv4 address, e.g. `egress: { firewall: 10.0.0.4 }`"),
                 )

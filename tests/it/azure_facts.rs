@@ -54,19 +54,9 @@ fn bicep(dir: &Path) -> String {
     all
 }
 
-/// Every resource of an ARM template, nested deployments' included.
-fn arm_resources(v: &Value, out: &mut Vec<Value>) {
-    for r in v["resources"].as_array().into_iter().flatten() {
-        out.push(r.clone());
-        arm_resources(&r["properties"]["template"], out);
-    }
-}
-
 fn arm(dir: &Path) -> Vec<Value> {
     let t: Value = serde_json::from_str(&read(&dir.join("azuredeploy.json"))).expect("JSON");
-    let mut rs = Vec::new();
-    arm_resources(&t, &mut rs);
-    rs
+    crate::support::arm_resources(&t)
 }
 
 fn of_type<'a>(rs: &'a [Value], ty: &str) -> Vec<&'a Value> {

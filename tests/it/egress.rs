@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::amlpe;
+use crate::support::{amlpe, arm_resources};
 
 const SCENARIO: &str = r#"
 name: egress
@@ -45,16 +45,6 @@ computes:
   - { name: cpu-fw, kind: cluster, vm_size: Standard_DS3_v2, network: vnet-fw, subnet: snet-compute }
 "#;
 
-/// Every resource of an ARM template, nested deployments' included.
-fn resources(template: &Value, out: &mut Vec<Value>) {
-    for r in template["resources"].as_array().into_iter().flatten() {
-        if let Some(inner) = r.pointer("/properties/template") {
-            resources(inner, out);
-        }
-        out.push(r.clone());
-    }
-}
-
 fn generate(dir: &Path) -> Vec<Value> {
     let file = dir.join("egress.yaml");
     std::fs::write(&file, SCENARIO).expect("scenario written");
@@ -72,9 +62,7 @@ fn generate(dir: &Path) -> Vec<Value> {
         String::from_utf8_lossy(&run.stderr)
     );
     let arm = std::fs::read_to_string(out.join("egress/azuredeploy.json")).expect("ARM");
-    let mut all = Vec::new();
-    resources(&serde_json::from_str(&arm).expect("ARM parses"), &mut all);
-    all
+    arm_resources(&serde_json::from_str(&arm).expect("ARM parses"))
 }
 
 fn subnet<'a>(all: &'a [Value], name: &str) -> &'a Value {
@@ -191,9 +179,8 @@ fn compute_subnets_get_the_outbound_path_the_scenario_asks_for_in_every_output()
 #[test]
 fn aks_egress_goes_through_the_nat_gateway_of_its_subnet() {
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("out/isolated-aks");
-    let mut all = Vec::new();
     let arm = std::fs::read_to_string(out.join("azuredeploy.json")).expect("ARM");
-    resources(&serde_json::from_str(&arm).expect("ARM parses"), &mut all);
+    let all = arm_resources(&serde_json::from_str(&arm).expect("ARM parses"));
     let aks = all
         .iter()
         .find(|r| r["type"] == "Microsoft.ContainerService/managedClusters")

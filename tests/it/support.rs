@@ -419,3 +419,16 @@ pub fn without_code_spans(line: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// Every resource of an ARM template, nested deployments' included.
+pub fn arm_resources(template: &serde_json::Value) -> Vec<serde_json::Value> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+        for r in v["resources"].as_array().into_iter().flatten() {
+            out.push(r.clone());
+            walk(&r["properties"]["template"], out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(template, &mut out);
+    out
+}

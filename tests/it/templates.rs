@@ -592,24 +592,10 @@ fn bicep_value(node: Node, src: &str, names: &Names) -> Result<Value, String> {
             }
         },
         "call_expression" if t.starts_with("guid(") => {
-            let args = node
-                .child_by_field_name("arguments")
-                .ok_or("no arguments")?;
-            let values = named(args)
-                .into_iter()
-                .map(|a| bicep_value(a, src, names))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(json!({ "$guid": values }))
+            Ok(json!({ "$guid": call_args(node, src, names)? }))
         }
         "call_expression" if t.starts_with("subscriptionResourceId(") => {
-            let args = node
-                .child_by_field_name("arguments")
-                .ok_or("no arguments")?;
-            let values = named(args)
-                .into_iter()
-                .map(|a| bicep_value(a, src, names))
-                .collect::<Result<Vec<_>, _>>()?;
-            match values.as_slice() {
+            match call_args(node, src, names)?.as_slice() {
                 [Value::String(ty), Value::String(id)]
                     if ty == "Microsoft.Authorization/roleDefinitions" =>
                 {
@@ -619,17 +605,21 @@ fn bicep_value(node: Node, src: &str, names: &Names) -> Result<Value, String> {
             }
         }
         "call_expression" if t.starts_with("resourceGroup(") => {
-            let args = node
-                .child_by_field_name("arguments")
-                .ok_or("no arguments")?;
-            let values = named(args)
-                .into_iter()
-                .map(|a| bicep_value(a, src, names))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(json!({ "$group": values }))
+            Ok(json!({ "$group": call_args(node, src, names)? }))
         }
         other => Err(format!("unexpected {other}: {t}")),
     }
+}
+
+/// The arguments of a call expression, as values.
+fn call_args(node: Node, src: &str, names: &Names) -> Result<Vec<Value>, String> {
+    let args = node
+        .child_by_field_name("arguments")
+        .ok_or("no arguments")?;
+    named(args)
+        .into_iter()
+        .map(|a| bicep_value(a, src, names))
+        .collect()
 }
 
 fn described(decl: Node, src: &str) -> bool {
