@@ -82,6 +82,13 @@ pub fn aks_outbound_type(egress: &Egress) -> Option<&'static str> {
     }
 }
 
+/// Azure ML compute clusters and instances (and, through them, the inference computes amlpe
+/// attaches): "The virtual network must be in the same subscription as the Azure Machine
+/// Learning workspace." Source: "Secure an Azure Machine Learning training environment with
+/// virtual networks", Azure Machine Learning compute cluster/instance requirements.
+pub const COMPUTE_VNET_SUBSCRIPTION: &str =
+    "Azure ML needs a compute's VNet in the workspace's subscription";
+
 /// Subnets that Azure reserves for one service, by name, with why amlpe leaves them alone: no
 /// network security group, NAT gateway or route table of amlpe's, and no endpoints or computes.
 pub const SPECIAL_SUBNETS: &[(&str, &str)] = &[

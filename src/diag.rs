@@ -52,6 +52,7 @@ rules! {
     ExistingZones => ("E028", "existing-zones", Error, "Create a workspace that uses a private endpoint"),
     DuplicateTarget => ("E029", "duplicate-target", Error, "Multiple private endpoints"),
     ComputeVnetRegion => ("E030", "compute-vnet-region", Error, "Limitations"),
+    ComputeVnetSubscription => ("E031", "compute-vnet-subscription", Error, "Limitations"),
     Cidr => ("E040", "cidr", Error, "Virtual network address spaces"),
     SubnetOutsideVnet => ("E041", "subnet-outside-vnet", Error, "Virtual network address spaces"),
     SubnetOverlap => ("E042", "subnet-overlap", Error, "Virtual network address spaces"),

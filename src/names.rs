@@ -48,6 +48,27 @@ pub fn dns_resource_group<'a>(s: &'a Scenario, n: &'a Network) -> &'a str {
         .as_deref()
         .unwrap_or_else(|| network_resource_group(s, n))
 }
+/// The subscription an existing VNet's id names: its endpoints, and the zones amlpe creates in
+/// its group, are deployed there. `None`: the deploying subscription.
+pub fn network_subscription(n: &Network) -> Option<&str> {
+    // Validated before planning; the second segment is the subscription.
+    n.existing.as_deref().and_then(|id| id.split('/').nth(2))
+}
+/// The subscription of the zones amlpe creates for a VNet: its own when they go in its group,
+/// the deploying one when `dns.resource_group` names a group.
+pub fn dns_subscription(n: &Network) -> Option<&str> {
+    if n.dns.resource_group.is_some() {
+        None
+    } else {
+        network_subscription(n)
+    }
+}
+/// Where the zones amlpe creates for a VNet live (subscription and group, lowercase): VNets
+/// with the same home share them.
+pub fn zone_home(s: &Scenario, n: &Network) -> String {
+    let sub = dns_subscription(n).unwrap_or_default();
+    format!("{sub}/{}", dns_resource_group(s, n)).to_ascii_lowercase()
+}
 pub fn network_resource_group<'a>(s: &'a Scenario, n: &'a Network) -> &'a str {
     if let Some(id) = &n.existing {
         // Validated before planning; the fourth segment is the group.

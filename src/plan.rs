@@ -28,13 +28,17 @@ use crate::scenario::{
 pub enum Scope {
     /// Everything new lives in the scenario's resource group: `az deployment group create`.
     ResourceGroup,
-    /// Resources span groups that must be created: `az deployment sub create`.
+    /// Resources span groups that must be created, or live in a subscription the scenario
+    /// names: `az deployment sub create`.
     Subscription,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ResourceGroupPlan {
     pub name: String,
+    /// The subscription the scenario names for it (an existing VNet's); none: the deploying one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<String>,
     pub location: String,
     /// Holds resources amlpe creates (so scripts and subscription templates create it).
     pub create: bool,
@@ -391,9 +395,7 @@ impl<'a> Builder<'a> {
         let mut zone_sharers: HashMap<String, usize> = HashMap::new();
         for m in &s.networks {
             if m.dns.zones == ZoneMode::Create {
-                *zone_sharers
-                    .entry(names::dns_resource_group(s, m).to_ascii_lowercase())
-                    .or_default() += 1;
+                *zone_sharers.entry(names::zone_home(s, m)).or_default() += 1;
             }
         }
         Self {
@@ -873,6 +875,8 @@ impl<'a> Builder<'a> {
                     &name,
                     rg,
                 );
+                // An existing VNet may be in another subscription: its endpoints go there.
+                r.subscription = names::network_subscription(n).map(str::to_string);
                 r.location = Some(loc.clone());
                 let connection = json!({
                     "name": name,
@@ -1000,6 +1004,10 @@ impl<'a> Builder<'a> {
                 );
                 g.location = None;
                 g.tags = false;
+                g.subscription = self
+                    .symbols
+                    .get(&ep.symbol)
+                    .and_then(|&i| self.resources[i].subscription.clone());
                 g.parent = Some(ep.symbol.clone());
                 g.properties = json!({ "privateDnsZoneConfigs": configs });
                 g.purpose = format!("registers {} in its private DNS zones", ep.name);
@@ -1361,11 +1369,16 @@ impl<'a> Builder<'a> {
 fn resource_groups(s: &Scenario, resources: &[Resource]) -> (Vec<ResourceGroupPlan>, Scope) {
     let main_rg = s.resource_group.as_str();
     let ws = &s.workspace;
+    // Groups are told apart by subscription and name (`None`: the deploying subscription).
+    let key = |sub: &Option<String>, name: &str| {
+        format!("{}/{name}", sub.as_deref().unwrap_or_default()).to_lowercase()
+    };
     let mut groups: IndexMap<String, ResourceGroupPlan> = IndexMap::new();
     groups.insert(
-        main_rg.to_lowercase(),
+        key(&None, main_rg),
         ResourceGroupPlan {
             name: main_rg.to_string(),
+            subscription: None,
             location: s.location.clone(),
             create: ws.existing.is_none(),
             exists: false,
@@ -1373,23 +1386,33 @@ fn resource_groups(s: &Scenario, resources: &[Resource]) -> (Vec<ResourceGroupPl
     );
     for r in resources.iter().filter(|r| !r.existing) {
         let g = groups
-            .entry(r.resource_group.to_lowercase())
+            .entry(key(&r.subscription, &r.resource_group))
             .or_insert_with(|| ResourceGroupPlan {
                 name: r.resource_group.clone(),
+                subscription: r.subscription.clone(),
                 location: s.location.clone(),
                 create: true,
                 exists: false,
             });
         g.create = true;
     }
+    // An existing resource's group exists, in its subscription and, as far as amlpe can tell,
+    // in the deploying one when that is the same.
     for r in resources.iter().filter(|r| r.existing) {
-        if let Some(g) = groups.get_mut(&r.resource_group.to_lowercase()) {
-            g.exists = true;
+        for k in [
+            key(&r.subscription, &r.resource_group),
+            key(&None, &r.resource_group),
+        ] {
+            if let Some(g) = groups.get_mut(&k) {
+                g.exists = true;
+            }
         }
     }
+    // Nested deployments name their group and subscription; a group-scope deployment cannot
+    // create groups, nor say which subscription its own group is in.
     let scope = if groups
         .values()
-        .any(|g| g.create && !g.name.eq_ignore_ascii_case(main_rg))
+        .any(|g| g.create && (g.subscription.is_some() || !g.name.eq_ignore_ascii_case(main_rg)))
     {
         Scope::Subscription
     } else {
@@ -1534,7 +1557,7 @@ fn zone_symbol(
     let rg = names::dns_resource_group(s, n).to_string();
     let key = match &existing_id {
         Some(id) => format!("id:{}", id.to_lowercase()),
-        None => format!("rg:{}/{zone}", rg.to_lowercase()),
+        None => format!("rg:{}/{zone}", names::zone_home(s, n)),
     };
     if let Some(sym) = by_key.get(&key) {
         return sym.clone();
@@ -1549,7 +1572,7 @@ fn zone_symbol(
         None => {
             let shared = b
                 .zone_sharers
-                .get(&rg.to_ascii_lowercase())
+                .get(&names::zone_home(s, n))
                 .is_some_and(|&c| c > 1);
             let label = if shared || s.networks.len() == 1 {
                 format!("zone {short}")
@@ -1557,6 +1580,7 @@ fn zone_symbol(
                 format!("zone {short} {}", n.name)
             };
             let mut r = b.new_resource(&label, catalog::DNS_ZONE, zone, &rg);
+            r.subscription = names::dns_subscription(n).map(str::to_string);
             r.location = Some(json!("global"));
             r.properties = json!({});
             r.purpose = format!("private DNS zone for {}", n.name);

@@ -62,6 +62,7 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
         egress,
         special_subnets,
         inference_tls,
+        compute_subscription,
     ];
     for rule in rules {
         rule(s, &mut out);
@@ -826,6 +827,50 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// E031: Azure ML computes and attached AKS clusters need a VNet in the workspace's
+/// subscription (catalog::COMPUTE_VNET_SUBSCRIPTION). The subscription is known when the
+/// workspace or the VNet exists; a new workspace takes the deploying one, which the scripts
+/// check against the computes' VNets before they change anything.
+fn compute_subscription(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let networks = Networks::of(s);
+    let workspace = s.workspace.existing.as_deref().and_then(|id| {
+        let sub = id.split('/').nth(2)?;
+        Some((sub, "the workspace".to_string()))
+    });
+    let mut want = workspace;
+    let placed = (s.computes.iter().enumerate())
+        .map(|(i, c)| (p("computes").index(i), &c.name, &c.network, "compute"))
+        .chain(
+            (s.kubernetes.iter().enumerate())
+                .map(|(i, k)| (p("kubernetes").index(i), &k.name, &k.network, "AKS cluster")),
+        );
+    for (path, name, net, what) in placed {
+        let Some((_, n)) = networks.get(net) else {
+            continue;
+        };
+        let Some(sub) = names::network_subscription(n) else {
+            continue;
+        };
+        match &want {
+            Some((w, owner)) if !w.eq_ignore_ascii_case(sub) => out.push(
+                Diagnostic::new(
+                    Rule::ComputeVnetSubscription,
+                    path.key("network"),
+                    format!(
+                        "{what} `{name}` is in VNet `{net}` of subscription {sub}, but {owner} is in subscription {w}"
+                    ),
+                )
+                .hint(format!(
+                    "{}: use a VNet of subscription {w}",
+                    catalog::COMPUTE_VNET_SUBSCRIPTION
+                )),
+            ),
+            Some(_) => {}
+            None => want = Some((sub, format!("{what} `{name}`'s VNet `{net}`"))),
+        }
+    }
+}
+
 /// The dependency targets a VNet with a workspace endpoint must reach, given the scenario.
 pub fn dependency_targets(s: &Scenario) -> Vec<Target> {
     let mut v = Vec::new();
@@ -916,11 +961,7 @@ fn dns_zones(s: &Scenario, out: &mut Vec<Diagnostic>) {
         for t in n.targets() {
             for z in catalog::zones(s.cloud, *t) {
                 let key = match n.dns.zones {
-                    ZoneMode::Create => format!(
-                        "rg:{}/{}",
-                        names::dns_resource_group(s, n).to_lowercase(),
-                        z.name
-                    ),
+                    ZoneMode::Create => format!("rg:{}/{}", names::zone_home(s, n), z.name),
                     _ => match n.dns.zone_ids.iter().find(|id| {
                         id.rsplit('/')
                             .next()

@@ -14,6 +14,7 @@ set -euo pipefail
 # ---- Settings: the scenario's values; each can be overridden from the environment ----
 PE_VNET_ANALYTICS_MLW_NAME=${PE_VNET_ANALYTICS_MLW_NAME:-'pe-vnet-analytics-mlw'} # private endpoint of the workspace in vnet-analytics
 PE_VNET_ANALYTICS_MLW_NIC_NAME=${PE_VNET_ANALYTICS_MLW_NIC_NAME:-'pe-vnet-analytics-mlw-nic'} # network interface of pe-vnet-analytics-mlw
+VNET_SUBSCRIPTION_ID=${VNET_SUBSCRIPTION_ID:-'11111111-2222-3333-4444-555555555555'} # subscription of an existing virtual network
 RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-network-analytics'} # the scenario's resource group
 LOCATION=${LOCATION:-'eastus'} # region of the workspace, its dependencies and computes
 VNET_VNET_ANALYTICS_ID=${VNET_VNET_ANALYTICS_ID:-'/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-network-analytics/providers/Microsoft.Network/virtualNetworks/vnet-analytics'} # existing virtual network
@@ -127,32 +128,21 @@ id_part() {
   printf '%s\n' "${parts[$2]}"
 }
 
-STEP='resolving the subscription'
-if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
-  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
-elif ((DRY_RUN)); then
-  SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'
-else
-  SUBSCRIPTION_ID=$(az account show --query id --output tsv)
-fi
-[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
-  die "not a subscription id: $SUBSCRIPTION_ID"
-
 # Resource ids, and the parts of the ids of existing resources.
 SNET_VNET_ANALYTICS_SNET_PRIVATE_ENDPOINTS_ID="$VNET_VNET_ANALYTICS_ID/subnets/$SNET_VNET_ANALYTICS_SNET_PRIVATE_ENDPOINTS_NAME"
-ZONE_API_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_API_NAME"
-ZONE_NOTEBOOKS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_NOTEBOOKS_NAME"
-ZONE_BLOB_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_BLOB_NAME"
-ZONE_FILE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_FILE_NAME"
-ZONE_VAULT_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_VAULT_NAME"
-ZONE_REGISTRY_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_REGISTRY_NAME"
+ZONE_API_ID="/subscriptions/$VNET_SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_API_NAME"
+ZONE_NOTEBOOKS_ID="/subscriptions/$VNET_SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_NOTEBOOKS_NAME"
+ZONE_BLOB_ID="/subscriptions/$VNET_SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_BLOB_NAME"
+ZONE_FILE_ID="/subscriptions/$VNET_SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_FILE_NAME"
+ZONE_VAULT_ID="/subscriptions/$VNET_SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_VAULT_NAME"
+ZONE_REGISTRY_ID="/subscriptions/$VNET_SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_REGISTRY_NAME"
 
 STEPS=22
 
 step 1 'private endpoint pe-vnet-analytics-mlw in vnet-analytics'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_MLW_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_MLW_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$PE_VNET_ANALYTICS_MLW_NAME" \
     --subnet "$SNET_VNET_ANALYTICS_SNET_PRIVATE_ENDPOINTS_ID" \
@@ -166,9 +156,9 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 2 'private endpoint pe-vnet-analytics-blob in vnet-analytics'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_BLOB_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_BLOB_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$PE_VNET_ANALYTICS_BLOB_NAME" \
     --subnet "$SNET_VNET_ANALYTICS_SNET_PRIVATE_ENDPOINTS_ID" \
@@ -182,9 +172,9 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 3 'private endpoint pe-vnet-analytics-file in vnet-analytics'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_FILE_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_FILE_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$PE_VNET_ANALYTICS_FILE_NAME" \
     --subnet "$SNET_VNET_ANALYTICS_SNET_PRIVATE_ENDPOINTS_ID" \
@@ -198,9 +188,9 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 4 'private endpoint pe-vnet-analytics-kv in vnet-analytics'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_KV_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_KV_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$PE_VNET_ANALYTICS_KV_NAME" \
     --subnet "$SNET_VNET_ANALYTICS_SNET_PRIVATE_ENDPOINTS_ID" \
@@ -214,9 +204,9 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 5 'private endpoint pe-vnet-analytics-cr in vnet-analytics'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_CR_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_CR_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$PE_VNET_ANALYTICS_CR_NAME" \
     --subnet "$SNET_VNET_ANALYTICS_SNET_PRIVATE_ENDPOINTS_ID" \
@@ -230,17 +220,17 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 6 'private DNS zone privatelink.api.azureml.ms'
-if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_API_NAME"; then
+if missing az network private-dns zone show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_API_NAME"; then
   run az network private-dns zone create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$ZONE_API_NAME"
 fi
 
 step 7 'DNS zone link link-vnet-analytics of privatelink.api.azureml.ms'
-if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_API_NAME" --name "$LINK_API_VNET_ANALYTICS_NAME"; then
+if missing az network private-dns link vnet show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_API_NAME" --name "$LINK_API_VNET_ANALYTICS_NAME"; then
   run az network private-dns link vnet create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --zone-name "$ZONE_API_NAME" \
     --name "$LINK_API_VNET_ANALYTICS_NAME" \
@@ -249,17 +239,17 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
 fi
 
 step 8 'private DNS zone privatelink.notebooks.azure.net'
-if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_NOTEBOOKS_NAME"; then
+if missing az network private-dns zone show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_NOTEBOOKS_NAME"; then
   run az network private-dns zone create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$ZONE_NOTEBOOKS_NAME"
 fi
 
 step 9 'DNS zone link link-vnet-analytics of privatelink.notebooks.azure.net'
-if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_NOTEBOOKS_NAME" --name "$LINK_NOTEBOOKS_VNET_ANALYTICS_NAME"; then
+if missing az network private-dns link vnet show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_NOTEBOOKS_NAME" --name "$LINK_NOTEBOOKS_VNET_ANALYTICS_NAME"; then
   run az network private-dns link vnet create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --zone-name "$ZONE_NOTEBOOKS_NAME" \
     --name "$LINK_NOTEBOOKS_VNET_ANALYTICS_NAME" \
@@ -268,18 +258,18 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
 fi
 
 step 10 'DNS zone group default of pe-vnet-analytics-mlw'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_ANALYTICS_MLW_NAME" --name "$PE_VNET_ANALYTICS_MLW_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_ANALYTICS_MLW_NAME" --name "$PE_VNET_ANALYTICS_MLW_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --endpoint-name "$PE_VNET_ANALYTICS_MLW_NAME" \
     --name "$PE_VNET_ANALYTICS_MLW_ZONE_GROUP_NAME" \
     --private-dns-zone "$ZONE_API_ID" \
     --zone-name 'api'
 fi
-if missing zone_config_present "$SUBSCRIPTION_ID" "$RESOURCE_GROUP" "$PE_VNET_ANALYTICS_MLW_NAME" "$PE_VNET_ANALYTICS_MLW_ZONE_GROUP_NAME" 'notebooks'; then
+if missing zone_config_present "$VNET_SUBSCRIPTION_ID" "$RESOURCE_GROUP" "$PE_VNET_ANALYTICS_MLW_NAME" "$PE_VNET_ANALYTICS_MLW_ZONE_GROUP_NAME" 'notebooks'; then
   run az network private-endpoint dns-zone-group add \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --endpoint-name "$PE_VNET_ANALYTICS_MLW_NAME" \
     --name "$PE_VNET_ANALYTICS_MLW_ZONE_GROUP_NAME" \
@@ -288,17 +278,17 @@ if missing zone_config_present "$SUBSCRIPTION_ID" "$RESOURCE_GROUP" "$PE_VNET_AN
 fi
 
 step 11 'private DNS zone privatelink.blob.core.windows.net'
-if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_BLOB_NAME"; then
+if missing az network private-dns zone show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_BLOB_NAME"; then
   run az network private-dns zone create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$ZONE_BLOB_NAME"
 fi
 
 step 12 'DNS zone link link-vnet-analytics of privatelink.blob.core.windows.net'
-if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_BLOB_NAME" --name "$LINK_BLOB_VNET_ANALYTICS_NAME"; then
+if missing az network private-dns link vnet show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_BLOB_NAME" --name "$LINK_BLOB_VNET_ANALYTICS_NAME"; then
   run az network private-dns link vnet create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --zone-name "$ZONE_BLOB_NAME" \
     --name "$LINK_BLOB_VNET_ANALYTICS_NAME" \
@@ -307,9 +297,9 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
 fi
 
 step 13 'DNS zone group default of pe-vnet-analytics-blob'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_ANALYTICS_BLOB_NAME" --name "$PE_VNET_ANALYTICS_BLOB_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_ANALYTICS_BLOB_NAME" --name "$PE_VNET_ANALYTICS_BLOB_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --endpoint-name "$PE_VNET_ANALYTICS_BLOB_NAME" \
     --name "$PE_VNET_ANALYTICS_BLOB_ZONE_GROUP_NAME" \
@@ -318,17 +308,17 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 14 'private DNS zone privatelink.file.core.windows.net'
-if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_FILE_NAME"; then
+if missing az network private-dns zone show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_FILE_NAME"; then
   run az network private-dns zone create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$ZONE_FILE_NAME"
 fi
 
 step 15 'DNS zone link link-vnet-analytics of privatelink.file.core.windows.net'
-if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_FILE_NAME" --name "$LINK_FILE_VNET_ANALYTICS_NAME"; then
+if missing az network private-dns link vnet show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_FILE_NAME" --name "$LINK_FILE_VNET_ANALYTICS_NAME"; then
   run az network private-dns link vnet create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --zone-name "$ZONE_FILE_NAME" \
     --name "$LINK_FILE_VNET_ANALYTICS_NAME" \
@@ -337,9 +327,9 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
 fi
 
 step 16 'DNS zone group default of pe-vnet-analytics-file'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_ANALYTICS_FILE_NAME" --name "$PE_VNET_ANALYTICS_FILE_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_ANALYTICS_FILE_NAME" --name "$PE_VNET_ANALYTICS_FILE_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --endpoint-name "$PE_VNET_ANALYTICS_FILE_NAME" \
     --name "$PE_VNET_ANALYTICS_FILE_ZONE_GROUP_NAME" \
@@ -348,17 +338,17 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 17 'private DNS zone privatelink.vaultcore.azure.net'
-if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_VAULT_NAME"; then
+if missing az network private-dns zone show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_VAULT_NAME"; then
   run az network private-dns zone create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$ZONE_VAULT_NAME"
 fi
 
 step 18 'DNS zone link link-vnet-analytics of privatelink.vaultcore.azure.net'
-if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_VAULT_NAME" --name "$LINK_VAULT_VNET_ANALYTICS_NAME"; then
+if missing az network private-dns link vnet show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_VAULT_NAME" --name "$LINK_VAULT_VNET_ANALYTICS_NAME"; then
   run az network private-dns link vnet create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --zone-name "$ZONE_VAULT_NAME" \
     --name "$LINK_VAULT_VNET_ANALYTICS_NAME" \
@@ -367,9 +357,9 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
 fi
 
 step 19 'DNS zone group default of pe-vnet-analytics-kv'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_ANALYTICS_KV_NAME" --name "$PE_VNET_ANALYTICS_KV_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_ANALYTICS_KV_NAME" --name "$PE_VNET_ANALYTICS_KV_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --endpoint-name "$PE_VNET_ANALYTICS_KV_NAME" \
     --name "$PE_VNET_ANALYTICS_KV_ZONE_GROUP_NAME" \
@@ -378,17 +368,17 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 20 'private DNS zone privatelink.azurecr.io'
-if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_REGISTRY_NAME"; then
+if missing az network private-dns zone show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_REGISTRY_NAME"; then
   run az network private-dns zone create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$ZONE_REGISTRY_NAME"
 fi
 
 step 21 'DNS zone link link-vnet-analytics of privatelink.azurecr.io'
-if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_REGISTRY_NAME" --name "$LINK_REGISTRY_VNET_ANALYTICS_NAME"; then
+if missing az network private-dns link vnet show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_REGISTRY_NAME" --name "$LINK_REGISTRY_VNET_ANALYTICS_NAME"; then
   run az network private-dns link vnet create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --zone-name "$ZONE_REGISTRY_NAME" \
     --name "$LINK_REGISTRY_VNET_ANALYTICS_NAME" \
@@ -397,9 +387,9 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
 fi
 
 step 22 'DNS zone group default of pe-vnet-analytics-cr'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_ANALYTICS_CR_NAME" --name "$PE_VNET_ANALYTICS_CR_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_ANALYTICS_CR_NAME" --name "$PE_VNET_ANALYTICS_CR_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --endpoint-name "$PE_VNET_ANALYTICS_CR_NAME" \
     --name "$PE_VNET_ANALYTICS_CR_ZONE_GROUP_NAME" \

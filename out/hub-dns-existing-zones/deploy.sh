@@ -24,6 +24,7 @@ COMPUTE_CPU_BUILD_NAME=${COMPUTE_CPU_BUILD_NAME:-'cpu-build'} # compute cluster 
 WORKSPACE_PUBLIC_NETWORK_ACCESS=${WORKSPACE_PUBLIC_NETWORK_ACCESS:-'Disabled'} # whether the workspace also answers on its public endpoint
 PE_VNET_SPOKE_ML_MLW_NAME=${PE_VNET_SPOKE_ML_MLW_NAME:-'pe-vnet-spoke-ml-mlw'} # private endpoint of the workspace in vnet-spoke-ml
 PE_VNET_SPOKE_ML_MLW_NIC_NAME=${PE_VNET_SPOKE_ML_MLW_NIC_NAME:-'pe-vnet-spoke-ml-mlw-nic'} # network interface of pe-vnet-spoke-ml-mlw
+VNET_SUBSCRIPTION_ID=${VNET_SUBSCRIPTION_ID:-'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'} # subscription of an existing virtual network
 RG_SPOKE_NETWORK=${RG_SPOKE_NETWORK:-'rg-spoke-network'} # resource group
 VNET_VNET_SPOKE_ML_ID=${VNET_VNET_SPOKE_ML_ID:-'/subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/rg-spoke-network/providers/Microsoft.Network/virtualNetworks/vnet-spoke-ml'} # existing virtual network
 SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_NAME=${SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # existing subnet
@@ -307,9 +308,9 @@ if missing az ml workspace show --subscription "$SUBSCRIPTION_ID" --resource-gro
 fi
 
 step 8 'private endpoint pe-vnet-spoke-ml-mlw in vnet-spoke-ml'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_MLW_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_MLW_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --name "$PE_VNET_SPOKE_ML_MLW_NAME" \
     --subnet "$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID" \
@@ -322,9 +323,9 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 9 'private endpoint pe-vnet-spoke-ml-blob in vnet-spoke-ml'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_BLOB_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_BLOB_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --name "$PE_VNET_SPOKE_ML_BLOB_NAME" \
     --subnet "$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID" \
@@ -337,9 +338,9 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 10 'private endpoint pe-vnet-spoke-ml-file in vnet-spoke-ml'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_FILE_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_FILE_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --name "$PE_VNET_SPOKE_ML_FILE_NAME" \
     --subnet "$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID" \
@@ -352,9 +353,9 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 11 'private endpoint pe-vnet-spoke-ml-kv in vnet-spoke-ml'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_KV_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_KV_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --name "$PE_VNET_SPOKE_ML_KV_NAME" \
     --subnet "$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID" \
@@ -367,9 +368,9 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 12 'private endpoint pe-vnet-spoke-ml-cr in vnet-spoke-ml'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_CR_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_CR_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --name "$PE_VNET_SPOKE_ML_CR_NAME" \
     --subnet "$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID" \
@@ -382,18 +383,18 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 13 'DNS zone group default of pe-vnet-spoke-ml-mlw'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_MLW_NAME" --name "$PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_MLW_NAME" --name "$PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --endpoint-name "$PE_VNET_SPOKE_ML_MLW_NAME" \
     --name "$PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME" \
     --private-dns-zone "$ZONE_API_VNET_SPOKE_ML_ID" \
     --zone-name 'api'
 fi
-if missing zone_config_present "$SUBSCRIPTION_ID" "$RG_SPOKE_NETWORK" "$PE_VNET_SPOKE_ML_MLW_NAME" "$PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME" 'notebooks'; then
+if missing zone_config_present "$VNET_SUBSCRIPTION_ID" "$RG_SPOKE_NETWORK" "$PE_VNET_SPOKE_ML_MLW_NAME" "$PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME" 'notebooks'; then
   run az network private-endpoint dns-zone-group add \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --endpoint-name "$PE_VNET_SPOKE_ML_MLW_NAME" \
     --name "$PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME" \
@@ -402,9 +403,9 @@ if missing zone_config_present "$SUBSCRIPTION_ID" "$RG_SPOKE_NETWORK" "$PE_VNET_
 fi
 
 step 14 'DNS zone group default of pe-vnet-spoke-ml-blob'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_BLOB_NAME" --name "$PE_VNET_SPOKE_ML_BLOB_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_BLOB_NAME" --name "$PE_VNET_SPOKE_ML_BLOB_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --endpoint-name "$PE_VNET_SPOKE_ML_BLOB_NAME" \
     --name "$PE_VNET_SPOKE_ML_BLOB_ZONE_GROUP_NAME" \
@@ -413,9 +414,9 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 15 'DNS zone group default of pe-vnet-spoke-ml-file'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_FILE_NAME" --name "$PE_VNET_SPOKE_ML_FILE_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_FILE_NAME" --name "$PE_VNET_SPOKE_ML_FILE_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --endpoint-name "$PE_VNET_SPOKE_ML_FILE_NAME" \
     --name "$PE_VNET_SPOKE_ML_FILE_ZONE_GROUP_NAME" \
@@ -424,9 +425,9 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 16 'DNS zone group default of pe-vnet-spoke-ml-kv'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_KV_NAME" --name "$PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_KV_NAME" --name "$PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --endpoint-name "$PE_VNET_SPOKE_ML_KV_NAME" \
     --name "$PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME" \
@@ -435,9 +436,9 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 17 'DNS zone group default of pe-vnet-spoke-ml-cr'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_CR_NAME" --name "$PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_CR_NAME" --name "$PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --endpoint-name "$PE_VNET_SPOKE_ML_CR_NAME" \
     --name "$PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME" \

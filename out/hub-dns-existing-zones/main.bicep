@@ -76,10 +76,11 @@ module deployRgMlwSpoke 'modules/rg-mlw-spoke.bicep' = {
 // Deployment 2 of 3: resource group rg-spoke-network
 module deployRgSpokeNetwork 'modules/rg-spoke-network.bicep' = {
   name: 'hub-dns-existing-zones-2'
-  scope: resourceGroup('rg-spoke-network')
+  scope: resourceGroup('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', 'rg-spoke-network')
   params: {
     location: location
     tags: tags
+    deployingSubscriptionId: subscription().subscriptionId
   }
   dependsOn: [
     deployRgMlwSpoke

@@ -215,6 +215,8 @@ enum Derived {
 /// asks for the same thing gets the same variable.
 #[derive(Debug, PartialEq, Eq, Hash)]
 enum Key<'p> {
+    /// A subscription the plan names for resources it creates.
+    NamedSubscription(String),
     /// The plan's `location` parameter.
     Location,
     /// Whether the workspace answers on its public endpoint.
@@ -337,6 +339,20 @@ impl<'p> Vars<'p> {
         SUBSCRIPTION.to_string()
     }
 
+    /// The subscription a new resource is created in: the one the plan names (an existing
+    /// VNet's), else the deploying one.
+    fn subscription_of(&mut self, r: &'p Resource) -> String {
+        match &r.subscription {
+            Some(sub) => self.setting(
+                Key::NamedSubscription(sub.to_lowercase()),
+                "VNET_SUBSCRIPTION_ID".to_string(),
+                sub,
+                "subscription of an existing virtual network",
+            ),
+            None => self.subscription(),
+        }
+    }
+
     fn location(&mut self) -> String {
         let plan = self.plan;
         self.setting(
@@ -415,7 +431,7 @@ impl<'p> Vars<'p> {
         if r.existing {
             return Ok(self.setting(Key::Id(symbol), base, &static_id(r), &r.purpose));
         }
-        let sub = self.subscription();
+        let sub = self.subscription_of(r);
         let rg = self.group(&r.resource_group);
         let name = self.name(symbol)?;
         let provider = r.ty.clone();
@@ -454,7 +470,7 @@ impl<'p> Vars<'p> {
         if !r.existing {
             return Ok(match home {
                 Home::Group => self.group(&r.resource_group),
-                Home::Subscription => self.subscription(),
+                Home::Subscription => self.subscription_of(r),
             });
         }
         let symbol = r.symbol.as_str();

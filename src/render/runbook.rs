@@ -280,6 +280,8 @@ struct Runbook<'p> {
     /// The VNet of the endpoints of the workspace and all its dependencies.
     primary: &'p str,
     resource_groups: &'p [ResourceGroupPlan],
+    /// The groups that hold resources the deployment only references, each name once.
+    existing_groups: Vec<&'p str>,
     /// The scenario's group is made with `az group create` before a group-scope deployment.
     create_group: bool,
     parameters: &'p [Parameter],
@@ -300,6 +302,8 @@ struct Runbook<'p> {
     forward_zones: Vec<&'p str>,
     /// Targets whose connections wait for approval, each once, with their endpoints.
     manual: Vec<ManualTarget<'p>>,
+    /// A manual endpoint lives in the deploying subscription (its id is known at deploy time).
+    manual_in_deploying_subscription: bool,
     manual_endpoints: Vec<&'p str>,
     spec: SpecSteps,
     diagram: Diagram<'p>,
@@ -432,11 +436,23 @@ struct ZoneSet<'p> {
 #[derive(Serialize)]
 struct ManualTarget<'p> {
     endpoints: Vec<&'p str>,
+    /// This deployment's endpoints, whose connections alone are approved.
+    ids: Vec<EndpointId<'p>>,
+    /// The target's subscription when the scenario names it (an existing target).
+    subscription: Option<&'p str>,
     target: Target,
     label: &'p str,
     name: &'p str,
     group: &'p str,
     ty: &'p str,
+}
+
+/// The parts of a private endpoint's id; no subscription: the deploying one.
+#[derive(Serialize)]
+struct EndpointId<'p> {
+    subscription: Option<&'p str>,
+    group: &'p str,
+    name: &'p str,
 }
 
 #[derive(Serialize)]
@@ -549,9 +565,23 @@ impl<'p> Runbook<'p> {
             (endpoints().filter(|e| e.endpoint.manual_approval))
                 .map(|e| ((e.target_name, e.target_type), e)),
         );
-        let manual = (manual.into_iter())
+        let manual: Vec<ManualTarget> = (manual.into_iter())
             .map(|(_, es)| ManualTarget {
                 endpoints: es.iter().map(|e| e.endpoint.name.as_str()).collect(),
+                ids: (es.iter())
+                    .map(|e| EndpointId {
+                        subscription: nonempty(
+                            ix.get(&e.endpoint.symbol)
+                                .and_then(|r| r.subscription.as_ref()),
+                        ),
+                        group: &e.endpoint.resource_group,
+                        name: &e.endpoint.name,
+                    })
+                    .collect(),
+                subscription: nonempty(
+                    ix.get(&es[0].endpoint.target_symbol)
+                        .and_then(|r| r.subscription.as_ref()),
+                ),
                 target: es[0].endpoint.target,
                 label: &es[0].endpoint.target_label,
                 name: es[0].target_name,
@@ -601,6 +631,13 @@ impl<'p> Runbook<'p> {
             multi,
             primary: primary_vnet(&vnets),
             resource_groups: &plan.resource_groups,
+            existing_groups: {
+                let mut seen = HashSet::new();
+                (plan.resource_groups.iter())
+                    .filter(|g| g.exists && seen.insert(g.name.to_lowercase()))
+                    .map(|g| g.name.as_str())
+                    .collect()
+            },
             create_group: plan.resource_groups.iter().any(|g| {
                 g.create && !g.exists && g.name.eq_ignore_ascii_case(&plan.resource_group)
             }),
@@ -622,6 +659,9 @@ impl<'p> Runbook<'p> {
             api_forward: (catalog::zones(cloud, Target::Workspace).first())
                 .map_or("", |z| z.forward),
             forward_zones: unique(forward_zones.chain(forwarded.map(|z| &*z.forward))),
+            manual_in_deploying_subscription: (manual.iter())
+                .flat_map(|m| &m.ids)
+                .any(|i| i.subscription.is_none()),
             manual,
             manual_endpoints: (endpoints().filter(|e| e.endpoint.manual_approval))
                 .map(|e| e.endpoint.name.as_str())
@@ -1457,11 +1497,11 @@ fn teardown<'p>(ix: &Index<'p>) -> Teardown<'p> {
             name: &r.name,
             group: ix.group_of(r),
             owner: ix.owner(r).map_or("", |p| &p.name),
-            subscription: nonempty(
+            subscription: nonempty(r.subscription.as_ref().or_else(|| {
                 r.parent
                     .as_deref()
-                    .and_then(|p| ix.get(p)?.subscription.as_ref()),
-            ),
+                    .and_then(|p| ix.get(p)?.subscription.as_ref())
+            })),
         })
         .collect();
     Teardown {

@@ -15,6 +15,7 @@ mod proptest;
 mod runbook;
 mod scripts;
 mod secrets;
+mod subscriptions;
 mod support;
 mod synth;
 mod templates;

@@ -111,9 +111,12 @@ fn existing_resources_are_referenced_not_created() {
     let p = plan("existing-workspace-add-endpoint");
     assert_eq!(
         p.scope,
-        Scope::ResourceGroup,
-        "the VNet's group holds everything new"
+        Scope::Subscription,
+        "everything new lives in the VNet's group, in the VNet's subscription, which a nested deployment names"
     );
+    let vnet_sub = "11111111-2222-3333-4444-555555555555";
+    assert!((p.resources.iter().filter(|r| !r.existing))
+        .all(|r| r.subscription.as_deref() == Some(vnet_sub)));
     for ty in [
         "/workspaces",
         "/storageAccounts",

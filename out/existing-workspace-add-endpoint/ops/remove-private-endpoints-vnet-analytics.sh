@@ -12,6 +12,7 @@ set -euo pipefail
 # every setting below.
 
 # ---- Settings: the scenario's values; each can be overridden from the environment ----
+VNET_SUBSCRIPTION_ID=${VNET_SUBSCRIPTION_ID:-'11111111-2222-3333-4444-555555555555'} # subscription of an existing virtual network
 RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-network-analytics'} # the scenario's resource group
 PE_VNET_ANALYTICS_CR_NAME=${PE_VNET_ANALYTICS_CR_NAME:-'pe-vnet-analytics-cr'} # private endpoint of the container registry in vnet-analytics
 PE_VNET_ANALYTICS_KV_NAME=${PE_VNET_ANALYTICS_KV_NAME:-'pe-vnet-analytics-kv'} # private endpoint of the key vault in vnet-analytics
@@ -91,58 +92,47 @@ id_part() {
   printf '%s\n' "${parts[$2]}"
 }
 
-STEP='resolving the subscription'
-if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
-  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
-elif ((DRY_RUN)); then
-  SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'
-else
-  SUBSCRIPTION_ID=$(az account show --query id --output tsv)
-fi
-[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
-  die "not a subscription id: $SUBSCRIPTION_ID"
-
 log 'WARNING: Removing a private endpoint removes the workspace from the virtual network it was in: the workspace may no longer reach resources in that VNet, and resources in that VNet may no longer reach the workspace (spec: Remove a private endpoint).'
 log 'WARNING: Removing the private endpoints of a workspace does not make it publicly accessible; run ops/enable-public-access.sh for that.'
 
 STEPS=5
 
 step 1 'remove private endpoint pe-vnet-analytics-cr from vnet-analytics'
-if present az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_CR_NAME"; then
+if present az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_CR_NAME"; then
   run az network private-endpoint delete \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$PE_VNET_ANALYTICS_CR_NAME"
 fi
 
 step 2 'remove private endpoint pe-vnet-analytics-kv from vnet-analytics'
-if present az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_KV_NAME"; then
+if present az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_KV_NAME"; then
   run az network private-endpoint delete \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$PE_VNET_ANALYTICS_KV_NAME"
 fi
 
 step 3 'remove private endpoint pe-vnet-analytics-file from vnet-analytics'
-if present az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_FILE_NAME"; then
+if present az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_FILE_NAME"; then
   run az network private-endpoint delete \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$PE_VNET_ANALYTICS_FILE_NAME"
 fi
 
 step 4 'remove private endpoint pe-vnet-analytics-blob from vnet-analytics'
-if present az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_BLOB_NAME"; then
+if present az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_BLOB_NAME"; then
   run az network private-endpoint delete \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$PE_VNET_ANALYTICS_BLOB_NAME"
 fi
 
 step 5 'remove private endpoint pe-vnet-analytics-mlw from vnet-analytics'
-if present az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_MLW_NAME"; then
+if present az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_ANALYTICS_MLW_NAME"; then
   run az network private-endpoint delete \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
     --name "$PE_VNET_ANALYTICS_MLW_NAME"
 fi

@@ -8,9 +8,11 @@ param location string
 @description('Tags applied to every resource this deployment creates')
 param tags object
 
+@description('Subscription of the deployment that runs this one, where the resources it refers to live')
+param deployingSubscriptionId string
+
 // existing virtual network
 resource vnetVnetSpokeMl 'Microsoft.Network/virtualNetworks@2025-07-01' existing = {
-  scope: resourceGroup('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', 'rg-spoke-network')
   name: 'vnet-spoke-ml'
 }
 
@@ -22,25 +24,25 @@ resource snetVnetSpokeMlSnetEndpoints 'Microsoft.Network/virtualNetworks/subnets
 
 // default storage account of the workspace (deployed by another module)
 resource storage 'Microsoft.Storage/storageAccounts@2026-04-01' existing = {
-  scope: resourceGroup('rg-mlw-spoke')
+  scope: resourceGroup(deployingSubscriptionId, 'rg-mlw-spoke')
   name: 'stmlwspoke'
 }
 
 // Key Vault of the workspace (deployed by another module)
 resource keyVault 'Microsoft.KeyVault/vaults@2026-02-01' existing = {
-  scope: resourceGroup('rg-mlw-spoke')
+  scope: resourceGroup(deployingSubscriptionId, 'rg-mlw-spoke')
   name: 'kv-mlw-spoke'
 }
 
 // container registry of the workspace (Premium, for private endpoints) (deployed by another module)
 resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' existing = {
-  scope: resourceGroup('rg-mlw-spoke')
+  scope: resourceGroup(deployingSubscriptionId, 'rg-mlw-spoke')
   name: 'crmlwspoke'
 }
 
 // Azure Machine Learning workspace (deployed by another module)
 resource workspace 'Microsoft.MachineLearningServices/workspaces@2026-05-01' existing = {
-  scope: resourceGroup('rg-mlw-spoke')
+  scope: resourceGroup(deployingSubscriptionId, 'rg-mlw-spoke')
   name: 'mlw-spoke'
 }
 

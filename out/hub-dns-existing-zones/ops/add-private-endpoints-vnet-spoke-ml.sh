@@ -14,6 +14,7 @@ set -euo pipefail
 # ---- Settings: the scenario's values; each can be overridden from the environment ----
 PE_VNET_SPOKE_ML_MLW_NAME=${PE_VNET_SPOKE_ML_MLW_NAME:-'pe-vnet-spoke-ml-mlw'} # private endpoint of the workspace in vnet-spoke-ml
 PE_VNET_SPOKE_ML_MLW_NIC_NAME=${PE_VNET_SPOKE_ML_MLW_NIC_NAME:-'pe-vnet-spoke-ml-mlw-nic'} # network interface of pe-vnet-spoke-ml-mlw
+VNET_SUBSCRIPTION_ID=${VNET_SUBSCRIPTION_ID:-'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'} # subscription of an existing virtual network
 RG_SPOKE_NETWORK=${RG_SPOKE_NETWORK:-'rg-spoke-network'} # resource group
 LOCATION=${LOCATION:-'northeurope'} # region of the workspace, its dependencies and computes
 VNET_VNET_SPOKE_ML_ID=${VNET_VNET_SPOKE_ML_ID:-'/subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/rg-spoke-network/providers/Microsoft.Network/virtualNetworks/vnet-spoke-ml'} # existing virtual network
@@ -147,9 +148,9 @@ log 'WARNING: Existing compute targets of this workspace that are not behind the
 STEPS=10
 
 step 1 'private endpoint pe-vnet-spoke-ml-mlw in vnet-spoke-ml'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_MLW_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_MLW_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --name "$PE_VNET_SPOKE_ML_MLW_NAME" \
     --subnet "$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID" \
@@ -162,9 +163,9 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 2 'private endpoint pe-vnet-spoke-ml-blob in vnet-spoke-ml'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_BLOB_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_BLOB_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --name "$PE_VNET_SPOKE_ML_BLOB_NAME" \
     --subnet "$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID" \
@@ -177,9 +178,9 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 3 'private endpoint pe-vnet-spoke-ml-file in vnet-spoke-ml'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_FILE_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_FILE_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --name "$PE_VNET_SPOKE_ML_FILE_NAME" \
     --subnet "$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID" \
@@ -192,9 +193,9 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 4 'private endpoint pe-vnet-spoke-ml-kv in vnet-spoke-ml'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_KV_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_KV_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --name "$PE_VNET_SPOKE_ML_KV_NAME" \
     --subnet "$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID" \
@@ -207,9 +208,9 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 5 'private endpoint pe-vnet-spoke-ml-cr in vnet-spoke-ml'
-if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_CR_NAME"; then
+if missing az network private-endpoint show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --name "$PE_VNET_SPOKE_ML_CR_NAME"; then
   run az network private-endpoint create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --name "$PE_VNET_SPOKE_ML_CR_NAME" \
     --subnet "$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID" \
@@ -222,18 +223,18 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
 fi
 
 step 6 'DNS zone group default of pe-vnet-spoke-ml-mlw'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_MLW_NAME" --name "$PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_MLW_NAME" --name "$PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --endpoint-name "$PE_VNET_SPOKE_ML_MLW_NAME" \
     --name "$PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME" \
     --private-dns-zone "$ZONE_API_VNET_SPOKE_ML_ID" \
     --zone-name 'api'
 fi
-if missing zone_config_present "$SUBSCRIPTION_ID" "$RG_SPOKE_NETWORK" "$PE_VNET_SPOKE_ML_MLW_NAME" "$PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME" 'notebooks'; then
+if missing zone_config_present "$VNET_SUBSCRIPTION_ID" "$RG_SPOKE_NETWORK" "$PE_VNET_SPOKE_ML_MLW_NAME" "$PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME" 'notebooks'; then
   run az network private-endpoint dns-zone-group add \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --endpoint-name "$PE_VNET_SPOKE_ML_MLW_NAME" \
     --name "$PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME" \
@@ -242,9 +243,9 @@ if missing zone_config_present "$SUBSCRIPTION_ID" "$RG_SPOKE_NETWORK" "$PE_VNET_
 fi
 
 step 7 'DNS zone group default of pe-vnet-spoke-ml-blob'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_BLOB_NAME" --name "$PE_VNET_SPOKE_ML_BLOB_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_BLOB_NAME" --name "$PE_VNET_SPOKE_ML_BLOB_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --endpoint-name "$PE_VNET_SPOKE_ML_BLOB_NAME" \
     --name "$PE_VNET_SPOKE_ML_BLOB_ZONE_GROUP_NAME" \
@@ -253,9 +254,9 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 8 'DNS zone group default of pe-vnet-spoke-ml-file'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_FILE_NAME" --name "$PE_VNET_SPOKE_ML_FILE_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_FILE_NAME" --name "$PE_VNET_SPOKE_ML_FILE_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --endpoint-name "$PE_VNET_SPOKE_ML_FILE_NAME" \
     --name "$PE_VNET_SPOKE_ML_FILE_ZONE_GROUP_NAME" \
@@ -264,9 +265,9 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 9 'DNS zone group default of pe-vnet-spoke-ml-kv'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_KV_NAME" --name "$PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_KV_NAME" --name "$PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --endpoint-name "$PE_VNET_SPOKE_ML_KV_NAME" \
     --name "$PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME" \
@@ -275,9 +276,9 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 10 'DNS zone group default of pe-vnet-spoke-ml-cr'
-if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_CR_NAME" --name "$PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME"; then
+if missing az network private-endpoint dns-zone-group show --subscription "$VNET_SUBSCRIPTION_ID" --resource-group "$RG_SPOKE_NETWORK" --endpoint-name "$PE_VNET_SPOKE_ML_CR_NAME" --name "$PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
-    --subscription "$SUBSCRIPTION_ID" \
+    --subscription "$VNET_SUBSCRIPTION_ID" \
     --resource-group "$RG_SPOKE_NETWORK" \
     --endpoint-name "$PE_VNET_SPOKE_ML_CR_NAME" \
     --name "$PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME" \
