@@ -429,6 +429,7 @@ pub fn template_facts() -> serde_json::Value {
             "name": ENCRYPTION_AT_HOST_FEATURE.1,
         },
         "network_contributor_role": NETWORK_CONTRIBUTOR_ROLE,
+        "role_assigners": ROLE_ASSIGNERS,
         "warnings": {
             "add": spec_warnings::ADD,
             "remove": spec_warnings::REMOVE,
@@ -448,6 +449,59 @@ pub const ROLE_DEFINITIONS: &str = "Microsoft.Authorization/roleDefinitions";
 /// role id from "Azure built-in roles" (Networking). `az aks create` assigns it with the
 /// caller's rights; templates must do it themselves, so every output assigns it.
 pub const NETWORK_CONTRIBUTOR_ROLE: &str = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+
+/// How the workspace reaches its default datastores. amlpe's storage account takes no shared
+/// key (`allowSharedKeyAccess: false`), so the workspace must use identities, not account keys
+/// (which fail with KeyBasedAuthenticationNotPermitted): `systemDatastoresAuthMode: identity`,
+/// YAML `system_datastores_auth_mode: identity`. Source: "Disable shared key access for the
+/// default storage account" (Azure Machine Learning / Foundry hub, disable-local-auth-storage).
+pub const SYSTEM_DATASTORES_AUTH_MODE: &str = "identity";
+
+/// The built-in roles a workspace user needs when storage takes no shared key, by role id
+/// ("Azure built-in roles": AI + machine learning, Storage), with what each grants. The same
+/// source as [`SYSTEM_DATASTORES_AUTH_MODE`]: users "must" get Storage Blob Data Contributor and
+/// Storage File Data Privileged Contributor on the storage account; AzureML Data Scientist is
+/// the workspace role for everything but managing the workspace and its computes ("Manage
+/// access to Azure Machine Learning workspaces", built-in roles).
+pub const USER_ROLES: &[UserRole] = &[
+    UserRole {
+        on: RoleScope::Workspace,
+        name: "AzureML Data Scientist",
+        id: "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+    },
+    UserRole {
+        on: RoleScope::Storage,
+        name: "Storage Blob Data Contributor",
+        id: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    },
+    UserRole {
+        on: RoleScope::Storage,
+        name: "Storage File Data Privileged Contributor",
+        id: "69566ab7-960f-475b-8e7c-b3118f30c6bd",
+    },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleScope {
+    Workspace,
+    Storage,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct UserRole {
+    pub on: RoleScope,
+    pub name: &'static str,
+    pub id: &'static str,
+}
+
+/// The roles that may create role assignments (`Microsoft.Authorization/roleAssignments/write`),
+/// one of which the deployer needs when the plan assigns roles ("Assign Azure roles using the
+/// Azure CLI", prerequisites).
+pub const ROLE_ASSIGNERS: &[&str] = &[
+    "Owner",
+    "User Access Administrator",
+    "Role Based Access Control Administrator",
+];
 
 /// The subscription feature that `enableEncryptionAtHost` needs registered first ("Host-based
 /// encryption on Azure Kubernetes Service", https://learn.microsoft.com/azure/aks/enable-host-encryption,
@@ -739,7 +793,7 @@ pub fn parse_resource_id(id: &str, expected: ResourceType) -> Result<ResourceId,
     })
 }
 
-fn is_guid(s: &str) -> bool {
+pub fn is_guid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
         && groups

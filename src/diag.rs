@@ -41,6 +41,7 @@ rules! {
     ResourceId => ("E013", "resource-id", Error, "Add a private endpoint to a workspace"),
     MissingDependency => ("E014", "missing-dependency", Error, "Create a workspace that uses a private endpoint"),
     Conflict => ("E015", "conflicting-fields", Error, "Scenario file format (README)"),
+    PrincipalId => ("E016", "principal-id", Error, "Scenario file format (README)"),
     ComputeRegion => ("E020", "compute-region", Error, "Limitations"),
     AksRegion => ("E021", "aks-region", Error, "Limitations"),
     DependencyVnet => ("E022", "dependency-vnet", Error, "Limitations"),

@@ -233,6 +233,13 @@ pub struct Plan {
     pub outputs: Vec<Output>,
     pub warnings: Vec<Finding>,
     pub legacy: Vec<crate::scenario::Legacy>,
+    /// The people and groups the deployment grants the workspace's roles to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<crate::scenario::WorkspaceUser>,
+    /// The subscription of the existing VNet the computes sit in: Azure ML needs the new
+    /// workspace there, so the deployment must run in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compute_subscription: Option<String>,
     pub networks: Vec<NetworkInfo>,
     /// Symbol → index into `resources`, so that references resolve in O(1) (renderers look
     /// up every reference of every resource). Not serialized: plan.json stays as it was.
@@ -375,6 +382,7 @@ pub fn build(s: &Scenario, diagnostics: &[Diagnostic]) -> Plan {
     b.networks();
     let deps = b.dependencies();
     let ws_sym = b.workspace(&deps);
+    b.users(&ws_sym, &deps);
     let mut endpoints = b.endpoints(&ws_sym, &deps);
     let zones = b.dns(&mut endpoints);
     b.computes(&ws_sym, &endpoints);
@@ -826,6 +834,17 @@ impl<'a> Builder<'a> {
                 if let Some(c) = &ws.image_build_compute {
                     props.insert("imageBuildCompute".into(), json!(c));
                 }
+                // The storage account amlpe creates takes no shared key.
+                if ws
+                    .storage_account
+                    .as_ref()
+                    .is_some_and(|d| d.existing.is_none())
+                {
+                    props.insert(
+                        "systemDatastoresAuthMode".into(),
+                        json!(catalog::SYSTEM_DATASTORES_AUTH_MODE),
+                    );
+                }
                 props.insert("v1LegacyMode".into(), json!(false));
                 props.insert("hbiWorkspace".into(), json!(false));
                 props.retain(|_, v| !v.is_null());
@@ -836,6 +855,51 @@ impl<'a> Builder<'a> {
         };
 
         ws_sym
+    }
+
+    /// The roles of the people who use a new workspace (`catalog::USER_ROLES`): on the
+    /// workspace, and on the storage account when amlpe creates it.
+    fn users(&mut self, ws_sym: &str, deps: &Deps) {
+        let s = self.s;
+        let storage = (deps.storage.as_deref()).filter(|sym| {
+            self.symbols
+                .get(*sym)
+                .is_some_and(|&i| !self.resources[i].existing)
+        });
+        for (i, u) in s.workspace.users.iter().enumerate() {
+            let who = if u.name.is_empty() {
+                &u.object_id
+            } else {
+                &u.name
+            };
+            for role in catalog::USER_ROLES {
+                let (scope, label) = match role.on {
+                    catalog::RoleScope::Workspace => (ws_sym, "the workspace"),
+                    catalog::RoleScope::Storage => match storage {
+                        Some(sym) => (sym, "the storage account"),
+                        None => continue,
+                    },
+                };
+                let rg = self.resources[self.symbols[scope]].resource_group.clone();
+                let mut ra = self.new_resource(
+                    &format!("user {} {}", i + 1, role.name),
+                    catalog::ROLE_ASSIGNMENT,
+                    &format!("{} for {who}", role.name),
+                    &rg,
+                );
+                ra.location = None;
+                ra.tags = false;
+                ra.scope = Some(scope.to_string());
+                ra.name_expr = Some(json!({ "$guid": [r#ref(scope), u.object_id, role.id] }));
+                ra.properties = json!({
+                    "roleDefinitionId": { "$role": role.id },
+                    "principalId": u.object_id,
+                    "principalType": u.kind.principal_type(),
+                });
+                ra.purpose = format!("{} for {who} on {label}", role.name);
+                self.add(ra);
+            }
+        }
     }
 
     /// The private endpoints of every VNet.
@@ -1358,10 +1422,25 @@ impl<'a> Builder<'a> {
             outputs,
             warnings,
             legacy: s.legacy.clone(),
+            users: s.workspace.users.clone(),
+            compute_subscription: compute_subscription(s),
             networks,
             by_symbol,
         }
     }
+}
+
+/// The subscription a new workspace must be deployed in because its computes' existing VNet
+/// is there (`catalog::COMPUTE_VNET_SUBSCRIPTION`; validation refuses two of them).
+fn compute_subscription(s: &Scenario) -> Option<String> {
+    if s.workspace.existing.is_some() {
+        return None;
+    }
+    let nets =
+        (s.computes.iter().map(|c| &c.network)).chain(s.kubernetes.iter().map(|k| &k.network));
+    nets.filter_map(|net| s.networks.iter().find(|n| &n.name == net))
+        .find_map(names::network_subscription)
+        .map(str::to_string)
 }
 
 /// Every group that holds a resource amlpe creates (the scenario's first), and the scope of the

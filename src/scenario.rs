@@ -85,6 +85,44 @@ pub struct Workspace {
     /// Log Analytics workspace behind Application Insights (default: derived from its name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_analytics: Option<Dependency>,
+    /// The people and groups who use a new workspace. The storage account takes no shared
+    /// keys, so they reach data with their own identity: each gets AzureML Data Scientist on the
+    /// workspace, and Storage Blob Data Contributor and Storage File Data Privileged Contributor
+    /// on a storage account amlpe creates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<WorkspaceUser>,
+}
+
+/// A Microsoft Entra user or group, by object id.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceUser {
+    /// Object id of the user or group in Microsoft Entra ID (a GUID).
+    pub object_id: String,
+    /// `user` (default) or `group`.
+    #[serde(rename = "type", default)]
+    pub kind: PrincipalKind,
+    /// Who it is, for the runbook and comments (for example `data-science-team`).
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrincipalKind {
+    #[default]
+    User,
+    Group,
+}
+
+impl PrincipalKind {
+    /// The `principalType` of a role assignment.
+    pub fn principal_type(self) -> &'static str {
+        match self {
+            Self::User => "User",
+            Self::Group => "Group",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

@@ -63,6 +63,7 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
         special_subnets,
         inference_tls,
         compute_subscription,
+        users,
     ];
     for rule in rules {
         rule(s, &mut out);
@@ -867,6 +868,48 @@ fn compute_subscription(s: &Scenario, out: &mut Vec<Diagnostic>) {
             ),
             Some(_) => {}
             None => want = Some((sub, format!("{what} `{name}`'s VNet `{net}`"))),
+        }
+    }
+}
+
+/// E016: the people who use the workspace are named by Microsoft Entra object id (a GUID),
+/// each once, and only for a workspace amlpe creates.
+fn users(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let ws = &s.workspace;
+    if ws.existing.is_some() && !ws.users.is_empty() {
+        out.push(
+            Diagnostic::new(
+                Rule::Conflict,
+                p("workspace.users"),
+                "`users` grants roles on a workspace amlpe creates, but this one exists",
+            )
+            .hint("remove `users`: the owner of the existing workspace grants its roles"),
+        );
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, u) in ws.users.iter().enumerate() {
+        let path = p("workspace.users").index(i).key("object_id");
+        if !catalog::is_guid(&u.object_id) {
+            out.push(
+                Diagnostic::new(
+                    Rule::PrincipalId,
+                    path,
+                    format!("`{}` is not a Microsoft Entra object id", u.object_id),
+                )
+                .hint("use the object id (a GUID like 00000000-0000-0000-0000-000000000000): `az ad user show --id <upn> --query id` or `az ad group show --group <name> --query id`"),
+            );
+        } else if let Some(first) = seen.insert(u.object_id.to_lowercase(), i) {
+            out.push(
+                Diagnostic::new(
+                    Rule::DuplicateName,
+                    path,
+                    format!(
+                        "object id `{}` is listed twice (also workspace.users[{first}])",
+                        u.object_id
+                    ),
+                )
+                .hint("list each user or group once"),
+            );
         }
     }
 }

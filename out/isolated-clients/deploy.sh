@@ -3,7 +3,7 @@
 set -euo pipefail
 #
 # Deploys scenario isolated-clients: Clients reach the workspace only through their own VNet and never see the compute VNet.
-# 63 steps in the plan's order, each skipped when its resource exists.
+# 66 steps in the plan's order, each skipped when its resource exists.
 #
 # Usage: deploy.sh [--dry-run]
 #   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
@@ -39,6 +39,7 @@ REGISTRY_NAME=${REGISTRY_NAME:-'crmlwprod'} # container registry of the workspac
 WORKSPACE_NAME=${WORKSPACE_NAME:-'mlw-prod'} # Azure Machine Learning workspace
 COMPUTE_CPU_CLUSTER_NAME=${COMPUTE_CPU_CLUSTER_NAME:-'cpu-cluster'} # compute cluster without public IPs; builds the workspace's images
 WORKSPACE_PUBLIC_NETWORK_ACCESS=${WORKSPACE_PUBLIC_NETWORK_ACCESS:-'Disabled'} # whether the workspace also answers on its public endpoint
+PRINCIPAL_OBJECT_ID=${PRINCIPAL_OBJECT_ID:-'3f2b8c1e-7d4a-4e9b-a6c5-2d8f1e0b9a73'} # Microsoft Entra object id (Group) given roles on the workspace
 PE_VNET_WORKLOAD_MLW_NAME=${PE_VNET_WORKLOAD_MLW_NAME:-'pe-vnet-workload-mlw'} # private endpoint of the workspace in vnet-workload
 PE_VNET_WORKLOAD_MLW_NIC_NAME=${PE_VNET_WORKLOAD_MLW_NIC_NAME:-'pe-vnet-workload-mlw-nic'} # network interface of pe-vnet-workload-mlw
 PE_VNET_WORKLOAD_BLOB_NAME=${PE_VNET_WORKLOAD_BLOB_NAME:-'pe-vnet-workload-blob'} # private endpoint of the storage account (blob) in vnet-workload
@@ -112,7 +113,7 @@ die() {
 usage() {
   log "usage: $SCRIPT [--dry-run]"
   log 'Deploys scenario isolated-clients: Clients reach the workspace only through their own VNet and never see the compute VNet.'
-  log '63 steps in the plan'\''s order, each skipped when its resource exists.'
+  log '66 steps in the plan'\''s order, each skipped when its resource exists.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -235,9 +236,9 @@ APPLICATION_INSIGHTS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURC
 STORAGE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Storage/storageAccounts/$STORAGE_NAME"
 KEY_VAULT_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.KeyVault/vaults/$KEY_VAULT_NAME"
 REGISTRY_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.ContainerRegistry/registries/$REGISTRY_NAME"
+WORKSPACE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.MachineLearningServices/workspaces/$WORKSPACE_NAME"
 VNET_VNET_WORKLOAD_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/virtualNetworks/$VNET_VNET_WORKLOAD_NAME"
 SNET_VNET_WORKLOAD_SNET_ENDPOINTS_ID="$VNET_VNET_WORKLOAD_ID/subnets/$SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME"
-WORKSPACE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.MachineLearningServices/workspaces/$WORKSPACE_NAME"
 VNET_VNET_CLIENTS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/virtualNetworks/$VNET_VNET_CLIENTS_NAME"
 SNET_VNET_CLIENTS_SNET_ENDPOINTS_ID="$VNET_VNET_CLIENTS_ID/subnets/$SNET_VNET_CLIENTS_SNET_ENDPOINTS_NAME"
 ZONE_API_VNET_WORKLOAD_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_API_VNET_WORKLOAD_NAME"
@@ -254,7 +255,7 @@ ZONE_VAULT_VNET_CLIENTS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RG_M
 ZONE_REGISTRY_VNET_CLIENTS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RG_MLW_PROD_CLIENTS_DNS/providers/Microsoft.Network/privateDnsZones/$ZONE_REGISTRY_VNET_CLIENTS_NAME"
 SNET_VNET_WORKLOAD_SNET_TRAINING_ID="$VNET_VNET_WORKLOAD_ID/subnets/$SNET_VNET_WORKLOAD_SNET_TRAINING_NAME"
 
-STEPS=63
+STEPS=66
 
 step 1 'resource group rg-mlw-prod'
 if missing az group show --subscription "$SUBSCRIPTION_ID" --name "$RESOURCE_GROUP"; then
@@ -497,7 +498,34 @@ if missing az ml workspace show --subscription "$SUBSCRIPTION_ID" --resource-gro
     --file "$WORKSPACE_FILE"
 fi
 
-step 19 'private endpoint pe-vnet-workload-mlw in vnet-workload'
+step 19 'role assignment AzureML Data Scientist for ml-data-scientists'
+if differs 1 az role assignment list --scope "$WORKSPACE_ID" --role 'f6c7c914-8db3-469d-8ca1-694a8f32e121' --query "length([?principalId=='$PRINCIPAL_OBJECT_ID'])" --output tsv; then
+  run az role assignment create \
+    --assignee-object-id "$PRINCIPAL_OBJECT_ID" \
+    --assignee-principal-type 'Group' \
+    --role 'f6c7c914-8db3-469d-8ca1-694a8f32e121' \
+    --scope "$WORKSPACE_ID"
+fi
+
+step 20 'role assignment Storage Blob Data Contributor for ml-data-scientists'
+if differs 1 az role assignment list --scope "$STORAGE_ID" --role 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' --query "length([?principalId=='$PRINCIPAL_OBJECT_ID'])" --output tsv; then
+  run az role assignment create \
+    --assignee-object-id "$PRINCIPAL_OBJECT_ID" \
+    --assignee-principal-type 'Group' \
+    --role 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' \
+    --scope "$STORAGE_ID"
+fi
+
+step 21 'role assignment Storage File Data Privileged Contributor for ml-data-scientists'
+if differs 1 az role assignment list --scope "$STORAGE_ID" --role '69566ab7-960f-475b-8e7c-b3118f30c6bd' --query "length([?principalId=='$PRINCIPAL_OBJECT_ID'])" --output tsv; then
+  run az role assignment create \
+    --assignee-object-id "$PRINCIPAL_OBJECT_ID" \
+    --assignee-principal-type 'Group' \
+    --role '69566ab7-960f-475b-8e7c-b3118f30c6bd' \
+    --scope "$STORAGE_ID"
+fi
+
+step 22 'private endpoint pe-vnet-workload-mlw in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_MLW_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -512,7 +540,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 20 'private endpoint pe-vnet-workload-blob in vnet-workload'
+step 23 'private endpoint pe-vnet-workload-blob in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_BLOB_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -527,7 +555,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 21 'private endpoint pe-vnet-workload-file in vnet-workload'
+step 24 'private endpoint pe-vnet-workload-file in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_FILE_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -542,7 +570,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 22 'private endpoint pe-vnet-workload-kv in vnet-workload'
+step 25 'private endpoint pe-vnet-workload-kv in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_KV_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -557,7 +585,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 23 'private endpoint pe-vnet-workload-cr in vnet-workload'
+step 26 'private endpoint pe-vnet-workload-cr in vnet-workload'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_WORKLOAD_CR_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -572,7 +600,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 24 'private endpoint pe-vnet-clients-mlw in vnet-clients'
+step 27 'private endpoint pe-vnet-clients-mlw in vnet-clients'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_CLIENTS_MLW_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -587,7 +615,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 25 'private endpoint pe-vnet-clients-blob in vnet-clients'
+step 28 'private endpoint pe-vnet-clients-blob in vnet-clients'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_CLIENTS_BLOB_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -602,7 +630,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 26 'private endpoint pe-vnet-clients-file in vnet-clients'
+step 29 'private endpoint pe-vnet-clients-file in vnet-clients'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_CLIENTS_FILE_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -617,7 +645,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 27 'private endpoint pe-vnet-clients-kv in vnet-clients'
+step 30 'private endpoint pe-vnet-clients-kv in vnet-clients'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_CLIENTS_KV_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -632,7 +660,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 28 'private endpoint pe-vnet-clients-cr in vnet-clients'
+step 31 'private endpoint pe-vnet-clients-cr in vnet-clients'
 if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$PE_VNET_CLIENTS_CR_NAME"; then
   run az network private-endpoint create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -647,7 +675,7 @@ if missing az network private-endpoint show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 29 'private DNS zone privatelink.api.azureml.ms'
+step 32 'private DNS zone privatelink.api.azureml.ms'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_API_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -656,7 +684,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 30 'DNS zone link link-vnet-workload of privatelink.api.azureml.ms'
+step 33 'DNS zone link link-vnet-workload of privatelink.api.azureml.ms'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_API_VNET_WORKLOAD_NAME" --name "$LINK_API_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -668,7 +696,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 31 'private DNS zone privatelink.notebooks.azure.net'
+step 34 'private DNS zone privatelink.notebooks.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_NOTEBOOKS_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -677,7 +705,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 32 'DNS zone link link-vnet-workload of privatelink.notebooks.azure.net'
+step 35 'DNS zone link link-vnet-workload of privatelink.notebooks.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_NOTEBOOKS_VNET_WORKLOAD_NAME" --name "$LINK_NOTEBOOKS_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -689,7 +717,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 33 'DNS zone group default of pe-vnet-workload-mlw'
+step 36 'DNS zone group default of pe-vnet-workload-mlw'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_MLW_NAME" --name "$PE_VNET_WORKLOAD_MLW_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -709,7 +737,7 @@ if missing zone_config_present "$SUBSCRIPTION_ID" "$RESOURCE_GROUP" "$PE_VNET_WO
     --zone-name 'notebooks'
 fi
 
-step 34 'private DNS zone privatelink.blob.core.windows.net'
+step 37 'private DNS zone privatelink.blob.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_BLOB_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -718,7 +746,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 35 'DNS zone link link-vnet-workload of privatelink.blob.core.windows.net'
+step 38 'DNS zone link link-vnet-workload of privatelink.blob.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_BLOB_VNET_WORKLOAD_NAME" --name "$LINK_BLOB_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -730,7 +758,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 36 'DNS zone group default of pe-vnet-workload-blob'
+step 39 'DNS zone group default of pe-vnet-workload-blob'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_BLOB_NAME" --name "$PE_VNET_WORKLOAD_BLOB_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -741,7 +769,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'blob'
 fi
 
-step 37 'private DNS zone privatelink.file.core.windows.net'
+step 40 'private DNS zone privatelink.file.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_FILE_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -750,7 +778,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 38 'DNS zone link link-vnet-workload of privatelink.file.core.windows.net'
+step 41 'DNS zone link link-vnet-workload of privatelink.file.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_FILE_VNET_WORKLOAD_NAME" --name "$LINK_FILE_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -762,7 +790,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 39 'DNS zone group default of pe-vnet-workload-file'
+step 42 'DNS zone group default of pe-vnet-workload-file'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_FILE_NAME" --name "$PE_VNET_WORKLOAD_FILE_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -773,7 +801,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'file'
 fi
 
-step 40 'private DNS zone privatelink.vaultcore.azure.net'
+step 43 'private DNS zone privatelink.vaultcore.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_VAULT_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -782,7 +810,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 41 'DNS zone link link-vnet-workload of privatelink.vaultcore.azure.net'
+step 44 'DNS zone link link-vnet-workload of privatelink.vaultcore.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_VAULT_VNET_WORKLOAD_NAME" --name "$LINK_VAULT_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -794,7 +822,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 42 'DNS zone group default of pe-vnet-workload-kv'
+step 45 'DNS zone group default of pe-vnet-workload-kv'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_KV_NAME" --name "$PE_VNET_WORKLOAD_KV_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -805,7 +833,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'vault'
 fi
 
-step 43 'private DNS zone privatelink.azurecr.io'
+step 46 'private DNS zone privatelink.azurecr.io'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$ZONE_REGISTRY_VNET_WORKLOAD_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -814,7 +842,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 44 'DNS zone link link-vnet-workload of privatelink.azurecr.io'
+step 47 'DNS zone link link-vnet-workload of privatelink.azurecr.io'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --zone-name "$ZONE_REGISTRY_VNET_WORKLOAD_NAME" --name "$LINK_REGISTRY_VNET_WORKLOAD_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -826,7 +854,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 45 'DNS zone group default of pe-vnet-workload-cr'
+step 48 'DNS zone group default of pe-vnet-workload-cr'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_WORKLOAD_CR_NAME" --name "$PE_VNET_WORKLOAD_CR_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -837,7 +865,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'registry'
 fi
 
-step 46 'private DNS zone privatelink.api.azureml.ms'
+step 49 'private DNS zone privatelink.api.azureml.ms'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --name "$ZONE_API_VNET_CLIENTS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -846,7 +874,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 47 'DNS zone link link-vnet-clients of privatelink.api.azureml.ms'
+step 50 'DNS zone link link-vnet-clients of privatelink.api.azureml.ms'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --zone-name "$ZONE_API_VNET_CLIENTS_NAME" --name "$LINK_API_VNET_CLIENTS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -858,7 +886,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 48 'private DNS zone privatelink.notebooks.azure.net'
+step 51 'private DNS zone privatelink.notebooks.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --name "$ZONE_NOTEBOOKS_VNET_CLIENTS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -867,7 +895,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 49 'DNS zone link link-vnet-clients of privatelink.notebooks.azure.net'
+step 52 'DNS zone link link-vnet-clients of privatelink.notebooks.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --zone-name "$ZONE_NOTEBOOKS_VNET_CLIENTS_NAME" --name "$LINK_NOTEBOOKS_VNET_CLIENTS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -879,7 +907,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 50 'DNS zone group default of pe-vnet-clients-mlw'
+step 53 'DNS zone group default of pe-vnet-clients-mlw'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_CLIENTS_MLW_NAME" --name "$PE_VNET_CLIENTS_MLW_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -899,7 +927,7 @@ if missing zone_config_present "$SUBSCRIPTION_ID" "$RESOURCE_GROUP" "$PE_VNET_CL
     --zone-name 'notebooks'
 fi
 
-step 51 'private DNS zone privatelink.blob.core.windows.net'
+step 54 'private DNS zone privatelink.blob.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --name "$ZONE_BLOB_VNET_CLIENTS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -908,7 +936,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 52 'DNS zone link link-vnet-clients of privatelink.blob.core.windows.net'
+step 55 'DNS zone link link-vnet-clients of privatelink.blob.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --zone-name "$ZONE_BLOB_VNET_CLIENTS_NAME" --name "$LINK_BLOB_VNET_CLIENTS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -920,7 +948,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 53 'DNS zone group default of pe-vnet-clients-blob'
+step 56 'DNS zone group default of pe-vnet-clients-blob'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_CLIENTS_BLOB_NAME" --name "$PE_VNET_CLIENTS_BLOB_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -931,7 +959,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'blob'
 fi
 
-step 54 'private DNS zone privatelink.file.core.windows.net'
+step 57 'private DNS zone privatelink.file.core.windows.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --name "$ZONE_FILE_VNET_CLIENTS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -940,7 +968,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 55 'DNS zone link link-vnet-clients of privatelink.file.core.windows.net'
+step 58 'DNS zone link link-vnet-clients of privatelink.file.core.windows.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --zone-name "$ZONE_FILE_VNET_CLIENTS_NAME" --name "$LINK_FILE_VNET_CLIENTS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -952,7 +980,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 56 'DNS zone group default of pe-vnet-clients-file'
+step 59 'DNS zone group default of pe-vnet-clients-file'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_CLIENTS_FILE_NAME" --name "$PE_VNET_CLIENTS_FILE_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -963,7 +991,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'file'
 fi
 
-step 57 'private DNS zone privatelink.vaultcore.azure.net'
+step 60 'private DNS zone privatelink.vaultcore.azure.net'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --name "$ZONE_VAULT_VNET_CLIENTS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -972,7 +1000,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 58 'DNS zone link link-vnet-clients of privatelink.vaultcore.azure.net'
+step 61 'DNS zone link link-vnet-clients of privatelink.vaultcore.azure.net'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --zone-name "$ZONE_VAULT_VNET_CLIENTS_NAME" --name "$LINK_VAULT_VNET_CLIENTS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -984,7 +1012,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 59 'DNS zone group default of pe-vnet-clients-kv'
+step 62 'DNS zone group default of pe-vnet-clients-kv'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_CLIENTS_KV_NAME" --name "$PE_VNET_CLIENTS_KV_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -995,7 +1023,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'vault'
 fi
 
-step 60 'private DNS zone privatelink.azurecr.io'
+step 63 'private DNS zone privatelink.azurecr.io'
 if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --name "$ZONE_REGISTRY_VNET_CLIENTS_NAME"; then
   run az network private-dns zone create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -1004,7 +1032,7 @@ if missing az network private-dns zone show --subscription "$SUBSCRIPTION_ID" --
     --tags "${TAGS[@]}"
 fi
 
-step 61 'DNS zone link link-vnet-clients of privatelink.azurecr.io'
+step 64 'DNS zone link link-vnet-clients of privatelink.azurecr.io'
 if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_ID" --resource-group "$RG_MLW_PROD_CLIENTS_DNS" --zone-name "$ZONE_REGISTRY_VNET_CLIENTS_NAME" --name "$LINK_REGISTRY_VNET_CLIENTS_NAME"; then
   run az network private-dns link vnet create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -1016,7 +1044,7 @@ if missing az network private-dns link vnet show --subscription "$SUBSCRIPTION_I
     --tags "${TAGS[@]}"
 fi
 
-step 62 'DNS zone group default of pe-vnet-clients-cr'
+step 65 'DNS zone group default of pe-vnet-clients-cr'
 if missing az network private-endpoint dns-zone-group show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --endpoint-name "$PE_VNET_CLIENTS_CR_NAME" --name "$PE_VNET_CLIENTS_CR_ZONE_GROUP_NAME"; then
   run az network private-endpoint dns-zone-group create \
     --subscription "$SUBSCRIPTION_ID" \
@@ -1027,7 +1055,7 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
     --zone-name 'registry'
 fi
 
-step 63 'compute cpu-cluster of mlw-prod'
+step 66 'compute cpu-cluster of mlw-prod'
 if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_CPU_CLUSTER_NAME"; then
   run az ml compute create \
     --subscription "$SUBSCRIPTION_ID" \

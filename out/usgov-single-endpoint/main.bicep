@@ -243,6 +243,7 @@ resource workspace 'Microsoft.MachineLearningServices/workspaces@2026-05-01' = {
     containerRegistry: registry.id
     publicNetworkAccess: publicNetworkAccess
     imageBuildCompute: 'cpu-cluster'
+    systemDatastoresAuthMode: 'identity'
     v1LegacyMode: false
     hbiWorkspace: false
   }

@@ -217,6 +217,8 @@ enum Derived {
 enum Key<'p> {
     /// A subscription the plan names for resources it creates.
     NamedSubscription(String),
+    /// A Microsoft Entra principal the scenario names.
+    PrincipalId(String),
     /// The plan's `location` parameter.
     Location,
     /// Whether the workspace answers on its public endpoint.
@@ -873,21 +875,37 @@ fn create<'p>(
         }
         t if t == catalog::ROLE_ASSIGNMENT.name => {
             let scope = r.scope.as_deref().unwrap_or_default();
-            let principal = p["principalId"]["$principal"]
-                .as_str()
-                .ok_or_else(|| error(format!("{s}: no principal to assign the role to")))?;
             let role = p["roleDefinitionId"]["$role"]
                 .as_str()
                 .ok_or_else(|| error(format!("{s}: no built-in role")))?;
-            let cluster = v.resource(principal)?;
-            if cluster.ty != catalog::AKS.name {
-                return Err(error(format!(
-                    "{s}: scripts assign roles to AKS clusters only"
-                )));
+            set!("scope" => v.id(scope)?, "role" => role);
+            match &p["principalId"] {
+                // A principal the scenario names by object id.
+                Value::String(id) => {
+                    let kind = p["principalType"].as_str().unwrap_or_default();
+                    set!("principal" => v.setting(
+                        Key::PrincipalId(id.to_lowercase()),
+                        "PRINCIPAL_OBJECT_ID".into(),
+                        id,
+                        &format!("Microsoft Entra object id ({kind}) given roles on the workspace"),
+                    ));
+                }
+                // The identity of a cluster this deployment creates, known once it exists.
+                other => {
+                    let principal = other["$principal"]
+                        .as_str()
+                        .ok_or_else(|| error(format!("{s}: no principal to assign the role to")))?;
+                    let cluster = v.resource(principal)?;
+                    if cluster.ty != catalog::AKS.name {
+                        return Err(error(format!(
+                            "{s}: scripts read the principal of AKS clusters only"
+                        )));
+                    }
+                    set!("sub" => v.sub(principal)?, "rg" => v.rg(principal)?,
+                        "cluster" => v.name(principal)?, "cluster_label" => cluster.name,
+                        "principal" => var_name(s, "_PRINCIPAL_ID"));
+                }
             }
-            set!("scope" => v.id(scope)?, "sub" => v.sub(principal)?, "rg" => v.rg(principal)?,
-                "cluster" => v.name(principal)?, "cluster_label" => cluster.name,
-                "principal" => var_name(s, "_PRINCIPAL_ID"), "role" => role);
             "role-assignment"
         }
         t if t == catalog::APP_INSIGHTS.name => return generic(v, r),

@@ -22,6 +22,7 @@ use crate::catalog::{self, ResourceType};
 use crate::emit::OutFile;
 use crate::plan::{Endpoint, Finding, NetworkInfo, Parameter, Plan, Resource};
 use crate::plan::{ResourceGroupPlan, Scope, Zone};
+use crate::scenario::WorkspaceUser;
 use crate::scenario::{Cloud, Legacy, Target};
 
 /// Beyond this many VNets the diagram draws the first ones and sums up the rest in one node:
@@ -305,6 +306,12 @@ struct Runbook<'p> {
     /// A manual endpoint lives in the deploying subscription (its id is known at deploy time).
     manual_in_deploying_subscription: bool,
     manual_endpoints: Vec<&'p str>,
+    /// What the people who use the workspace need, when data access goes by identity.
+    access: Option<Access<'p>>,
+    /// The deployment writes role assignments (the deployer needs the right to).
+    assigns_roles: bool,
+    /// A new workspace must be deployed in this subscription (its computes' VNet is there).
+    compute_subscription: Option<&'p str>,
     spec: SpecSteps,
     diagram: Diagram<'p>,
     teardown: Teardown<'p>,
@@ -445,6 +452,25 @@ struct ManualTarget<'p> {
     name: &'p str,
     group: &'p str,
     ty: &'p str,
+}
+
+/// The roles the users of a workspace need when its storage takes no shared key, and who gets
+/// them from this deployment.
+#[derive(Serialize)]
+struct Access<'p> {
+    users: &'p [WorkspaceUser],
+    roles: Vec<RoleView<'p>>,
+    /// The steps of deploy.sh that grant them.
+    steps: Vec<(usize, usize)>,
+}
+
+#[derive(Serialize)]
+struct RoleView<'p> {
+    name: &'static str,
+    id: &'static str,
+    /// `workspace` or `storage account`, and its name.
+    on: &'static str,
+    target: &'p str,
 }
 
 /// The parts of a private endpoint's id; no subscription: the deploying one.
@@ -666,6 +692,9 @@ impl<'p> Runbook<'p> {
             manual_endpoints: (endpoints().filter(|e| e.endpoint.manual_approval))
                 .map(|e| e.endpoint.name.as_str())
                 .collect(),
+            access: access(ix, ws),
+            assigns_roles: (plan.resources.iter()).any(|r| r.ty == catalog::ROLE_ASSIGNMENT.name),
+            compute_subscription: plan.compute_subscription.as_deref(),
             spec: SpecSteps {
                 groups: ranges(groups.map(|s| s.n).collect()),
                 workspace: ix.steps(symbols(&is_workspace)),
@@ -1447,6 +1476,34 @@ fn diagram<'p>(ix: &Index<'p>, vnets: &[VnetView<'p>]) -> Diagram<'p> {
         edges,
         classes: ids.classes,
     }
+}
+
+/// The roles a workspace's users need, when it reaches its storage by identity.
+fn access<'p>(ix: &Index<'p>, ws: Option<&'p Resource>) -> Option<Access<'p>> {
+    let ws = ws.filter(|w| !w.properties["systemDatastoresAuthMode"].is_null())?;
+    let storage = ix.of_type(catalog::STORAGE).find(|r| !r.existing)?;
+    let roles = (catalog::USER_ROLES.iter())
+        .map(|r| {
+            let (on, target) = match r.on {
+                catalog::RoleScope::Workspace => ("workspace", ws.name.as_str()),
+                catalog::RoleScope::Storage => ("storage account", storage.name.as_str()),
+            };
+            RoleView {
+                name: r.name,
+                id: r.id,
+                on,
+                target,
+            }
+        })
+        .collect();
+    let granted = (ix.of_type(catalog::ROLE_ASSIGNMENT))
+        .filter(|r| r.properties["principalId"].is_string())
+        .map(|r| r.symbol.as_str());
+    Some(Access {
+        users: &ix.plan.users,
+        roles,
+        steps: ix.steps(granted),
+    })
 }
 
 /// What the teardown deletes, last created first: computes, extensions, clusters and the

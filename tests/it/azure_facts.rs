@@ -1,4 +1,4 @@
-//! The outputs hold to the Azure facts of `catalog` (issue "Deployable on real Azure"): every
+//! The outputs hold to the Azure facts of `catalog`: every
 //! output (Bicep, ARM, deploy.sh, runbook) alike. Facts and their sources live in
 //! `src/catalog.rs`; these tests read the generated files.
 

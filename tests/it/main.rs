@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per concern.
 
+mod access;
 mod arm_schema;
 mod azure_facts;
 mod cli;

@@ -299,8 +299,42 @@ resource workspace 'Microsoft.MachineLearningServices/workspaces@2026-05-01' = {
     containerRegistry: registry.id
     publicNetworkAccess: publicNetworkAccess
     imageBuildCompute: 'cpu-cluster'
+    systemDatastoresAuthMode: 'identity'
     v1LegacyMode: false
     hbiWorkspace: false
+  }
+}
+
+// AzureML Data Scientist for ml-data-scientists on the workspace
+resource user1AzureMlDataScientist 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: workspace
+  name: guid(workspace.id, '3f2b8c1e-7d4a-4e9b-a6c5-2d8f1e0b9a73', 'f6c7c914-8db3-469d-8ca1-694a8f32e121')
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'f6c7c914-8db3-469d-8ca1-694a8f32e121')
+    principalId: '3f2b8c1e-7d4a-4e9b-a6c5-2d8f1e0b9a73'
+    principalType: 'Group'
+  }
+}
+
+// Storage Blob Data Contributor for ml-data-scientists on the storage account
+resource user1StorageBlobDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, '3f2b8c1e-7d4a-4e9b-a6c5-2d8f1e0b9a73', 'ba92f5b4-2d11-453d-a403-e96b0029c9fe')
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'ba92f5b4-2d11-453d-a403-e96b0029c9fe')
+    principalId: '3f2b8c1e-7d4a-4e9b-a6c5-2d8f1e0b9a73'
+    principalType: 'Group'
+  }
+}
+
+// Storage File Data Privileged Contributor for ml-data-scientists on the storage account
+resource user1StorageFileDataPrivilegedContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, '3f2b8c1e-7d4a-4e9b-a6c5-2d8f1e0b9a73', '69566ab7-960f-475b-8e7c-b3118f30c6bd')
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '69566ab7-960f-475b-8e7c-b3118f30c6bd')
+    principalId: '3f2b8c1e-7d4a-4e9b-a6c5-2d8f1e0b9a73'
+    principalType: 'Group'
   }
 }
 

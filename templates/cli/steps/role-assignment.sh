@@ -1,4 +1,5 @@
 {%- set p = r.properties -%}
+{% if v.cluster -%}
 # `az aks create` grants this itself when the caller may; explicit, so that every path grants
 # it alike (templates must).
 if ((DRY_RUN)); then
@@ -6,6 +7,7 @@ if ((DRY_RUN)); then
 else
   {{ v.principal }}=$(az aks show --subscription "${{ v.sub }}" --resource-group "${{ v.rg }}" --name "${{ v.cluster }}" --query identity.principalId --output tsv)
 fi
+{% endif -%}
 if differs 1 az role assignment list --scope "${{ v.scope }}" --role {{ v.role | sh }} --query "length([?principalId=='${{ v.principal }}'])" --output tsv; then
   run az role assignment create \
     --assignee-object-id "${{ v.principal }}" \
