@@ -9,6 +9,7 @@ mod egress;
 mod failsafe;
 mod fuzz;
 mod hostile;
+mod limits;
 mod overrides;
 mod plan;
 mod proptest;
