@@ -561,6 +561,155 @@ pub const REGISTRY_POLICIES_OFF: &[&str] = &["trustPolicy", "quarantinePolicy"];
 /// The Docker bridge range that collides with compute's container networking.
 pub const DOCKER_BRIDGE: &str = "172.17.0.0/16";
 
+/// Addresses Azure keeps in every subnet: the network address, the default gateway, two for
+/// Azure DNS and the broadcast address ("Azure Virtual Network FAQ", Are there any restrictions
+/// on using IP addresses within these subnets?,
+/// https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq).
+pub const SUBNET_RESERVED_ADDRESSES: u64 = 5;
+
+/// Private IP addresses a private endpoint of `t` takes in its subnet (one network interface
+/// holds them all, one IP configuration each):
+/// - workspace: three ("How to use your workspace with a custom DNS server", Find the IP
+///   addresses, https://learn.microsoft.com/azure/machine-learning/how-to-custom-dns: the
+///   `api` and `cert.api` names share one address, the notebooks name has one, and the
+///   `*.<region>.inference.ml.azure.com` name of managed online endpoints one);
+/// - container registry: two, the registry and its data endpoint, plus one per geo-replica,
+///   which amlpe does not create ("Connect privately to an Azure container registry using Azure
+///   Private Link", Get endpoint IP configuration,
+///   https://learn.microsoft.com/azure/container-registry/container-registry-private-link);
+/// - storage blob, storage file and Key Vault: one each, their single member (`blob`, `file`,
+///   `vault`); a private endpoint "is a network interface that uses a private IP address from
+///   your virtual network" ("What is a private endpoint?",
+///   https://learn.microsoft.com/azure/private-link/private-endpoint-overview).
+pub fn endpoint_addresses(t: Target) -> u64 {
+    match t {
+        Target::Workspace => 3,
+        Target::ContainerRegistry => 2,
+        Target::StorageBlob | Target::StorageFile | Target::KeyVault => 1,
+    }
+}
+
+/// A compute cluster takes one address per node, up to its maximum; a compute instance one
+/// ("Secure an Azure Machine Learning training environment with virtual networks",
+/// Prerequisites: "Each compute instance requires one IP address. Each node within a compute
+/// cluster ... requires one IP address", https://learn.microsoft.com/azure/machine-learning/how-to-secure-training-vnet).
+pub const COMPUTE_INSTANCE_ADDRESSES: u64 = 1;
+
+/// The node bounds of a compute cluster when the scenario gives none: 0 (no node runs while
+/// idle) and 4, the defaults of the Python SDK's `AmlCompute` (`min_instances=0`,
+/// `max_instances=4`).
+pub const CLUSTER_DEFAULT_MIN_NODES: u32 = 0;
+pub const CLUSTER_DEFAULT_MAX_NODES: u32 = 4;
+
+/// Pods per node of the AKS clusters amlpe plans (`maxPods`). Their network plugin is Azure CNI
+/// without overlay (`networkPlugin: azure`, "Azure CNI Node Subnet"): "The equivalent number of
+/// IP addresses per node are then reserved up front for that node" ("AKS Legacy Container
+/// Networking Interfaces (CNI)", https://learn.microsoft.com/azure/aks/concepts-network-legacy-cni).
+pub const AKS_MAX_PODS: u64 = 50;
+
+/// Extra nodes during an upgrade: amlpe sets no `maxSurge`, and "AKS configures upgrades to
+/// surge with one extra node by default" ("Configure rolling upgrades for Azure Kubernetes
+/// Service (AKS) node pools", https://learn.microsoft.com/azure/aks/upgrade-aks-node-pools-rolling).
+pub const AKS_UPGRADE_SURGE_NODES: u64 = 1;
+
+/// The addresses an AKS cluster of `nodes` nodes takes in its subnet: "(number of nodes + max
+/// surge nodes) + ((number of nodes + max surge nodes) * maximum pods per node)", plus the
+/// front-end address of the inference router's internal load balancer, which "is allocated
+/// from the cluster subnet" ("IP address planning for your Azure Kubernetes Service (AKS)
+/// clusters", https://learn.microsoft.com/azure/aks/concepts-network-ip-address-planning).
+pub fn aks_addresses(nodes: u32) -> u64 {
+    (u64::from(nodes) + AKS_UPGRADE_SURGE_NODES) * (1 + AKS_MAX_PODS)
+        + AKS_INTERNAL_LOAD_BALANCER_ADDRESSES
+}
+
+/// The inference router's internal load balancer (both attach kinds put one in the cluster's
+/// subnet): one front-end address.
+pub const AKS_INTERNAL_LOAD_BALANCER_ADDRESSES: u64 = 1;
+
+/// Nodes of the system node pool: "in the range of 1 to 1000 (inclusive) for system pools"
+/// (`agentPoolProfiles[].count`, Microsoft.ContainerService/managedClusters API 2026-05-01), and
+/// at most 1000 nodes per Virtual Machine Scale Sets node pool ("Quotas, virtual machine size
+/// restrictions, and region availability in AKS", https://learn.microsoft.com/azure/aks/quotas-skus-regions).
+pub const AKS_NODE_COUNT: std::ops::RangeInclusive<u32> = 1..=1000;
+
+/// Checks that a VM size is spelled the way Azure names sizes: the `Standard_` tier, then
+/// "[Family] + [Sub-family]* + [# of vCPUs] + [Constrained vCPUs]* + [Additive Features] +
+/// [Accelerator Type]* + [Version]" ("Azure virtual machine sizes naming conventions",
+/// https://learn.microsoft.com/azure/virtual-machines/vm-naming-conventions): a family letter
+/// first, a vCPU count, `-` before constrained vCPUs (`Standard_M8-2ms_v2`) and `_` before the
+/// accelerator and version (`Standard_NC4as_T4_v3`). Case does not matter: Azure ML's own
+/// examples write `STANDARD_DS3_v2` ("Create an Azure Machine Learning compute instance").
+/// Whether the size exists in a region only Azure knows (`az vm list-skus`).
+pub fn check_vm_size(size: &str) -> Result<(), String> {
+    const TIER: &str = "Standard_";
+    let shown = shorten(size);
+    let rest = match size.get(..TIER.len()) {
+        Some(t) if t.eq_ignore_ascii_case(TIER) => &size[TIER.len()..],
+        _ => return Err(format!("VM size `{shown}` does not start with `Standard_`")),
+    };
+    if let Some(bad) = rest
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-')))
+    {
+        return Err(format!(
+            "VM size `{shown}` contains {}; a size has only letters, digits, `_` and `-`",
+            describe_char(bad)
+        ));
+    }
+    // The part before the first `_`: family and sub-family letters, the vCPU count, maybe
+    // `-` and the constrained count, then the additive feature letters.
+    let mut parts = rest.split('_');
+    let head = parts.next().unwrap_or_default();
+    let letters = head.chars().take_while(char::is_ascii_alphabetic).count();
+    let after = &head[letters..];
+    let digits = after.chars().take_while(char::is_ascii_digit).count();
+    let tail = &after[digits..];
+    let tail = match tail.strip_prefix('-') {
+        Some(t) if t.starts_with(|c: char| c.is_ascii_digit()) => {
+            t.trim_start_matches(|c: char| c.is_ascii_digit())
+        }
+        _ => tail,
+    };
+    if letters == 0 {
+        return Err(format!(
+            "VM size `{shown}` has no family letter after `Standard_`"
+        ));
+    }
+    if digits == 0 {
+        return Err(format!(
+            "VM size `{shown}` has no vCPU count after its family letters"
+        ));
+    }
+    if !tail.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(format!(
+            "VM size `{shown}` has `{}` where the feature letters go",
+            shorten(tail)
+        ));
+    }
+    // Then `_` and the accelerator, the version (`v3`) or `Promo`.
+    if parts.any(|p| p.is_empty() || p.contains('-')) {
+        return Err(format!(
+            "VM size `{shown}` has an empty or hyphenated part after `_`"
+        ));
+    }
+    Ok(())
+}
+
+/// Tag limits ("Use tags to organize your Azure resources and management hierarchy",
+/// Limitations, https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources):
+/// "Each resource, resource group, and subscription can have a maximum of 50 tag name-value
+/// pairs"; "The tag name has a limit of 512 characters and the tag value has a limit of 256
+/// characters. For storage accounts, the tag name has a limit of 128 characters"; "Tag names
+/// can't contain these characters: `<`, `>`, `%`, `&`, `\`, `?`, `/`"; and "Azure Private DNS
+/// (Zone and A records)" support only 15 tags. Tag names are case-insensitive for operations
+/// (same page, Tag usage and recommendations), so two names that differ in case are one tag.
+pub const TAGS_PER_RESOURCE: usize = 50;
+pub const TAGS_PER_PRIVATE_DNS_ZONE: usize = 15;
+pub const TAG_NAME_MAX: usize = 512;
+pub const TAG_NAME_MAX_STORAGE: usize = 128;
+pub const TAG_VALUE_MAX: usize = 256;
+pub const TAG_NAME_FORBIDDEN: &[char] = &['<', '>', '%', '&', '\\', '?', '/'];
+
 /// Azure's naming rules, per resource kind, as amlpe checks them before rendering anything.
 #[derive(Debug, Clone, Copy)]
 pub struct NameRule {
@@ -575,6 +724,8 @@ pub struct NameRule {
     pub first_desc: &'static str,
     pub last_desc: &'static str,
     pub no_double_hyphen: bool,
+    /// A hyphen must be followed, somewhere later in the name, by a letter.
+    pub letter_after_hyphen: bool,
 }
 
 fn alnum(c: char) -> bool {
@@ -621,9 +772,13 @@ fn any(_: char) -> bool {
 }
 
 macro_rules! name_rule {
-    (@dh no_double_hyphen) => { true };
     (@dh) => { false };
-    ($kind:literal, $min:literal..=$max:literal, $chars:literal, $allowed:expr, first $first:expr => $fd:literal, last $last:expr => $ld:literal $(, $dh:ident)?) => {
+    (@dh no_double_hyphen $($rest:ident)*) => { true };
+    (@dh $other:ident $($rest:ident)*) => { name_rule!(@dh $($rest)*) };
+    (@lh) => { false };
+    (@lh letter_after_hyphen $($rest:ident)*) => { true };
+    (@lh $other:ident $($rest:ident)*) => { name_rule!(@lh $($rest)*) };
+    ($kind:literal, $min:literal..=$max:literal, $chars:literal, $allowed:expr, first $first:expr => $fd:literal, last $last:expr => $ld:literal $(, $flag:ident)*) => {
         NameRule {
             kind: $kind,
             min: $min,
@@ -634,7 +789,8 @@ macro_rules! name_rule {
             last: $last,
             first_desc: $fd,
             last_desc: $ld,
-            no_double_hyphen: name_rule!(@dh $($dh)?),
+            no_double_hyphen: name_rule!(@dh $($flag)*),
+            letter_after_hyphen: name_rule!(@lh $($flag)*),
         }
     };
 }
@@ -650,20 +806,22 @@ pub const NAME_LOG_ANALYTICS: NameRule = name_rule!("Log Analytics workspace", 4
 pub const NAME_VNET: NameRule = name_rule!("virtual network", 2..=64, "letters, digits, '-', '_' and '.'", net_chars, first alnum => "a letter or digit", last alnum_or_underscore => "a letter, digit or underscore");
 pub const NAME_SUBNET: NameRule = name_rule!("subnet", 1..=80, "letters, digits, '-', '_' and '.'", net_chars, first alnum => "a letter or digit", last alnum_or_underscore => "a letter, digit or underscore");
 pub const NAME_PRIVATE_ENDPOINT: NameRule = name_rule!("private endpoint", 2..=64, "letters, digits, '-', '_' and '.'", net_chars, first alnum => "a letter or digit", last alnum_or_underscore => "a letter, digit or underscore");
-pub const NAME_CLUSTER: NameRule = name_rule!("compute cluster", 2..=16, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last alnum => "a letter or digit");
-pub const NAME_INSTANCE: NameRule = name_rule!("compute instance", 3..=24, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last alnum => "a letter or digit");
+// Compute names, one rule for every compute of a workspace (cluster, instance, attached
+// Kubernetes): 3 to 24 characters, letters, digits and `-`, starting with a letter, and "if `-`
+// is used, then it needs to be followed by at least one letter later in the name" ("Create an
+// Azure Machine Learning compute cluster", https://learn.microsoft.com/azure/machine-learning/how-to-create-attach-compute-cluster,
+// and "Create an Azure Machine Learning compute instance", how-to-create-compute-instance,
+// Compute name). The resource schema of Microsoft.MachineLearningServices/workspaces/computes
+// (API 2026-05-01) has the same bounds: `^[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9\-]{2,23}$`.
+// Names are also unique across the computes of a region, which only Azure can check.
+pub const NAME_CLUSTER: NameRule = name_rule!("compute cluster", 3..=24, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last any => "any allowed character", letter_after_hyphen);
+pub const NAME_INSTANCE: NameRule = name_rule!("compute instance", 3..=24, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last any => "any allowed character", letter_after_hyphen);
 pub const NAME_AKS: NameRule = name_rule!("AKS cluster", 1..=63, "letters, digits, hyphens and underscores", alnum_hyphen_underscore, first alnum => "a letter or digit", last alnum => "a letter or digit");
 // A Kubernetes secret's name is a DNS subdomain (Kubernetes docs, "Object Names and IDs").
 pub const NAME_K8S_SECRET: NameRule = name_rule!("Kubernetes secret", 1..=253, "lowercase letters, digits, '-' and '.'", lower_alnum_hyphen_period, first lower_alnum => "a lowercase letter or digit", last lower_alnum => "a lowercase letter or digit");
 pub const NAME_TLS_CNAME: NameRule = name_rule!("TLS host name", 1..=253, "letters, digits, '-' and '.'", host_chars, first alnum => "a letter or digit", last alnum => "a letter or digit");
-pub const NAME_ATTACHED_COMPUTE: NameRule = name_rule!("attached compute", 2..=16, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last alnum => "a letter or digit");
+pub const NAME_ATTACHED_COMPUTE: NameRule = name_rule!("attached compute", 3..=24, "letters, digits and hyphens", alnum_hyphen, first letter => "a letter", last any => "any allowed character", letter_after_hyphen);
 pub const NAME_REGION: NameRule = name_rule!("region", 2..=40, "lowercase letters and digits", lower_alnum, first lower_letter => "a lowercase letter", last lower_alnum => "a letter or digit");
-pub const NAME_VM_SIZE: NameRule = name_rule!("VM size", 4..=64, "letters, digits and underscores (like Standard_DS3_v2)", alnum_or_underscore, first letter => "a letter", last alnum => "a letter or digit");
-pub const NAME_TAG_KEY: NameRule = name_rule!("tag name", 1..=512, "anything but '<', '>', '%', '&', '\\', '?' and '/'", tag_key_chars, first any => "any allowed character", last any => "any allowed character");
-
-fn tag_key_chars(c: char) -> bool {
-    !matches!(c, '<' | '>' | '%' | '&' | '\\' | '?' | '/') && !c.is_control()
-}
 
 /// Checks a name against a rule; the error says exactly what is wrong.
 pub fn check_name(rule: &NameRule, name: &str) -> Result<(), String> {
@@ -712,6 +870,17 @@ pub fn check_name(rule: &NameRule, name: &str) -> Result<(), String> {
             rule.kind,
             shorten(name)
         ));
+    }
+    if rule.letter_after_hyphen {
+        if let Some((_, after)) = name.rsplit_once('-') {
+            if !after.chars().any(|c| c.is_ascii_alphabetic()) {
+                return Err(format!(
+                    "{} name `{}` has no letter after its last hyphen",
+                    rule.kind,
+                    shorten(name)
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -874,8 +1043,8 @@ mod tests {
             "key vault name `kv--prod` must not contain two hyphens in a row"
         );
         assert_eq!(
-            check_name(&NAME_CLUSTER, "cpu-cluster-for-training").unwrap_err(),
-            "compute cluster name `cpu-cluster-for-training` has 24 characters; it must have 2 to 16"
+            check_name(&NAME_CLUSTER, "cpu-cluster-for-trainings").unwrap_err(),
+            "compute cluster name `cpu-cluster-for-trainings` has 25 characters; it must have 3 to 24"
         );
         assert_eq!(
             check_name(&NAME_VNET, "vnet-").unwrap_err(),
@@ -883,6 +1052,77 @@ mod tests {
         );
         assert!(check_name(&NAME_VNET, "vnet$(id)").is_err());
         assert!(check_name(&NAME_SCENARIO, "Single").is_err());
+    }
+
+    #[test]
+    fn compute_names_follow_the_azure_ml_rule() {
+        for ok in [
+            "cpu",
+            "cpu-cluster-for-training",
+            "ci-alice",
+            "a-1b",
+            "gpu2",
+            "A--b",
+        ] {
+            assert!(check_name(&NAME_CLUSTER, ok).is_ok(), "{ok}");
+            assert!(check_name(&NAME_INSTANCE, ok).is_ok(), "{ok}");
+            assert!(check_name(&NAME_ATTACHED_COMPUTE, ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ab",
+            "1cpu",
+            "cpu_1",
+            "cpu-1",
+            "cpu-",
+            "a-b-12",
+            "cpu-cluster-for-trainings",
+        ] {
+            assert!(check_name(&NAME_CLUSTER, bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            check_name(&NAME_INSTANCE, "ci-2024").unwrap_err(),
+            "compute instance name `ci-2024` has no letter after its last hyphen"
+        );
+    }
+
+    #[test]
+    fn vm_sizes_have_the_azure_form() {
+        for ok in [
+            "Standard_DS3_v2",
+            "Standard_NC6s_v3",
+            "STANDARD_D4S_V3",
+            "standard_d4s_v5",
+            "Standard_M8-2ms_v2",
+            "Standard_NC4as_T4_v3",
+            "Standard_NC24ads_A100_v4",
+            "Standard_DS3_v2_Promo",
+            "Standard_B1ls",
+            "Standard_HB176-144rs_v4",
+        ] {
+            assert!(check_vm_size(ok).is_ok(), "{ok}: {:?}", check_vm_size(ok));
+        }
+        for bad in [
+            "Standard-DS3-v2",
+            "DS3_v2",
+            "Basic_A1",
+            "Standard_",
+            "Standard_3DS",
+            "Standard_D_v5",
+            "Standard_D4s-_v5",
+            "Standard_D4s__v5",
+            "Standard_D4s_v5_",
+            "Standard_D4s_v5'; reboot",
+        ] {
+            assert!(check_vm_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn subnet_needs_count_what_azure_takes() {
+        let all: u64 = Target::ALL.iter().map(|t| endpoint_addresses(*t)).sum();
+        assert_eq!(all, 8);
+        // (3 + 1 surge) nodes x (1 + 50 pods) + the internal load balancer.
+        assert_eq!(aks_addresses(3), 205);
     }
 
     #[test]

@@ -1119,8 +1119,8 @@ impl<'a> Builder<'a> {
                         "isolatedNetwork": false,
                         "subnet": { "id": r#ref(&subnet) },
                         "scaleSettings": {
-                            "minNodeCount": c.min_nodes,
-                            "maxNodeCount": c.max_nodes,
+                            "minNodeCount": c.min_nodes(),
+                            "maxNodeCount": c.max_nodes(),
                             "nodeIdleTimeBeforeScaleDown": "PT120S",
                         },
                     },
@@ -1205,7 +1205,8 @@ impl<'a> Builder<'a> {
                     "osType": "Linux",
                     "type": "VirtualMachineScaleSets",
                     "vnetSubnetID": r#ref(&subnet),
-                    "maxPods": 50,
+                    // The addresses E047 counts per node (`catalog::AKS_MAX_PODS`).
+                    "maxPods": catalog::AKS_MAX_PODS,
                     "enableEncryptionAtHost": true,
                 }],
                 "addonProfiles": {

@@ -330,15 +330,28 @@ pub struct Compute {
     /// Region (default: the VNet's). Must be the workspace's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-    /// Clusters only: node count bounds.
-    #[serde(default)]
-    pub min_nodes: u32,
-    #[serde(default = "default_max_nodes")]
-    pub max_nodes: u32,
+    /// Clusters only: the fewest nodes kept running (default 0). An instance takes none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32")]
+    pub min_nodes: Option<u32>,
+    /// Clusters only: the most nodes the cluster scales to (default 4), each with an address
+    /// in the subnet. An instance takes none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32")]
+    pub max_nodes: Option<u32>,
 }
 
-fn default_max_nodes() -> u32 {
-    4
+impl Compute {
+    /// The cluster's lower node bound, written or the default.
+    pub fn min_nodes(&self) -> u32 {
+        self.min_nodes
+            .unwrap_or(crate::catalog::CLUSTER_DEFAULT_MIN_NODES)
+    }
+    /// The cluster's upper node bound, written or the default.
+    pub fn max_nodes(&self) -> u32 {
+        self.max_nodes
+            .unwrap_or(crate::catalog::CLUSTER_DEFAULT_MAX_NODES)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

@@ -14,10 +14,9 @@ use crate::scenario::{
 };
 use crate::span::{is_invisible, FieldPath};
 
-/// Free text (descriptions, tag values) is bounded; it is escaped per output language later.
+/// Free text (descriptions) is bounded; it is escaped per output language later. Tag values
+/// have Azure's own bound (`catalog::TAG_VALUE_MAX`, rule E017).
 pub const MAX_TEXT: usize = 512;
-/// Azure refuses longer tag values.
-pub const MAX_TAG_VALUE: usize = 256;
 
 fn p(s: &str) -> FieldPath {
     FieldPath::parse(s)
@@ -64,6 +63,9 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
         inference_tls,
         compute_subscription,
         users,
+        tags,
+        compute_bounds,
+        subnet_capacity,
     ];
     for rule in rules {
         rule(s, &mut out);
@@ -82,10 +84,14 @@ fn name(out: &mut Vec<Diagnostic>, rule: &NameRule, value: &str, path: FieldPath
 }
 
 fn describe(rule: &NameRule) -> String {
-    format!(
+    let mut d = format!(
         "{}-{} characters, {}, starting with {}",
         rule.min, rule.max, rule.chars, rule.first_desc
-    )
+    );
+    if rule.letter_after_hyphen {
+        d.push_str(", with a letter somewhere after the last hyphen");
+    }
+    d
 }
 
 fn naming(s: &Scenario, out: &mut Vec<Diagnostic>) {
@@ -148,9 +154,6 @@ fn naming(s: &Scenario, out: &mut Vec<Diagnostic>) {
             p("workspace.container_registry.name"),
         );
     }
-    for (key, _) in &s.tags {
-        name(out, &NAME_TAG_KEY, key, p("tags").key(key));
-    }
     for (i, n) in s.networks.iter().enumerate() {
         let np = p("networks").index(i);
         name(out, &NAME_VNET, &n.name, np.key("name"));
@@ -202,7 +205,6 @@ fn naming(s: &Scenario, out: &mut Vec<Diagnostic>) {
             ComputeKind::Instance => &NAME_INSTANCE,
         };
         name(out, rule, &c.name, cp.key("name"));
-        name(out, &NAME_VM_SIZE, &c.vm_size, cp.key("vm_size"));
         if let Some(l) = &c.location {
             name(out, &NAME_REGION, l, cp.key("location"));
         }
@@ -210,7 +212,6 @@ fn naming(s: &Scenario, out: &mut Vec<Diagnostic>) {
     for (i, k) in s.kubernetes.iter().enumerate() {
         let kp = p("kubernetes").index(i);
         name(out, &NAME_AKS, &k.name, kp.key("name"));
-        name(out, &NAME_VM_SIZE, &k.vm_size, kp.key("vm_size"));
         if let Some(t) = &k.tls {
             name(out, &NAME_TLS_CNAME, &t.cname, kp.key("tls").key("cname"));
             name(
@@ -225,23 +226,13 @@ fn naming(s: &Scenario, out: &mut Vec<Diagnostic>) {
             None => (k.name.as_str(), kp.key("name")),
         };
         if let Err(msg) = check_name(&NAME_ATTACHED_COMPUTE, cn) {
-            out.push(
-                Diagnostic::new(Rule::Naming, cpath, msg)
-                    .hint("set compute_name to a name of 2-16 letters, digits and hyphens"),
-            );
+            out.push(Diagnostic::new(Rule::Naming, cpath, msg).hint(format!(
+                "set compute_name to a name of {}",
+                describe(&NAME_ATTACHED_COMPUTE)
+            )));
         }
         if let Some(l) = &k.location {
             name(out, &NAME_REGION, l, kp.key("location"));
-        }
-        if k.node_count == 0 || k.node_count > 100 {
-            out.push(
-                Diagnostic::new(
-                    Rule::Conflict,
-                    kp.key("node_count"),
-                    format!("node_count {} is outside 1-100", k.node_count),
-                )
-                .hint("Azure ML inference needs at least one node; 3 is the default"),
-            );
         }
     }
 }
@@ -287,19 +278,28 @@ fn free_text(s: &Scenario, out: &mut Vec<Diagnostic>) {
         MAX_TEXT,
         "the description",
     );
+    // Tag values are bounded by Azure (E017), not here.
     for (k, v) in &s.tags {
-        check(v, p("tags").key(k), MAX_TAG_VALUE, "the tag value");
+        check(v, p("tags").key(k), usize::MAX, "the tag value");
     }
-    // Tag names pass the naming rule with any printable character; invisible ones are text
-    // that reads differently than it is, here as in values.
+    // Azure forbids only seven characters in tag names (E017); control and invisible ones are
+    // text that reads differently than it is, here as in values.
     for (k, _) in &s.tags {
-        if let Some(c) = k.chars().find(|c| is_invisible(*c)) {
+        let bad = k
+            .chars()
+            .find(|c| c.is_control() || is_invisible(*c) || matches!(c, '\u{2028}' | '\u{2029}'));
+        if let Some(c) = bad {
+            let what = if is_invisible(c) {
+                "invisible character"
+            } else {
+                "control or line-break character"
+            };
             out.push(
                 Diagnostic::new(
                     Rule::Conflict,
                     p("tags").key(k),
                     format!(
-                        "the tag name `{}` contains the invisible character U+{:04X}",
+                        "the tag name `{}` contains the {what} U+{:04X}",
                         catalog::shorten(k),
                         c as u32
                     ),
@@ -1529,4 +1529,354 @@ fn quoted(names: &[&str]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// E017: amlpe puts the scenario's tags, and none of its own, on every resource it creates, so
+/// they meet the strictest limit among those resources (`catalog::TAGS_PER_RESOURCE` and the
+/// other tag facts): the count, the name and value lengths, the characters, and names that
+/// differ only in case (Azure treats tag names without case).
+fn tags(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let n = s.tags.len();
+    let zones_of = s
+        .networks
+        .iter()
+        .find(|net| net.dns.zones == ZoneMode::Create && !net.targets().is_empty());
+    if n > catalog::TAGS_PER_RESOURCE {
+        out.push(
+            Diagnostic::new(
+                Rule::Tags,
+                p("tags"),
+                format!(
+                    "the scenario has {n} tags, and amlpe puts every one on each resource it creates; Azure allows at most {} on a resource",
+                    catalog::TAGS_PER_RESOURCE
+                ),
+            )
+            .on_key()
+            .hint("merge some: one tag value can hold a JSON string of several values"),
+        );
+    } else if let Some(net) = zones_of.filter(|_| n > catalog::TAGS_PER_PRIVATE_DNS_ZONE) {
+        out.push(
+            Diagnostic::new(
+                Rule::Tags,
+                p("tags"),
+                format!(
+                    "the scenario has {n} tags, and amlpe puts them on the private DNS zones it creates for `{}`; a private DNS zone takes at most {}",
+                    net.name,
+                    catalog::TAGS_PER_PRIVATE_DNS_ZONE
+                ),
+            )
+            .on_key()
+            .hint(format!(
+                "keep at most {} tags, or use zones that exist (`dns: {{ zones: existing, zone_ids: [...] }}`)",
+                catalog::TAGS_PER_PRIVATE_DNS_ZONE
+            )),
+        );
+    }
+    let storage = s
+        .workspace
+        .storage_account
+        .as_ref()
+        .and_then(|d| d.name.as_deref());
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for (k, v) in &s.tags {
+        let path = p("tags").key(k);
+        let shown = catalog::shorten(k);
+        let name_issue = tag_name_issue(k, storage);
+        if let Some((msg, hint)) = name_issue {
+            out.push(
+                Diagnostic::new(Rule::Tags, path.clone(), msg)
+                    .on_key()
+                    .hint(hint),
+            );
+        }
+        if let Some(first) = seen.get(&k.to_lowercase()) {
+            out.push(
+                Diagnostic::new(
+                    Rule::Tags,
+                    path.clone(),
+                    format!(
+                        "tag names `{}` and `{shown}` differ only in case; Azure treats tag names without case, so they are one tag",
+                        catalog::shorten(first)
+                    ),
+                )
+                .on_key()
+                .hint("keep one of the two"),
+            );
+        } else {
+            seen.insert(k.to_lowercase(), k);
+        }
+        let vlen = v.chars().count();
+        if vlen > catalog::TAG_VALUE_MAX {
+            out.push(
+                Diagnostic::new(
+                    Rule::Tags,
+                    path,
+                    format!(
+                        "the value of tag `{shown}` has {vlen} characters; Azure allows at most {} in a tag value",
+                        catalog::TAG_VALUE_MAX
+                    ),
+                )
+                .hint("shorten it, or spread it over several tags"),
+            );
+        }
+    }
+}
+
+/// What is wrong with a tag name, and how to fix it; `storage` is the storage account amlpe
+/// creates, if any.
+fn tag_name_issue(k: &str, storage: Option<&str>) -> Option<(String, String)> {
+    let shown = catalog::shorten(k);
+    let len = k.chars().count();
+    if k.is_empty() {
+        return Some((
+            "a tag has an empty name".to_string(),
+            "give the tag a name".to_string(),
+        ));
+    }
+    if let Some(c) = k.chars().find(|c| catalog::TAG_NAME_FORBIDDEN.contains(c)) {
+        let fixed: String = k
+            .chars()
+            .map(|c| {
+                if catalog::TAG_NAME_FORBIDDEN.contains(&c) {
+                    '-'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        return Some((
+            format!(
+                "tag name `{shown}` contains `{c}`; Azure refuses `<`, `>`, `%`, `&`, `\\`, `?` and `/` in tag names"
+            ),
+            format!("rename the tag, for example to `{}`", catalog::shorten(&fixed)),
+        ));
+    }
+    if len > catalog::TAG_NAME_MAX {
+        return Some((
+            format!(
+                "tag name `{shown}` has {len} characters; Azure allows at most {} in a tag name",
+                catalog::TAG_NAME_MAX
+            ),
+            "shorten the name".to_string(),
+        ));
+    }
+    let st = storage.filter(|_| len > catalog::TAG_NAME_MAX_STORAGE)?;
+    Some((
+        format!(
+            "tag name `{shown}` has {len} characters; a storage account takes tag names of at most {}, and amlpe creates `{}` with these tags",
+            catalog::TAG_NAME_MAX_STORAGE,
+            catalog::shorten(st)
+        ),
+        format!(
+            "shorten the name to {} characters or fewer",
+            catalog::TAG_NAME_MAX_STORAGE
+        ),
+    ))
+}
+
+/// E032: node counts and VM sizes Azure accepts, and node counts only where they mean
+/// something (a compute instance is one VM).
+fn compute_bounds(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let vm_size = |out: &mut Vec<Diagnostic>, size: &str, path: FieldPath| {
+        if let Err(msg) = catalog::check_vm_size(size) {
+            out.push(Diagnostic::new(Rule::ComputeBounds, path, msg).hint(
+                "write the size as Azure names it, like Standard_DS3_v2 or Standard_NC6s_v3 (case does not matter); `az vm list-skus --location <region> --resource-type virtualMachines` lists them",
+            ));
+        }
+    };
+    let builder = s.workspace.image_build_compute.as_deref();
+    for (i, c) in s.computes.iter().enumerate() {
+        let cp = p("computes").index(i);
+        vm_size(out, &c.vm_size, cp.key("vm_size"));
+        match c.kind {
+            ComputeKind::Instance => {
+                for (field, value) in [("min_nodes", c.min_nodes), ("max_nodes", c.max_nodes)] {
+                    if value.is_some() {
+                        out.push(
+                            Diagnostic::new(
+                                Rule::ComputeBounds,
+                                cp.key(field),
+                                format!(
+                                    "compute instance `{}` is one VM: `{field}` applies to clusters only",
+                                    c.name
+                                ),
+                            )
+                            .on_key()
+                            .hint("remove it, or make the compute `kind: cluster`"),
+                        );
+                    }
+                }
+            }
+            ComputeKind::Cluster => {
+                let (min, max) = (c.min_nodes(), c.max_nodes());
+                if min > max {
+                    let (path, fix) = if c.min_nodes.is_some() && c.max_nodes.is_none() {
+                        (
+                            cp.key("min_nodes"),
+                            format!("set `max_nodes: {min}` or more, or lower min_nodes"),
+                        )
+                    } else {
+                        (
+                            cp.key("min_nodes"),
+                            "lower min_nodes or raise max_nodes".to_string(),
+                        )
+                    };
+                    let max_said = if c.max_nodes.is_some() {
+                        format!("max_nodes {max}")
+                    } else {
+                        format!("the default max_nodes of {max}")
+                    };
+                    out.push(
+                        Diagnostic::new(
+                            Rule::ComputeBounds,
+                            path,
+                            format!(
+                                "compute cluster `{}` has min_nodes {min}, above {max_said}",
+                                c.name
+                            ),
+                        )
+                        .hint(fix),
+                    );
+                }
+                if builder == Some(c.name.as_str()) && max == 0 {
+                    out.push(
+                        Diagnostic::new(
+                            Rule::ComputeBounds,
+                            cp.key("max_nodes"),
+                            format!(
+                                "compute cluster `{}` builds the workspace's images, but max_nodes 0 leaves it no node to build on",
+                                c.name
+                            ),
+                        )
+                        .hint("set max_nodes to 1 or more (min_nodes 0 keeps it empty while idle)"),
+                    );
+                }
+            }
+        }
+    }
+    for (i, k) in s.kubernetes.iter().enumerate() {
+        let kp = p("kubernetes").index(i);
+        vm_size(out, &k.vm_size, kp.key("vm_size"));
+        if !catalog::AKS_NODE_COUNT.contains(&k.node_count) {
+            out.push(
+                Diagnostic::new(
+                    Rule::ComputeBounds,
+                    kp.key("node_count"),
+                    format!(
+                        "node_count {} is outside {}-{}, the node count of an AKS system node pool",
+                        k.node_count,
+                        catalog::AKS_NODE_COUNT.start(),
+                        catalog::AKS_NODE_COUNT.end()
+                    ),
+                )
+                .hint("give the cluster at least one node; 3 is the default"),
+            );
+        }
+    }
+}
+
+/// A subnet prefix the address rules accept (E040 reports the others).
+fn known_prefix(text: &str) -> Option<Ipv4Net> {
+    let net: Ipv4Net = text.parse().ok()?;
+    (net.trunc() == net && net.to_string() == text && net.prefix_len() <= 29).then_some(net)
+}
+
+/// E047: what amlpe places in a subnet fits in it: Azure keeps 5 addresses of every subnet
+/// (`catalog::SUBNET_RESERVED_ADDRESSES`), each private endpoint takes the addresses of its
+/// members, a cluster one per node up to max_nodes, an instance one, an AKS cluster its nodes,
+/// their pods, an upgrade's surge node and its internal load balancer. Subnets without a
+/// prefix in the scenario (of existing VNets) are not checked.
+fn subnet_capacity(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let networks = Networks::of(s);
+    let here = |i: usize, net: &str| networks.get(net).is_some_and(|(k, _)| k == i);
+    for (i, n) in s.networks.iter().enumerate() {
+        for (j, sn) in n.subnets.iter().enumerate() {
+            let Some(prefix) = sn.prefix.as_deref().and_then(known_prefix) else {
+                continue;
+            };
+            if n.subnet(&sn.name).is_some_and(|(first, _)| first != j) {
+                continue;
+            }
+            let mut needs: Vec<(String, u64)> = Vec::new();
+            if let Some(e) = n.endpoints.as_ref().filter(|e| e.subnet == sn.name) {
+                let mut targets: Vec<Target> = Vec::new();
+                for t in &e.targets {
+                    if !targets.contains(t) {
+                        targets.push(*t);
+                    }
+                }
+                for t in targets {
+                    needs.push((
+                        format!("{} endpoint", t.as_str()),
+                        catalog::endpoint_addresses(t),
+                    ));
+                }
+            }
+            for c in s
+                .computes
+                .iter()
+                .filter(|c| c.subnet == sn.name && here(i, &c.network))
+            {
+                needs.push(match c.kind {
+                    ComputeKind::Cluster => (
+                        format!("compute cluster `{}` (max_nodes {})", c.name, c.max_nodes()),
+                        u64::from(c.max_nodes()),
+                    ),
+                    ComputeKind::Instance => (
+                        format!("compute instance `{}`", c.name),
+                        catalog::COMPUTE_INSTANCE_ADDRESSES,
+                    ),
+                });
+            }
+            for k in s
+                .kubernetes
+                .iter()
+                .filter(|k| k.subnet == sn.name && here(i, &k.network))
+            {
+                needs.push((
+                    format!(
+                        "AKS cluster `{}` (({} nodes + {} upgrade surge) x (1 + {} pods) + {} internal load balancer)",
+                        k.name,
+                        k.node_count,
+                        catalog::AKS_UPGRADE_SURGE_NODES,
+                        catalog::AKS_MAX_PODS,
+                        catalog::AKS_INTERNAL_LOAD_BALANCER_ADDRESSES
+                    ),
+                    catalog::aks_addresses(k.node_count),
+                ));
+            }
+            let need: u64 = needs.iter().map(|(_, a)| a).sum();
+            let size = 1u64 << (32 - u32::from(prefix.prefix_len()));
+            let usable = size.saturating_sub(catalog::SUBNET_RESERVED_ADDRESSES);
+            if need <= usable {
+                continue;
+            }
+            let usable_of =
+                |l: u8| (1u64 << (32 - u32::from(l))) - catalog::SUBNET_RESERVED_ADDRESSES;
+            let hint = match (0..=29u8).rev().find(|l| usable_of(*l) >= need) {
+                Some(l) => format!(
+                    "use a /{l} or larger prefix ({} usable addresses), or move some of them to another subnet",
+                    usable_of(l)
+                ),
+                None => "no IPv4 subnet holds that many: lower max_nodes or node_count".to_string(),
+            };
+            let list = needs
+                .iter()
+                .map(|(what, a)| format!("{what} {a}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(
+                Diagnostic::new(
+                    Rule::SubnetCapacity,
+                    p("networks").index(i).key("subnets").index(j).key("prefix"),
+                    format!(
+                        "subnet `{}` ({prefix}) has {usable} usable addresses ({size} minus the {} Azure reserves) but needs {need}: {list}",
+                        sn.name,
+                        catalog::SUBNET_RESERVED_ADDRESSES
+                    ),
+                )
+                .hint(hint),
+            );
+        }
+    }
 }

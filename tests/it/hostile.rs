@@ -74,11 +74,28 @@ const FRAGMENTS: &[&str] = &[
     "%PATH%",
 ];
 
-fn tags() -> BTreeMap<String, String> {
-    let mut t: BTreeMap<String, String> = HOSTILE
+/// The hostile values as tag values. amlpe creates private DNS zones here, and a zone takes
+/// at most 15 tags (E017): with the 3 hostile names, 12 values. The last values, which are
+/// code wherever they stand, ride after the first ones; the others, some of which are code
+/// only as a whole value (`[concat('a')]`, `# heading`), stand alone.
+const TAG_VALUES: usize = 15 - HOSTILE_KEYS.len();
+
+fn tag_values() -> Vec<String> {
+    let mut v: Vec<String> = HOSTILE[..TAG_VALUES]
         .iter()
+        .map(|s| (*s).to_string())
+        .collect();
+    for (i, extra) in HOSTILE[TAG_VALUES..].iter().enumerate() {
+        v[i] = format!("{} {extra}", v[i]);
+    }
+    v
+}
+
+fn tags() -> BTreeMap<String, String> {
+    let mut t: BTreeMap<String, String> = tag_values()
+        .into_iter()
         .enumerate()
-        .map(|(i, v)| (format!("h{i:02}"), (*v).to_string()))
+        .map(|(i, v)| (format!("h{i:02}"), v))
         .collect();
     for (i, k) in HOSTILE_KEYS.iter().enumerate() {
         t.insert((*k).to_string(), format!("key-{i}"));
@@ -509,8 +526,9 @@ fn check_round_trip(rel: &Path, data: &[String], problems: &mut Vec<String>) {
         }
     }
     let has = |want: &str| data.iter().any(|d| d == want);
-    if has(HOSTILE[0]) {
-        for v in HOSTILE.iter().filter(|v| !has(v)) {
+    let tag_values = tag_values();
+    if has(&tag_values[0]) {
+        for v in tag_values.iter().filter(|v| !has(v)) {
             problems.push(format!(
                 "{}: the tag value `{v}` does not come back exact",
                 rel.display()

@@ -370,6 +370,14 @@ fn build(g: &Gen) -> Value {
         .enumerate()
         .map(|(i, (a, b, nodes, attach_aks, compute_name))| {
             let (net, sub) = place(*a, *b);
+            // A /24 of a new VNet has 251 usable addresses; a one-node cluster takes
+            // (1 + 1 surge) x (1 + 50 pods) + 1 = 103 (E047), so two of them fit beside the
+            // endpoints (8) and three clusters (12). Existing VNets' subnets have no prefix.
+            let nodes = if g.vnets[*a % g.vnets.len()].existing {
+                *nodes
+            } else {
+                1
+            };
             let mut k = json!({
                 "name": format!("aks{i}"), "network": net, "subnet": sub, "node_count": nodes,
                 "vm_size": "Standard_D4s_v5", "attach_as": if *attach_aks { "aks" } else { "kubernetes" },
@@ -387,8 +395,13 @@ fn build(g: &Gen) -> Value {
     if g.legacy.1 {
         legacy.push("sdk-v1");
     }
-    let tags: serde_json::Map<String, Value> =
-        g.tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    // Tag names are one tag whatever their case (E017): the first of a name is kept.
+    let mut tags = serde_json::Map::new();
+    for (k, v) in &g.tags {
+        if !tags.keys().any(|t| t.eq_ignore_ascii_case(k)) {
+            tags.insert(k.clone(), json!(v));
+        }
+    }
     json!({
         "name": format!("prop-{s}"),
         "description": g.description,
