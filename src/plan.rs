@@ -160,6 +160,8 @@ pub struct NetworkInfo {
     /// How the VNet's computes reach the internet, when it has computes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub egress: Option<EgressInfo>,
+    /// Its endpoints' DNS: `create`, `existing`, or `none` (records managed elsewhere).
+    pub dns: ZoneMode,
 }
 
 /// The outbound path of a VNet's compute subnets.
@@ -1370,6 +1372,7 @@ impl<'a> Builder<'a> {
                 resource_group: names::network_resource_group(s, n).to_string(),
                 location: n.location.clone().unwrap_or_else(|| s.location.clone()),
                 existing: n.existing.is_some(),
+                dns: n.dns.zones,
                 address_space: n.address_space.clone(),
                 subnets: n
                     .subnets

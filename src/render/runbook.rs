@@ -285,7 +285,13 @@ struct Runbook<'p> {
     existing_groups: Vec<&'p str>,
     /// The scenario's group is made with `az group create` before a group-scope deployment.
     create_group: bool,
-    parameters: &'p [Parameter],
+    /// The parameters the templates declare (those their resources use), as the parameter
+    /// files set them.
+    parameters: Vec<&'p Parameter>,
+    /// No VNet gets zones or zone groups from this deployment (`zones: none` everywhere).
+    dns_none: bool,
+    /// The templates set the workspace's public access (a new workspace).
+    templates_set_public_access: bool,
     steps: Vec<StepView<'p>>,
     warnings: &'p [Finding],
     legacy: &'p [Legacy],
@@ -667,7 +673,15 @@ impl<'p> Runbook<'p> {
             create_group: plan.resource_groups.iter().any(|g| {
                 g.create && !g.exists && g.name.eq_ignore_ascii_case(&plan.resource_group)
             }),
-            parameters: &plan.parameters,
+            parameters: {
+                let layout = super::layout::Layout::new(plan);
+                match plan.scope {
+                    Scope::ResourceGroup => layout.used_parameters(&layout.created()),
+                    Scope::Subscription => layout.subscription_parameters(),
+                }
+            },
+            templates_set_public_access: !plan.workspace_existing,
+            dns_none: (plan.networks.iter()).all(|n| n.dns == crate::scenario::ZoneMode::None),
             steps: (plan.steps.iter())
                 .map(|s| StepView {
                     n: s.n,

@@ -21,3 +21,4 @@ mod subscriptions;
 mod support;
 mod synth;
 mod templates;
+mod truth;
