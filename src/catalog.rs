@@ -383,6 +383,75 @@ pub fn regions(c: Cloud) -> &'static [&'static str] {
     }
 }
 
+/// Regions with availability zones, per cloud: zone-redundant storage (`Standard_ZRS`) and a
+/// zone-redundant registry (`zoneRedundancy: Enabled`) need one. Sources: "Azure regions list"
+/// (https://learn.microsoft.com/azure/reliability/regions-list, availability zone support) and
+/// "Availability zone service and regional support" (US Gov Virginia; China North 3). Elsewhere
+/// amlpe falls back to `Standard_LRS` and a registry without zone redundancy (warning W056).
+pub fn zone_regions(c: Cloud) -> &'static [&'static str] {
+    match c {
+        Cloud::AzureCloud => &[
+            "australiaeast",
+            "austriaeast",
+            "brazilsouth",
+            "canadacentral",
+            "centralindia",
+            "centralus",
+            "eastasia",
+            "eastus",
+            "eastus2",
+            "francecentral",
+            "germanywestcentral",
+            "indonesiacentral",
+            "israelcentral",
+            "italynorth",
+            "japaneast",
+            "japanwest",
+            "koreacentral",
+            "mexicocentral",
+            "newzealandnorth",
+            "northeurope",
+            "norwayeast",
+            "polandcentral",
+            "qatarcentral",
+            "southafricanorth",
+            "southcentralus",
+            "southeastasia",
+            "spaincentral",
+            "swedencentral",
+            "switzerlandnorth",
+            "uaenorth",
+            "uksouth",
+            "westeurope",
+            "westus2",
+            "westus3",
+        ],
+        Cloud::AzureUSGovernment => &["usgovvirginia"],
+        Cloud::AzureChinaCloud => &["chinanorth3"],
+    }
+}
+
+/// Whether `region` has availability zones (an unknown region is taken to have none).
+pub fn has_zones(c: Cloud, region: &str) -> bool {
+    zone_regions(c).contains(&region)
+}
+
+/// The storage SKU and the registry's zone redundancy in a region, with and without zones.
+pub fn storage_sku(zones: bool) -> &'static str {
+    if zones {
+        "Standard_ZRS"
+    } else {
+        "Standard_LRS"
+    }
+}
+pub fn registry_zone_redundancy(zones: bool) -> &'static str {
+    if zones {
+        "Enabled"
+    } else {
+        "Disabled"
+    }
+}
+
 /// End-of-support dates of the legacy dialects.
 pub const CLI_V1_END_OF_SUPPORT: &str = "2025-09-30";
 pub const SDK_V1_END_OF_SUPPORT: &str = "2026-06-30";

@@ -70,6 +70,7 @@ rules! {
     UnknownRegion => ("W053", "unknown-region", Warning, "Limitations"),
     ManualApproval => ("W054", "manual-approval", Warning, "Create a workspace that uses a private endpoint"),
     InferenceWithoutTls => ("W055", "inference-without-tls", Warning, "Configure a secure online endpoint with TLS/SSL"),
+    NoAvailabilityZones => ("W056", "no-availability-zones", Warning, "Limitations"),
 }
 
 /// One finding about a scenario.

@@ -706,6 +706,8 @@ impl<'a> Builder<'a> {
                 Some("web"),
             )
         });
+        // Zone redundancy where the region has availability zones (`catalog::zone_regions`).
+        let zones = catalog::has_zones(s.cloud, &s.location);
         let st = ws.storage_account.as_ref();
         let storage_sym = st.and_then(|d| {
             dep(
@@ -734,7 +736,7 @@ impl<'a> Builder<'a> {
                         },
                     },
                 }),
-                Some(json!({ "name": "Standard_ZRS" })),
+                Some(json!({ "name": catalog::storage_sku(zones) })),
                 Some("StorageV2"),
             )
         });
@@ -777,7 +779,7 @@ impl<'a> Builder<'a> {
                     "networkRuleBypassOptions": "AzureServices",
                     "dataEndpointEnabled": false,
                     // Like the storage account's ZRS: both need a region with availability zones.
-                    "zoneRedundancy": "Enabled",
+                    "zoneRedundancy": catalog::registry_zone_redundancy(zones),
                     // No quarantine (pulls wait for a scanner that is not there; batch endpoints
                     // do not support it) and no trust policy (Docker Content Trust cannot be
                     // enabled on new registries): see `catalog::REGISTRY_POLICIES_OFF`.

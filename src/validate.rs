@@ -63,6 +63,7 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
         inference_tls,
         compute_subscription,
         users,
+        zone_redundancy,
         tags,
         compute_bounds,
         subnet_capacity,
@@ -1342,6 +1343,44 @@ fn public_access(s: &Scenario, out: &mut Vec<Diagnostic>) {
             .hint("over the public endpoint some studio features fail to access data behind the VNet (such as the storage account), and Jupyter, JupyterLab and RStudio on compute instances are not supported; the private endpoints stay in place"),
         );
     }
+}
+
+/// W056: zone-redundant storage and registries need a region with availability zones; without
+/// them amlpe plans locally redundant ones (`catalog::zone_regions`).
+fn zone_redundancy(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let ws = &s.workspace;
+    let new = |d: Option<(&Option<String>, &Option<String>)>| {
+        d.is_some_and(|(name, existing)| name.is_some() && existing.is_none())
+    };
+    let storage = new(ws.storage_account.as_ref().map(|d| (&d.name, &d.existing)));
+    let registry = new(ws
+        .container_registry
+        .as_ref()
+        .map(|d| (&d.name, &d.existing)));
+    if ws.existing.is_some() || !(storage || registry) || catalog::has_zones(s.cloud, &s.location) {
+        return;
+    }
+    let what = match (storage, registry) {
+        (true, true) => "the storage account is locally redundant (Standard_LRS) and the registry is not zone-redundant",
+        (true, false) => "the storage account is locally redundant (Standard_LRS)",
+        _ => "the registry is not zone-redundant",
+    };
+    out.push(
+        Diagnostic::new(
+            Rule::NoAvailabilityZones,
+            p("location"),
+            format!("`{}` has no availability zones, so {what}", s.location),
+        )
+        .hint(format!(
+            "for zone redundancy use a region with availability zones, such as {}",
+            catalog::zone_regions(s.cloud)
+                .iter()
+                .take(4)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    );
 }
 
 fn legacy(s: &Scenario, out: &mut Vec<Diagnostic>) {

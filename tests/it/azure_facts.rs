@@ -288,3 +288,57 @@ fn without_tls_the_router_allows_insecure_connections_everywhere() {
     assert!(bicep(&dir).contains(&format!("{insecure}: 'True'")));
     assert!(read(&dir.join("deploy.sh")).contains(&format!("'{insecure}=True'")));
 }
+
+/// Zone redundancy where the region has availability zones, locally redundant elsewhere: the
+/// storage SKU and the registry's zone redundancy, alike in ARM, Bicep and deploy.sh.
+#[test]
+fn zone_redundancy_follows_the_regions_availability_zones_in_every_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/warn/no-availability-zones.yaml");
+    let o = amlpe()
+        .arg("generate")
+        .arg(&fixture)
+        .arg("--out")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cases = [
+        (tmp.path().join("no-availability-zones"), false),
+        (out().join("single-endpoint"), true),
+        (out().join("usgov-single-endpoint"), true),
+    ];
+    for (dir, zones) in cases {
+        let (sku, redundancy) = (
+            catalog::storage_sku(zones),
+            catalog::registry_zone_redundancy(zones),
+        );
+        let rs = arm(&dir);
+        let storage = of_type(&rs, "Microsoft.Storage/storageAccounts");
+        assert_eq!(storage[0]["sku"]["name"], sku, "{}", dir.display());
+        let registry = of_type(&rs, "Microsoft.ContainerRegistry/registries");
+        assert_eq!(registry[0]["properties"]["zoneRedundancy"], redundancy);
+        let b = bicep(&dir);
+        assert!(
+            b.contains(&format!("name: '{sku}'")),
+            "{}: Bicep SKU",
+            dir.display()
+        );
+        assert!(b.contains(&format!("zoneRedundancy: '{redundancy}'")));
+        let deploy = read(&dir.join("deploy.sh"));
+        assert!(
+            deploy.contains(&format!("--sku '{sku}'")),
+            "{}: deploy.sh SKU",
+            dir.display()
+        );
+        assert!(deploy.contains(&format!("--zone-redundancy '{redundancy}'")));
+        let runbook = read(&dir.join("RUNBOOK.md"));
+        assert_eq!(
+            runbook.contains("W056"),
+            !zones,
+            "{}: the runbook's warning",
+            dir.display()
+        );
+    }
+}
