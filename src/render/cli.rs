@@ -6,8 +6,9 @@
 //! (`templates/cli/steps/<kind>.sh`) reads the planned resource (`r`, as in plan.json) and the
 //! shell variables of the step (`v`). This module decides those variables, because a script is
 //! one namespace: the scenario's values (names, groups, regions, prefixes, sizes, ids of existing
-//! resources) become settings at the top of the script, each overridable from the environment,
-//! and resource ids are derived from them once the subscription is known. Each script gets its
+//! resources) become settings at the top of the script, plain assignments that nothing in the
+//! environment changes (the only choice left to the caller is `--subscription`), and resource
+//! ids are derived from them once the subscription is known. Each script gets its
 //! own [`Vars`], which registers exactly the variables its steps use, in the order they first
 //! ask for them.
 
@@ -174,7 +175,7 @@ impl<'p> Index<'p> {
 // ---------------------------------------------------------------------------------------------
 // Shell variables
 
-/// An overridable setting: `NAME=${NAME:-'value'}`.
+/// A setting: `NAME='value'`, the scenario's value.
 #[derive(Debug, Serialize)]
 struct Setting {
     name: String,
@@ -247,7 +248,10 @@ const SUBSCRIPTION: &str = "SUBSCRIPTION_ID";
 /// Variables the templates define themselves.
 const RESERVED: &[&str] = &[
     SUBSCRIPTION,
+    "SUBSCRIPTION_ARG",
+    "SUBSCRIPTION_FROM",
     "AZURE_SUBSCRIPTION_ID",
+    "SIGNED_IN_CLOUD",
     "TAGS",
     "TAGS_SHORTHAND",
     "SCRIPT",
@@ -1133,6 +1137,8 @@ impl Head {
 struct About<'a> {
     header: &'a str,
     scenario: &'a str,
+    /// The cloud the scripts check the Azure CLI is signed in to.
+    cloud: &'a str,
     description: &'a str,
     workspace: &'a str,
 }
@@ -1142,6 +1148,7 @@ impl<'a> About<'a> {
         Self {
             header: &ctx.header,
             scenario: &plan.scenario,
+            cloud: &plan.cloud,
             description: &plan.description,
             workspace: &plan.workspace,
         }

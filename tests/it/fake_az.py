@@ -9,6 +9,8 @@ Environment:
   FAKE_AZ_FORBID   when set, any call fails loudly (scripts in --dry-run must not call az)
   FAKE_AZ_FAIL     a write to a resource whose id contains this text fails (exit 1)
 
+The state also holds the cloud `az cloud show` reports (`"cloud"`, AzureCloud when absent).
+
 A create fails when the resource exists (guards must prevent it), when its resource group or
 parent is missing, or when a resource it references does not exist yet (so the order is
 checked). `python3 fake_az.py --classify` reads az command lines on stdin (as --dry-run prints
@@ -132,6 +134,8 @@ def classify(argv, account):
     path, opts = parse(argv)
     if path[:2] == ["account", "show"]:
         return {"verb": "account", "type": None, "id": None, "argv": argv}
+    if path[:2] == ["cloud", "show"]:
+        return {"verb": "cloud", "type": None, "id": None, "argv": argv}
     verb = path[-1]
     noun = " ".join(path[:-1])
     rid, rtype = resource_id(noun, opts, account)
@@ -176,6 +180,11 @@ def main(argv):
         f.write(json.dumps(call) + "\n")
     if call["verb"] == "account":
         print(account)
+        return 0
+    if call["verb"] == "cloud":
+        if parse(argv)[1].get("--query") != ["name"]:
+            raise Refused("az cloud show is asked for its name only")
+        print(state.get("cloud", "AzureCloud"))
         return 0
     path, opts = parse(argv)
     noun = " ".join(path[:-1])

@@ -252,10 +252,6 @@ impl Sandbox {
             .env("PATH", path_env)
             .env("HOME", self.dir.path())
             .env("AZ_LOG", self.az_log())
-            .env(
-                "AZURE_SUBSCRIPTION_ID",
-                "00000000-0000-0000-0000-000000000000",
-            )
             .env("LC_ALL", "C.UTF-8");
         c
     }
