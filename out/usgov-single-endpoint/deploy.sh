@@ -370,7 +370,10 @@ if missing az storage account show --subscription "$SUBSCRIPTION_ID" --resource-
     --encryption-key-source 'Microsoft.Storage' \
     --encryption-services 'blob' 'file' \
     --location "$LOCATION"
-  # No create flag for these.
+fi
+# No create flag for this: set after the create, and checked on its own, so that a rerun
+# applies it when the create succeeded and the update did not.
+if differs 'true' az storage account show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$STORAGE_NAME" --query defaultToOAuthAuthentication --output tsv; then
   run az storage account update \
     --subscription "$SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
@@ -408,7 +411,12 @@ if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --data-endpoint-enabled 'false' \
     --allow-exports 'false' \
     --location "$LOCATION"
-  # Anonymous pull and the policies have no create flag.
+fi
+# Anonymous pull and the policies have no create flag: set after the create, and each checked
+# on its own, so that a rerun applies them when the create succeeded and the update did not.
+if differs 'false' az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME" --query anonymousPullEnabled --output tsv ||
+  differs '7' az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME" --query 'policies.retentionPolicy.days' --output tsv ||
+  differs 'enabled' az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME" --query 'policies.retentionPolicy.status' --output tsv; then
   run az acr update \
     --subscription "$SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \

@@ -8,8 +8,12 @@ Environment:
   FAKE_AZ_ACCOUNT  the subscription `az account show` reports
   FAKE_AZ_FORBID   when set, any call fails loudly (scripts in --dry-run must not call az)
   FAKE_AZ_FAIL     a write to a resource whose id contains this text fails (exit 1)
+  FAKE_AZ_FAIL_VERB  with FAKE_AZ_FAIL, only writes with this verb fail (`update`: a create
+                   succeeds and the update after it fails)
 
-The state also holds the cloud `az cloud show` reports (`"cloud"`, AzureCloud when absent).
+The state also holds the cloud `az cloud show` reports (`"cloud"`, AzureCloud when absent) and,
+per resource, the `properties` that updates set (`--set a.b=x`, `--some-flag x` as `someFlag`),
+which `show --query a.b --output tsv` reads back as the Azure CLI prints them.
 
 A create fails when the resource exists (guards must prevent it), when its resource group or
 parent is missing, or when a resource it references does not exist yet (so the order is
@@ -153,6 +157,34 @@ def yaml_values(path):
     return values
 
 
+def tsv(value):
+    """A value as `--output tsv` prints it."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "None"
+    if isinstance(value, (dict, list)):
+        raise Refused(f"a query for {value!r}: the scripts query single values")
+    return str(value)
+
+
+def literal(text):
+    """A command-line value as the resource holds it: booleans and numbers typed."""
+    if text in ("true", "false"):
+        return text == "true"
+    return int(text) if text.isdigit() else text
+
+
+def camel(flag):
+    """`--anonymous-pull-enabled` -> `anonymousPullEnabled`."""
+    first, *rest = flag.lstrip("-").split("-")
+    return first + "".join(w.capitalize() for w in rest)
+
+
+# Options of an update that address the resource rather than set a property.
+ADDRESSING = {"--subscription", "--resource-group", "--name", "--ids", "--file", "--set"}
+
+
 def main(argv):
     if argv[:1] == ["--classify"]:
         import shlex
@@ -190,7 +222,8 @@ def main(argv):
     noun = " ".join(path[:-1])
     verb = call["verb"]
     fail = os.environ.get("FAKE_AZ_FAIL")
-    if fail and verb in WRITES and fail in call["id"]:
+    fail_verb = os.environ.get("FAKE_AZ_FAIL_VERB")
+    if fail and verb in WRITES and fail in call["id"] and fail_verb in (None, verb):
         print(f"ERROR: (InternalServerError) injected failure for {call['id']}", file=sys.stderr)
         return 1
     key = call["id"].lower()
@@ -214,6 +247,11 @@ def main(argv):
             print("00000000-0000-0000-0000-0000000000aa")
         elif query == "privateDnsZoneConfigs[].name":
             print("\n".join(entry.get("configs", [])))
+        elif query is not None:
+            value = entry.get("properties", {})
+            for key in query.split("."):
+                value = value.get(key) if isinstance(value, dict) else None
+            print(tsv(value))
         else:
             print(json.dumps({"id": call["id"]}))
         return 0
@@ -272,6 +310,20 @@ def main(argv):
                 if k in values:
                     raise Refused(f"the update YAML still sets {k}")
             entry["public_network_access"] = values["public_network_access"]
+        else:
+            props = entry.setdefault("properties", {})
+            for assignment in opts.get("--set", []):
+                key, sep, value = assignment.partition("=")
+                if not sep:
+                    raise Refused(f"--set {assignment}: not key=value")
+                *parents, last = key.split(".")
+                target = props
+                for p in parents:
+                    target = target.setdefault(p, {})
+                target[last] = literal(value)
+            for option, values in opts.items():
+                if option not in ADDRESSING:
+                    props[camel(option)] = literal(one(opts, option))
     elif verb == "delete":
         if entry is None:
             raise Refused(f"{call['id']} does not exist: nothing to delete")

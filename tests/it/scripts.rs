@@ -4,7 +4,8 @@
 //! not exist yet. So these tests show that deploy.sh creates exactly the plan's resources, in
 //! the plan's step order, that a rerun changes nothing, that `--dry-run` calls no `az`, and that
 //! the day-2 scripts do what they say and are safe to rerun too. Around that: what the
-//! environment, `--subscription` and the signed-in cloud decide.
+//! environment, `--subscription` and the signed-in cloud decide, and follow-up settings that a
+//! rerun applies when they failed after their resource was created.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -302,6 +303,7 @@ impl Sandbox {
             .env_remove("AZURE_SUBSCRIPTION_ID")
             .env_remove("FAKE_AZ_FORBID")
             .env_remove("FAKE_AZ_FAIL")
+            .env_remove("FAKE_AZ_FAIL_VERB")
             .stdin(Stdio::null());
         for (k, v) in env {
             cmd.env(k, v);
@@ -1111,6 +1113,114 @@ fn every_script_stops_when_signed_in_to_another_cloud() {
             "{scenario}/{script}"
         );
     }
+}
+
+/// The storage account is created and the update that follows fails: the rerun skips the
+/// create and applies the update; the next rerun changes nothing.
+#[test]
+fn a_follow_up_that_failed_after_its_create_is_applied_by_the_rerun() {
+    let sb = Sandbox::new("single-endpoint");
+    let storage = sb
+        .resources()
+        .into_iter()
+        .find(|r| r["type"] == "Microsoft.Storage/storageAccounts")
+        .expect("a storage account");
+    let name = storage["name"].as_str().expect("name").to_string();
+    let id = sb.id_of(&storage).to_lowercase();
+    let failed = sb.run_with(
+        "deploy.sh",
+        &[],
+        &[("FAKE_AZ_FAIL", &name), ("FAKE_AZ_FAIL_VERB", "update")],
+    );
+    assert!(!failed.out.status.success());
+    assert!(failed
+        .stderr()
+        .contains(&format!("storage account {name} (exit 1)")));
+    assert!(sb.has(&id), "the create went through");
+    assert!(sb.state()["resources"][&id]["properties"].is_null());
+
+    let rerun = sb.run("deploy.sh");
+    let first = rerun.writes()[0].clone();
+    assert_eq!(
+        (first.verb.as_str(), first.id.to_lowercase()),
+        ("update", id.clone())
+    );
+    assert!(!rerun.created().iter().any(|(_, n)| *n == name));
+    assert_eq!(
+        sb.state()["resources"][&id]["properties"]["defaultToOAuthAuthentication"],
+        storage["properties"]["defaultToOAuthAuthentication"]
+    );
+    assert!(sb.run("deploy.sh").writes().is_empty());
+}
+
+/// Resources that exist without their follow-up settings get exactly those updates on a
+/// rerun, with the plan's values; a drifted setting gets its resource's update alone; a fully
+/// applied state gets nothing.
+#[test]
+fn a_rerun_applies_exactly_the_missing_follow_ups() {
+    let sb = Sandbox::new("single-endpoint");
+    sb.run("deploy.sh");
+    let of_type = |ty: &str| {
+        sb.resources()
+            .into_iter()
+            .find(|r| r["type"] == ty)
+            .unwrap_or_else(|| panic!("a {ty}"))
+    };
+    let storage = of_type("Microsoft.Storage/storageAccounts");
+    let registry = of_type("Microsoft.ContainerRegistry/registries");
+    let (sid, rid) = (
+        sb.id_of(&storage).to_lowercase(),
+        sb.id_of(&registry).to_lowercase(),
+    );
+    let mut state = sb.state();
+    for id in [&sid, &rid] {
+        state["resources"][id]
+            .as_object_mut()
+            .expect("created")
+            .remove("properties");
+    }
+    sb.set_state(&state);
+
+    let rerun = sb.run("deploy.sh");
+    let updated: Vec<(String, String)> = rerun
+        .writes()
+        .iter()
+        .map(|c| (c.verb.clone(), c.id.to_lowercase()))
+        .collect();
+    assert_eq!(
+        updated,
+        [
+            ("update".to_string(), sid.clone()),
+            ("update".to_string(), rid.clone())
+        ]
+    );
+    let state = sb.state();
+    let (s, r) = (
+        &state["resources"][&sid]["properties"],
+        &state["resources"][&rid]["properties"],
+    );
+    assert_eq!(
+        s["defaultToOAuthAuthentication"],
+        storage["properties"]["defaultToOAuthAuthentication"]
+    );
+    assert_eq!(
+        r["anonymousPullEnabled"],
+        registry["properties"]["anonymousPullEnabled"]
+    );
+    assert_eq!(
+        r["policies"]["retentionPolicy"],
+        registry["properties"]["policies"]["retentionPolicy"]
+    );
+
+    let mut drifted = state.clone();
+    drifted["resources"][&rid]["properties"]["policies"]["retentionPolicy"]["status"] =
+        json!("disabled");
+    sb.set_state(&drifted);
+    let rerun = sb.run("deploy.sh");
+    let updated: Vec<String> = rerun.writes().iter().map(|c| c.id.to_lowercase()).collect();
+    assert_eq!(updated, [rid]);
+    assert_eq!(sb.state(), state);
+    assert!(sb.run("deploy.sh").writes().is_empty());
 }
 
 /// A scenario whose free-text values try to break out of every quoting the outputs use.
