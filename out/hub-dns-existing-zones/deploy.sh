@@ -51,9 +51,6 @@ ZONE_VAULT_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555
 PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME='default' # registers pe-vnet-spoke-ml-kv in its private DNS zones
 ZONE_REGISTRY_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io' # existing private DNS zone
 PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME='default' # registers pe-vnet-spoke-ml-cr in its private DNS zones
-COMPUTE_CPU_BUILD_MIN_NODES='0' # smallest node count
-COMPUTE_CPU_BUILD_MAX_NODES='4' # largest node count
-COMPUTE_CPU_BUILD_VM_SIZE='Standard_DS3_v2' # VM size of cpu-build
 SNET_VNET_SPOKE_ML_SNET_COMPUTE_NAME='snet-compute' # existing subnet
 # Tags of every resource this script creates: the scenario's tags.
 TAGS=('environment=production' 'owner=platform-team')
@@ -227,6 +224,7 @@ REGISTRY_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/prov
 SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID="$VNET_VNET_SPOKE_ML_ID/subnets/$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_NAME"
 WORKSPACE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.MachineLearningServices/workspaces/$WORKSPACE_NAME"
 SNET_VNET_SPOKE_ML_SNET_COMPUTE_ID="$VNET_VNET_SPOKE_ML_ID/subnets/$SNET_VNET_SPOKE_ML_SNET_COMPUTE_NAME"
+COMPUTE_CPU_BUILD_ID="$WORKSPACE_ID/computes/$COMPUTE_CPU_BUILD_NAME"
 
 STEPS=18
 
@@ -493,24 +491,14 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 18 'compute cpu-build of mlw-spoke'
-if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_CPU_BUILD_NAME"; then
-  run az ml compute create \
-    --subscription "$SUBSCRIPTION_ID" \
-    --resource-group "$RESOURCE_GROUP" \
-    --workspace-name "$WORKSPACE_NAME" \
-    --name "$COMPUTE_CPU_BUILD_NAME" \
-    --type 'AmlCompute' \
-    --size "$COMPUTE_CPU_BUILD_VM_SIZE" \
-    --min-instances "$COMPUTE_CPU_BUILD_MIN_NODES" \
-    --max-instances "$COMPUTE_CPU_BUILD_MAX_NODES" \
-    --idle-time-before-scale-down '120' \
-    --tier 'dedicated' \
-    --subnet "$SNET_VNET_SPOKE_ML_SNET_COMPUTE_ID" \
-    --enable-node-public-ip 'false' \
-    --ssh-public-access-enabled 'false' \
-    --identity-type 'SystemAssigned' \
-    --location "$LOCATION" \
-    --tags "${TAGS[@]}"
+# `az ml compute create` and `attach` cannot set every property of a compute (disableLocalAuth
+# among them): the compute as ARM takes it, as the templates deploy it.
+if missing az resource show --ids "$COMPUTE_CPU_BUILD_ID" --api-version '2026-05-01'; then
+  run az resource create \
+    --id "$COMPUTE_CPU_BUILD_ID" \
+    --api-version '2026-05-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","identity":{"type":"SystemAssigned"},"tags":{"environment":"production","owner":"platform-team"},"properties":{"computeType":"AmlCompute","disableLocalAuth":true,"properties":{"vmSize":"Standard_DS3_v2","vmPriority":"Dedicated","osType":"Linux","enableNodePublicIp":false,"remoteLoginPortPublicAccess":"Disabled","isolatedNetwork":false,"subnet":{"id":"'"$SNET_VNET_SPOKE_ML_SNET_COMPUTE_ID"'"},"scaleSettings":{"minNodeCount":0,"maxNodeCount":4,"nodeIdleTimeBeforeScaleDown":"PT120S"}}}}'
 fi
 
 log 'deploy.sh: deployment complete'

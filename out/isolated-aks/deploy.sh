@@ -100,9 +100,6 @@ PE_VNET_AKS_KV_ZONE_GROUP_NAME='default' # registers pe-vnet-aks-kv in its priva
 ZONE_REGISTRY_VNET_AKS_NAME='privatelink.azurecr.io' # private DNS zone for vnet-aks
 LINK_REGISTRY_VNET_AKS_NAME='link-vnet-aks' # links privatelink.azurecr.io to vnet-aks
 PE_VNET_AKS_CR_ZONE_GROUP_NAME='default' # registers pe-vnet-aks-cr in its private DNS zones
-COMPUTE_CPU_CLUSTER_MIN_NODES='0' # smallest node count
-COMPUTE_CPU_CLUSTER_MAX_NODES='4' # largest node count
-COMPUTE_CPU_CLUSTER_VM_SIZE='Standard_DS3_v2' # VM size of cpu-cluster
 AKS_AKS_INFERENCE_SERVICE_CIDR='10.240.0.0/16' # Kubernetes service range (overlaps no VNet)
 AKS_AKS_INFERENCE_DNS_SERVICE_IP='10.240.0.10' # cluster DNS address
 AKS_AKS_INFERENCE_NAME='aks-inference' # AKS cluster for inference, in its own VNet
@@ -304,8 +301,10 @@ ZONE_FILE_VNET_AKS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RG_MLW_IN
 ZONE_VAULT_VNET_AKS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RG_MLW_INFERENCE_AKS_DNS/providers/Microsoft.Network/privateDnsZones/$ZONE_VAULT_VNET_AKS_NAME"
 ZONE_REGISTRY_VNET_AKS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RG_MLW_INFERENCE_AKS_DNS/providers/Microsoft.Network/privateDnsZones/$ZONE_REGISTRY_VNET_AKS_NAME"
 SNET_VNET_WORKLOAD_SNET_TRAINING_ID="$VNET_VNET_WORKLOAD_ID/subnets/$SNET_VNET_WORKLOAD_SNET_TRAINING_NAME"
+COMPUTE_CPU_CLUSTER_ID="$WORKSPACE_ID/computes/$COMPUTE_CPU_CLUSTER_NAME"
 SNET_VNET_AKS_SNET_AKS_ID="$VNET_VNET_AKS_ID/subnets/$SNET_VNET_AKS_SNET_AKS_NAME"
 AKS_AKS_INFERENCE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.ContainerService/managedClusters/$AKS_AKS_INFERENCE_NAME"
+COMPUTE_AKS_INFERENCE_ID="$WORKSPACE_ID/computes/$COMPUTE_AKS_INFERENCE_NAME"
 
 STEPS=69
 
@@ -1112,24 +1111,14 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 65 'compute cpu-cluster of mlw-inference'
-if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_CPU_CLUSTER_NAME"; then
-  run az ml compute create \
-    --subscription "$SUBSCRIPTION_ID" \
-    --resource-group "$RESOURCE_GROUP" \
-    --workspace-name "$WORKSPACE_NAME" \
-    --name "$COMPUTE_CPU_CLUSTER_NAME" \
-    --type 'AmlCompute' \
-    --size "$COMPUTE_CPU_CLUSTER_VM_SIZE" \
-    --min-instances "$COMPUTE_CPU_CLUSTER_MIN_NODES" \
-    --max-instances "$COMPUTE_CPU_CLUSTER_MAX_NODES" \
-    --idle-time-before-scale-down '120' \
-    --tier 'dedicated' \
-    --subnet "$SNET_VNET_WORKLOAD_SNET_TRAINING_ID" \
-    --enable-node-public-ip 'false' \
-    --ssh-public-access-enabled 'false' \
-    --identity-type 'SystemAssigned' \
-    --location "$LOCATION" \
-    --tags "${TAGS[@]}"
+# `az ml compute create` and `attach` cannot set every property of a compute (disableLocalAuth
+# among them): the compute as ARM takes it, as the templates deploy it.
+if missing az resource show --ids "$COMPUTE_CPU_CLUSTER_ID" --api-version '2026-05-01'; then
+  run az resource create \
+    --id "$COMPUTE_CPU_CLUSTER_ID" \
+    --api-version '2026-05-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","identity":{"type":"SystemAssigned"},"tags":{"environment":"production"},"properties":{"computeType":"AmlCompute","disableLocalAuth":true,"properties":{"vmSize":"Standard_DS3_v2","vmPriority":"Dedicated","osType":"Linux","enableNodePublicIp":false,"remoteLoginPortPublicAccess":"Disabled","isolatedNetwork":false,"subnet":{"id":"'"$SNET_VNET_WORKLOAD_SNET_TRAINING_ID"'"},"scaleSettings":{"minNodeCount":0,"maxNodeCount":4,"nodeIdleTimeBeforeScaleDown":"PT120S"}}}}'
 fi
 
 step 66 'AKS cluster aks-inference'
@@ -1199,16 +1188,14 @@ if missing az k8s-extension show --subscription "$SUBSCRIPTION_ID" --resource-gr
 fi
 
 step 69 'compute aks-inference of mlw-inference'
-# Attaching twice fails: the show guard keeps a rerun from trying.
-if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_AKS_INFERENCE_NAME"; then
-  run az ml compute attach \
-    --subscription "$SUBSCRIPTION_ID" \
-    --resource-group "$RESOURCE_GROUP" \
-    --workspace-name "$WORKSPACE_NAME" \
-    --name "$COMPUTE_AKS_INFERENCE_NAME" \
-    --type Kubernetes \
-    --resource-id "$AKS_AKS_INFERENCE_ID" \
-    --namespace 'azureml'
+# `az ml compute create` and `attach` cannot set every property of a compute (disableLocalAuth
+# among them): the compute as ARM takes it, as the templates deploy it.
+if missing az resource show --ids "$COMPUTE_AKS_INFERENCE_ID" --api-version '2026-05-01'; then
+  run az resource create \
+    --id "$COMPUTE_AKS_INFERENCE_ID" \
+    --api-version '2026-05-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","tags":{"environment":"production"},"properties":{"computeType":"Kubernetes","resourceId":"'"$AKS_AKS_INFERENCE_ID"'","disableLocalAuth":true,"properties":{"namespace":"azureml","defaultInstanceType":"defaultinstancetype"}}}'
 fi
 
 log 'deploy.sh: deployment complete'

@@ -63,9 +63,6 @@ PE_VNET_MLW_GOV_KV_ZONE_GROUP_NAME='default' # registers pe-vnet-mlw-gov-kv in i
 ZONE_REGISTRY_NAME='privatelink.azurecr.us' # private DNS zone for vnet-mlw-gov
 LINK_REGISTRY_VNET_MLW_GOV_NAME='link-vnet-mlw-gov' # links privatelink.azurecr.us to vnet-mlw-gov
 PE_VNET_MLW_GOV_CR_ZONE_GROUP_NAME='default' # registers pe-vnet-mlw-gov-cr in its private DNS zones
-COMPUTE_CPU_CLUSTER_MIN_NODES='0' # smallest node count
-COMPUTE_CPU_CLUSTER_MAX_NODES='4' # largest node count
-COMPUTE_CPU_CLUSTER_VM_SIZE='Standard_DS3_v2' # VM size of cpu-cluster
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='deploy.sh'
@@ -246,6 +243,7 @@ ZONE_FILE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/pro
 ZONE_VAULT_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_VAULT_NAME"
 ZONE_REGISTRY_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_REGISTRY_NAME"
 SNET_VNET_MLW_GOV_SNET_TRAINING_ID="$VNET_VNET_MLW_GOV_ID/subnets/$SNET_VNET_MLW_GOV_SNET_TRAINING_NAME"
+COMPUTE_CPU_CLUSTER_ID="$WORKSPACE_ID/computes/$COMPUTE_CPU_CLUSTER_NAME"
 
 STEPS=36
 
@@ -684,23 +682,14 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 36 'compute cpu-cluster of mlw-gov'
-if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_CPU_CLUSTER_NAME"; then
-  run az ml compute create \
-    --subscription "$SUBSCRIPTION_ID" \
-    --resource-group "$RESOURCE_GROUP" \
-    --workspace-name "$WORKSPACE_NAME" \
-    --name "$COMPUTE_CPU_CLUSTER_NAME" \
-    --type 'AmlCompute' \
-    --size "$COMPUTE_CPU_CLUSTER_VM_SIZE" \
-    --min-instances "$COMPUTE_CPU_CLUSTER_MIN_NODES" \
-    --max-instances "$COMPUTE_CPU_CLUSTER_MAX_NODES" \
-    --idle-time-before-scale-down '120' \
-    --tier 'dedicated' \
-    --subnet "$SNET_VNET_MLW_GOV_SNET_TRAINING_ID" \
-    --enable-node-public-ip 'false' \
-    --ssh-public-access-enabled 'false' \
-    --identity-type 'SystemAssigned' \
-    --location "$LOCATION"
+# `az ml compute create` and `attach` cannot set every property of a compute (disableLocalAuth
+# among them): the compute as ARM takes it, as the templates deploy it.
+if missing az resource show --ids "$COMPUTE_CPU_CLUSTER_ID" --api-version '2026-05-01'; then
+  run az resource create \
+    --id "$COMPUTE_CPU_CLUSTER_ID" \
+    --api-version '2026-05-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","identity":{"type":"SystemAssigned"},"properties":{"computeType":"AmlCompute","disableLocalAuth":true,"properties":{"vmSize":"Standard_DS3_v2","vmPriority":"Dedicated","osType":"Linux","enableNodePublicIp":false,"remoteLoginPortPublicAccess":"Disabled","isolatedNetwork":false,"subnet":{"id":"'"$SNET_VNET_MLW_GOV_SNET_TRAINING_ID"'"},"scaleSettings":{"minNodeCount":0,"maxNodeCount":4,"nodeIdleTimeBeforeScaleDown":"PT120S"}}}}'
 fi
 
 log 'deploy.sh: deployment complete'

@@ -185,6 +185,18 @@ def camel(flag):
 ADDRESSING = {"--subscription", "--resource-group", "--name", "--ids", "--file", "--set"}
 
 
+def references(value):
+    """Every resource id in a JSON body."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from references(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from references(v)
+    elif isinstance(value, str) and value.startswith("/subscriptions/"):
+        yield value
+
+
 def main(argv):
     if argv[:1] == ["--classify"]:
         import shlex
@@ -286,9 +298,10 @@ def main(argv):
             entry["public_network_access"] = values.get("public_network_access", "Enabled")
         if noun == "resource":
             body = json.loads(one(opts, "--properties"))
-            for v in body.get("properties", {}).values():
-                if isinstance(v, str) and v.startswith("/subscriptions/"):
-                    need(v, "--properties")
+            for v in references(body):
+                need(v, "--properties")
+            if "/" in call["type"].split("/", 1)[1]:
+                need(call["id"].rsplit("/", 2)[0], "parent")
         if noun == "network private-endpoint dns-zone-group":
             need(one(opts, "--private-dns-zone"), "--private-dns-zone")
             entry["configs"] = [one(opts, "--zone-name")]
@@ -306,7 +319,7 @@ def main(argv):
             raise Refused(f"{call['id']} does not exist: nothing to update")
         if "--file" in opts:
             values = yaml_values(one(opts, "--file"))
-            for k in ("storage_account", "key_vault", "application_insights", "container_registry"):
+            for k in ("storage_account", "key_vault", "application_insights", "container_registry", "hbi_workspace"):
                 if k in values:
                     raise Refused(f"the update YAML still sets {k}")
             entry["public_network_access"] = values["public_network_access"]

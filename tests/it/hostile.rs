@@ -320,7 +320,7 @@ fn shorthand_word(s: &str, stop: Option<char>) -> (String, &str) {
 }
 
 /// A `key=value` tag argument in shorthand syntax, decoded.
-fn shorthand_tag(arg: &str) -> Option<(String, String)> {
+pub(super) fn shorthand_tag(arg: &str) -> Option<(String, String)> {
     let (key, rest) = shorthand_word(arg, Some('='));
     let rest = rest.strip_prefix('=')?;
     let (value, tail) = shorthand_word(rest, None);

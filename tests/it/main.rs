@@ -10,6 +10,7 @@ mod failsafe;
 mod fuzz;
 mod hostile;
 mod overrides;
+mod parity;
 mod plan;
 mod proptest;
 mod runbook;

@@ -35,7 +35,7 @@ fn out_dir() -> PathBuf {
 }
 
 /// Every scenario folder of out/ that has a deploy.sh.
-fn scenarios() -> Vec<String> {
+pub(super) fn scenarios() -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(out_dir())
         .expect("out/ exists: run `cargo run -- generate`")
         .flatten()
@@ -61,11 +61,11 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// One az call as the fake logged it.
 #[derive(Debug, Clone)]
-struct Call {
-    verb: String,
-    ty: String,
-    id: String,
-    argv: Vec<String>,
+pub(super) struct Call {
+    pub(super) verb: String,
+    pub(super) ty: String,
+    pub(super) id: String,
+    pub(super) argv: Vec<String>,
 }
 
 impl Call {
@@ -109,7 +109,7 @@ impl Call {
     }
 }
 
-struct Run {
+pub(super) struct Run {
     out: Output,
     calls: Vec<Call>,
 }
@@ -142,22 +142,22 @@ impl Run {
 }
 
 /// A copy of one scenario's outputs, a fake az on PATH and its state.
-struct Sandbox {
+pub(super) struct Sandbox {
     _tmp: tempfile::TempDir,
-    dir: PathBuf,
-    bin: PathBuf,
+    pub(super) dir: PathBuf,
+    pub(super) bin: PathBuf,
     state: PathBuf,
     log: PathBuf,
-    plan: Value,
+    pub(super) plan: Value,
 }
 
 impl Sandbox {
-    fn new(scenario: &str) -> Self {
+    pub(super) fn new(scenario: &str) -> Self {
         Self::copy_of(&out_dir().join(scenario))
     }
 
     /// A sandbox holding a copy of a scenario's output folder.
-    fn copy_of(source: &Path) -> Self {
+    pub(super) fn copy_of(source: &Path) -> Self {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join(source.file_name().expect("a folder name"));
         copy_dir(source, &dir);
@@ -285,7 +285,7 @@ impl Sandbox {
             .is_some_and(|m| m.contains_key(&id.to_lowercase()))
     }
 
-    fn run_with(&self, script: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    pub(super) fn run_with(&self, script: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
         let _ = fs::remove_file(&self.log);
         let path = format!(
             "{}:{}",
@@ -330,7 +330,7 @@ impl Sandbox {
     }
 
     /// The stdout of a `--dry-run` that called no az and printed only az command lines.
-    fn dry_run_lines(&self, script: &str, args: &[&str]) -> String {
+    pub(super) fn dry_run_lines(&self, script: &str, args: &[&str]) -> String {
         let mut all = vec!["--dry-run"];
         all.extend_from_slice(args);
         let r = self.run_with(script, &all, &[("FAKE_AZ_FORBID", "1")]);
@@ -404,7 +404,7 @@ fn classify(fake: &Path, stdout: &str) -> Vec<Call> {
 }
 
 /// The classifier's JSON per command line (with its argv).
-fn classify_raw(fake: &Path, stdout: &str) -> Vec<Value> {
+pub(super) fn classify_raw(fake: &Path, stdout: &str) -> Vec<Value> {
     let mut child = Command::new(python())
         .arg(fake)
         .arg("--classify")
@@ -1223,8 +1223,36 @@ fn a_rerun_applies_exactly_the_missing_follow_ups() {
     assert!(sb.run("deploy.sh").writes().is_empty());
 }
 
+/// A sandbox of the scripts amlpe renders for scenario `yaml` (written as `<name>.yaml` in
+/// `tmp`; out/ does not hold it), with their workspace.yml and plan.json.
+pub(super) fn rendered(tmp: &Path, name: &str, yaml: &str) -> Sandbox {
+    let file = tmp.join(format!("{name}.yaml"));
+    fs::write(&file, yaml).expect("write");
+    let checked = amlpe::check(&file, false);
+    let Some(plan) = checked.plan.as_ref() else {
+        panic!("the scenario is valid:\n{}", checked.render_diagnostics());
+    };
+    let ctx = amlpe::render::Context::new(&format!("{name}.yaml"));
+    let dir = tmp.join(name);
+    for (path, contents) in amlpe::render::cli::render(
+        &amlpe::render::Templates::builtin().expect("templates load"),
+        plan,
+        &ctx,
+    )
+    .expect("renders")
+    {
+        amlpe::emit::write_atomic(&dir.join(path), contents.as_bytes()).expect("write");
+    }
+    fs::write(
+        dir.join("plan.json"),
+        serde_json::to_string(plan).expect("json"),
+    )
+    .expect("write");
+    Sandbox::copy_of(&dir)
+}
+
 /// A scenario whose free-text values try to break out of every quoting the outputs use.
-const HOSTILE: &str = r#"
+pub(super) const HOSTILE: &str = r#"
 name: hostile-values
 description: "It's \"quoted\", $(touch MARK/description) `touch MARK/backtick`; ${HOME} \\ end"
 location: eastus2
@@ -1286,30 +1314,11 @@ fn hostile_values_stay_data_and_the_rest_of_the_cli_surface_runs() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let marks = tmp.path().join("marks");
     fs::create_dir_all(&marks).expect("mkdir");
-    let file = tmp.path().join("hostile-values.yaml");
-    fs::write(&file, HOSTILE.replace("MARK", &marks.display().to_string())).expect("write");
-    let checked = amlpe::check(&file, false);
-    let Some(plan) = checked.plan.as_ref() else {
-        panic!("the scenario is valid:\n{}", checked.render_diagnostics());
-    };
-    let ctx = amlpe::render::Context::new("hostile-values.yaml");
-    let dir = tmp.path().join("hostile-values");
-    for (path, contents) in amlpe::render::cli::render(
-        &amlpe::render::Templates::builtin().expect("templates load"),
-        plan,
-        &ctx,
-    )
-    .expect("renders")
-    {
-        amlpe::emit::write_atomic(&dir.join(path), contents.as_bytes()).expect("write");
-    }
-    fs::write(
-        dir.join("plan.json"),
-        serde_json::to_string(plan).expect("json"),
-    )
-    .expect("write");
-
-    let sb = Sandbox::copy_of(&dir);
+    let sb = rendered(
+        tmp.path(),
+        "hostile-values",
+        &HOSTILE.replace("MARK", &marks.display().to_string()),
+    );
     let tags = |calls: &[Value]| -> Vec<String> {
         calls
             .iter()

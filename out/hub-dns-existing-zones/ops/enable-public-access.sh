@@ -181,7 +181,7 @@ STEPS=1
 
 step 1 'public network access of workspace mlw-spoke: Enabled'
 if differs 'Enabled' az ml workspace show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$WORKSPACE_NAME" --query public_network_access --output tsv; then
-  write_workspace_yaml name="$WORKSPACE_NAME" 'public_network_access=Enabled' -storage_account -key_vault -application_insights -container_registry
+  write_workspace_yaml name="$WORKSPACE_NAME" 'public_network_access=Enabled' -storage_account -key_vault -application_insights -container_registry -hbi_workspace
   run az ml workspace update \
     --subscription "$SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
