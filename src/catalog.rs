@@ -461,7 +461,7 @@ pub const WORKSPACE_YAML_SCHEMA: &str =
     "https://azuremlschemas.azureedge.net/latest/workspace.schema.json";
 
 /// The subscription written where the real one is only known at run time: in the committed
-/// `workspace.yml` and in `--dry-run` when `AZURE_SUBSCRIPTION_ID` is unset.
+/// `workspace.yml` and in `--dry-run` without `--subscription`.
 pub const PLACEHOLDER_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
 
 /// The spec's warnings, which the day-2 scripts print before they act.

@@ -6,48 +6,51 @@ set -euo pipefail
 # 22 steps in the plan's order, each skipped when its resource exists.
 #
 # Usage: deploy.sh [--dry-run]
-#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
-#              command per line; progress on stderr) and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
+#   --dry-run          print every Azure CLI command instead of running it (stdout, one
+#                      shell-quoted command per line; progress on stderr) and call no az at all.
+# Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
+# scenario's cloud.
+# Nothing else is chosen at run time: the settings below are the scenario's values, not read
+# from the environment.
 
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
-PE_VNET_ANALYTICS_MLW_NAME=${PE_VNET_ANALYTICS_MLW_NAME:-'pe-vnet-analytics-mlw'} # private endpoint of the workspace in vnet-analytics
-PE_VNET_ANALYTICS_MLW_NIC_NAME=${PE_VNET_ANALYTICS_MLW_NIC_NAME:-'pe-vnet-analytics-mlw-nic'} # network interface of pe-vnet-analytics-mlw
-VNET_SUBSCRIPTION_ID=${VNET_SUBSCRIPTION_ID:-'11111111-2222-3333-4444-555555555555'} # subscription of an existing virtual network
-RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-network-analytics'} # the scenario's resource group
-LOCATION=${LOCATION:-'eastus'} # region of the workspace, its dependencies and computes
-VNET_VNET_ANALYTICS_ID=${VNET_VNET_ANALYTICS_ID:-'/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-network-analytics/providers/Microsoft.Network/virtualNetworks/vnet-analytics'} # existing virtual network
-SNET_VNET_ANALYTICS_SNET_PRIVATE_ENDPOINTS_NAME=${SNET_VNET_ANALYTICS_SNET_PRIVATE_ENDPOINTS_NAME:-'snet-private-endpoints'} # existing subnet
-WORKSPACE_ID=${WORKSPACE_ID:-'/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-mlw-shared/providers/Microsoft.MachineLearningServices/workspaces/mlw-shared'} # existing Azure Machine Learning workspace
-PE_VNET_ANALYTICS_BLOB_NAME=${PE_VNET_ANALYTICS_BLOB_NAME:-'pe-vnet-analytics-blob'} # private endpoint of the storage account (blob) in vnet-analytics
-PE_VNET_ANALYTICS_BLOB_NIC_NAME=${PE_VNET_ANALYTICS_BLOB_NIC_NAME:-'pe-vnet-analytics-blob-nic'} # network interface of pe-vnet-analytics-blob
-STORAGE_ID=${STORAGE_ID:-'/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-mlw-shared/providers/Microsoft.Storage/storageAccounts/stmlwshared'} # default storage account of the workspace
-PE_VNET_ANALYTICS_FILE_NAME=${PE_VNET_ANALYTICS_FILE_NAME:-'pe-vnet-analytics-file'} # private endpoint of the storage account (file) in vnet-analytics
-PE_VNET_ANALYTICS_FILE_NIC_NAME=${PE_VNET_ANALYTICS_FILE_NIC_NAME:-'pe-vnet-analytics-file-nic'} # network interface of pe-vnet-analytics-file
-PE_VNET_ANALYTICS_KV_NAME=${PE_VNET_ANALYTICS_KV_NAME:-'pe-vnet-analytics-kv'} # private endpoint of the key vault in vnet-analytics
-PE_VNET_ANALYTICS_KV_NIC_NAME=${PE_VNET_ANALYTICS_KV_NIC_NAME:-'pe-vnet-analytics-kv-nic'} # network interface of pe-vnet-analytics-kv
-KEY_VAULT_ID=${KEY_VAULT_ID:-'/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-mlw-shared/providers/Microsoft.KeyVault/vaults/kv-mlw-shared'} # Key Vault of the workspace
-PE_VNET_ANALYTICS_CR_NAME=${PE_VNET_ANALYTICS_CR_NAME:-'pe-vnet-analytics-cr'} # private endpoint of the container registry in vnet-analytics
-PE_VNET_ANALYTICS_CR_NIC_NAME=${PE_VNET_ANALYTICS_CR_NIC_NAME:-'pe-vnet-analytics-cr-nic'} # network interface of pe-vnet-analytics-cr
-REGISTRY_ID=${REGISTRY_ID:-'/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-mlw-shared/providers/Microsoft.ContainerRegistry/registries/crmlwshared'} # container registry of the workspace (Premium, for private endpoints)
-ZONE_API_NAME=${ZONE_API_NAME:-'privatelink.api.azureml.ms'} # private DNS zone for vnet-analytics
-LINK_API_VNET_ANALYTICS_NAME=${LINK_API_VNET_ANALYTICS_NAME:-'link-vnet-analytics'} # links privatelink.api.azureml.ms to vnet-analytics
-ZONE_NOTEBOOKS_NAME=${ZONE_NOTEBOOKS_NAME:-'privatelink.notebooks.azure.net'} # private DNS zone for vnet-analytics
-LINK_NOTEBOOKS_VNET_ANALYTICS_NAME=${LINK_NOTEBOOKS_VNET_ANALYTICS_NAME:-'link-vnet-analytics'} # links privatelink.notebooks.azure.net to vnet-analytics
-PE_VNET_ANALYTICS_MLW_ZONE_GROUP_NAME=${PE_VNET_ANALYTICS_MLW_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-analytics-mlw in its private DNS zones
-ZONE_BLOB_NAME=${ZONE_BLOB_NAME:-'privatelink.blob.core.windows.net'} # private DNS zone for vnet-analytics
-LINK_BLOB_VNET_ANALYTICS_NAME=${LINK_BLOB_VNET_ANALYTICS_NAME:-'link-vnet-analytics'} # links privatelink.blob.core.windows.net to vnet-analytics
-PE_VNET_ANALYTICS_BLOB_ZONE_GROUP_NAME=${PE_VNET_ANALYTICS_BLOB_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-analytics-blob in its private DNS zones
-ZONE_FILE_NAME=${ZONE_FILE_NAME:-'privatelink.file.core.windows.net'} # private DNS zone for vnet-analytics
-LINK_FILE_VNET_ANALYTICS_NAME=${LINK_FILE_VNET_ANALYTICS_NAME:-'link-vnet-analytics'} # links privatelink.file.core.windows.net to vnet-analytics
-PE_VNET_ANALYTICS_FILE_ZONE_GROUP_NAME=${PE_VNET_ANALYTICS_FILE_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-analytics-file in its private DNS zones
-ZONE_VAULT_NAME=${ZONE_VAULT_NAME:-'privatelink.vaultcore.azure.net'} # private DNS zone for vnet-analytics
-LINK_VAULT_VNET_ANALYTICS_NAME=${LINK_VAULT_VNET_ANALYTICS_NAME:-'link-vnet-analytics'} # links privatelink.vaultcore.azure.net to vnet-analytics
-PE_VNET_ANALYTICS_KV_ZONE_GROUP_NAME=${PE_VNET_ANALYTICS_KV_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-analytics-kv in its private DNS zones
-ZONE_REGISTRY_NAME=${ZONE_REGISTRY_NAME:-'privatelink.azurecr.io'} # private DNS zone for vnet-analytics
-LINK_REGISTRY_VNET_ANALYTICS_NAME=${LINK_REGISTRY_VNET_ANALYTICS_NAME:-'link-vnet-analytics'} # links privatelink.azurecr.io to vnet-analytics
-PE_VNET_ANALYTICS_CR_ZONE_GROUP_NAME=${PE_VNET_ANALYTICS_CR_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-analytics-cr in its private DNS zones
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
+PE_VNET_ANALYTICS_MLW_NAME='pe-vnet-analytics-mlw' # private endpoint of the workspace in vnet-analytics
+PE_VNET_ANALYTICS_MLW_NIC_NAME='pe-vnet-analytics-mlw-nic' # network interface of pe-vnet-analytics-mlw
+VNET_SUBSCRIPTION_ID='11111111-2222-3333-4444-555555555555' # subscription of an existing virtual network
+RESOURCE_GROUP='rg-network-analytics' # the scenario's resource group
+LOCATION='eastus' # region of the workspace, its dependencies and computes
+VNET_VNET_ANALYTICS_ID='/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-network-analytics/providers/Microsoft.Network/virtualNetworks/vnet-analytics' # existing virtual network
+SNET_VNET_ANALYTICS_SNET_PRIVATE_ENDPOINTS_NAME='snet-private-endpoints' # existing subnet
+WORKSPACE_ID='/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-mlw-shared/providers/Microsoft.MachineLearningServices/workspaces/mlw-shared' # existing Azure Machine Learning workspace
+PE_VNET_ANALYTICS_BLOB_NAME='pe-vnet-analytics-blob' # private endpoint of the storage account (blob) in vnet-analytics
+PE_VNET_ANALYTICS_BLOB_NIC_NAME='pe-vnet-analytics-blob-nic' # network interface of pe-vnet-analytics-blob
+STORAGE_ID='/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-mlw-shared/providers/Microsoft.Storage/storageAccounts/stmlwshared' # default storage account of the workspace
+PE_VNET_ANALYTICS_FILE_NAME='pe-vnet-analytics-file' # private endpoint of the storage account (file) in vnet-analytics
+PE_VNET_ANALYTICS_FILE_NIC_NAME='pe-vnet-analytics-file-nic' # network interface of pe-vnet-analytics-file
+PE_VNET_ANALYTICS_KV_NAME='pe-vnet-analytics-kv' # private endpoint of the key vault in vnet-analytics
+PE_VNET_ANALYTICS_KV_NIC_NAME='pe-vnet-analytics-kv-nic' # network interface of pe-vnet-analytics-kv
+KEY_VAULT_ID='/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-mlw-shared/providers/Microsoft.KeyVault/vaults/kv-mlw-shared' # Key Vault of the workspace
+PE_VNET_ANALYTICS_CR_NAME='pe-vnet-analytics-cr' # private endpoint of the container registry in vnet-analytics
+PE_VNET_ANALYTICS_CR_NIC_NAME='pe-vnet-analytics-cr-nic' # network interface of pe-vnet-analytics-cr
+REGISTRY_ID='/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-mlw-shared/providers/Microsoft.ContainerRegistry/registries/crmlwshared' # container registry of the workspace (Premium, for private endpoints)
+ZONE_API_NAME='privatelink.api.azureml.ms' # private DNS zone for vnet-analytics
+LINK_API_VNET_ANALYTICS_NAME='link-vnet-analytics' # links privatelink.api.azureml.ms to vnet-analytics
+ZONE_NOTEBOOKS_NAME='privatelink.notebooks.azure.net' # private DNS zone for vnet-analytics
+LINK_NOTEBOOKS_VNET_ANALYTICS_NAME='link-vnet-analytics' # links privatelink.notebooks.azure.net to vnet-analytics
+PE_VNET_ANALYTICS_MLW_ZONE_GROUP_NAME='default' # registers pe-vnet-analytics-mlw in its private DNS zones
+ZONE_BLOB_NAME='privatelink.blob.core.windows.net' # private DNS zone for vnet-analytics
+LINK_BLOB_VNET_ANALYTICS_NAME='link-vnet-analytics' # links privatelink.blob.core.windows.net to vnet-analytics
+PE_VNET_ANALYTICS_BLOB_ZONE_GROUP_NAME='default' # registers pe-vnet-analytics-blob in its private DNS zones
+ZONE_FILE_NAME='privatelink.file.core.windows.net' # private DNS zone for vnet-analytics
+LINK_FILE_VNET_ANALYTICS_NAME='link-vnet-analytics' # links privatelink.file.core.windows.net to vnet-analytics
+PE_VNET_ANALYTICS_FILE_ZONE_GROUP_NAME='default' # registers pe-vnet-analytics-file in its private DNS zones
+ZONE_VAULT_NAME='privatelink.vaultcore.azure.net' # private DNS zone for vnet-analytics
+LINK_VAULT_VNET_ANALYTICS_NAME='link-vnet-analytics' # links privatelink.vaultcore.azure.net to vnet-analytics
+PE_VNET_ANALYTICS_KV_ZONE_GROUP_NAME='default' # registers pe-vnet-analytics-kv in its private DNS zones
+ZONE_REGISTRY_NAME='privatelink.azurecr.io' # private DNS zone for vnet-analytics
+LINK_REGISTRY_VNET_ANALYTICS_NAME='link-vnet-analytics' # links privatelink.azurecr.io to vnet-analytics
+PE_VNET_ANALYTICS_CR_ZONE_GROUP_NAME='default' # registers pe-vnet-analytics-cr in its private DNS zones
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='deploy.sh'
@@ -63,6 +66,8 @@ usage() {
   log "usage: $SCRIPT [--dry-run]"
   log 'Deploys scenario existing-workspace-add-endpoint: Adds private endpoints for an existing workspace and its dependencies to an existing VNet.'
   log '22 steps in the plan'\''s order, each skipped when its resource exists.'
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -71,8 +76,8 @@ on_error() {
 trap 'on_error $?' ERR
 set -o errtrace
 
-for arg in "$@"; do
-  case $arg in
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
     -h | --help)
       usage
@@ -80,9 +85,10 @@ for arg in "$@"; do
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -127,6 +133,15 @@ id_part() {
   IFS=/ read -r -a parts <<<"$1"
   printf '%s\n' "${parts[$2]}"
 }
+
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == 'AzureCloud' ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," 'but scenario existing-workspace-add-endpoint deploys to AzureCloud: run az cloud set --name AzureCloud, then az login, and run the script again'
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
 
 # Resource ids, and the parts of the ids of existing resources.
 SNET_VNET_ANALYTICS_SNET_PRIVATE_ENDPOINTS_ID="$VNET_VNET_ANALYTICS_ID/subnets/$SNET_VNET_ANALYTICS_SNET_PRIVATE_ENDPOINTS_NAME"

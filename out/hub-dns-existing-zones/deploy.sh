@@ -5,59 +5,62 @@ set -euo pipefail
 # Deploys scenario hub-dns-existing-zones: A new workspace whose endpoints sit in an existing spoke VNet and register in the hub's private DNS zones.
 # 18 steps in the plan's order, each skipped when its resource exists.
 #
-# Usage: deploy.sh [--dry-run]
-#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
-#              command per line; progress on stderr) and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
+# Usage: deploy.sh [--dry-run] [--subscription ID]
+#   --dry-run          print every Azure CLI command instead of running it (stdout, one
+#                      shell-quoted command per line; progress on stderr) and call no az at all.
+#   --subscription ID  the subscription to work in; without it, that of `az account show`
+#                      (with --dry-run, 00000000-0000-0000-0000-000000000000).
+# Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
+# scenario's cloud, and prints the subscription it works in.
+# Nothing else is chosen at run time: the settings below are the scenario's values, not read
+# from the environment.
 
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
-LOCATION=${LOCATION:-'northeurope'} # region of the workspace, its dependencies and computes
-RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-spoke'} # the scenario's resource group
-LOG_ANALYTICS_NAME=${LOG_ANALYTICS_NAME:-'log-mlw-spoke'} # Log Analytics workspace behind Application Insights
-APPLICATION_INSIGHTS_NAME=${APPLICATION_INSIGHTS_NAME:-'appi-mlw-spoke'} # Application Insights of the workspace
-STORAGE_NAME=${STORAGE_NAME:-'stmlwspoke'} # default storage account of the workspace
-KEY_VAULT_NAME=${KEY_VAULT_NAME:-'kv-mlw-spoke'} # Key Vault of the workspace
-REGISTRY_NAME=${REGISTRY_NAME:-'crmlwspoke'} # container registry of the workspace (Premium, for private endpoints)
-WORKSPACE_NAME=${WORKSPACE_NAME:-'mlw-spoke'} # Azure Machine Learning workspace
-COMPUTE_CPU_BUILD_NAME=${COMPUTE_CPU_BUILD_NAME:-'cpu-build'} # compute cluster without public IPs; builds the workspace's images
-WORKSPACE_PUBLIC_NETWORK_ACCESS=${WORKSPACE_PUBLIC_NETWORK_ACCESS:-'Disabled'} # whether the workspace also answers on its public endpoint
-PE_VNET_SPOKE_ML_MLW_NAME=${PE_VNET_SPOKE_ML_MLW_NAME:-'pe-vnet-spoke-ml-mlw'} # private endpoint of the workspace in vnet-spoke-ml
-PE_VNET_SPOKE_ML_MLW_NIC_NAME=${PE_VNET_SPOKE_ML_MLW_NIC_NAME:-'pe-vnet-spoke-ml-mlw-nic'} # network interface of pe-vnet-spoke-ml-mlw
-VNET_SUBSCRIPTION_ID=${VNET_SUBSCRIPTION_ID:-'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'} # subscription of an existing virtual network
-RG_SPOKE_NETWORK=${RG_SPOKE_NETWORK:-'rg-spoke-network'} # resource group
-VNET_VNET_SPOKE_ML_ID=${VNET_VNET_SPOKE_ML_ID:-'/subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/rg-spoke-network/providers/Microsoft.Network/virtualNetworks/vnet-spoke-ml'} # existing virtual network
-SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_NAME=${SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # existing subnet
-PE_VNET_SPOKE_ML_BLOB_NAME=${PE_VNET_SPOKE_ML_BLOB_NAME:-'pe-vnet-spoke-ml-blob'} # private endpoint of the storage account (blob) in vnet-spoke-ml
-PE_VNET_SPOKE_ML_BLOB_NIC_NAME=${PE_VNET_SPOKE_ML_BLOB_NIC_NAME:-'pe-vnet-spoke-ml-blob-nic'} # network interface of pe-vnet-spoke-ml-blob
-PE_VNET_SPOKE_ML_FILE_NAME=${PE_VNET_SPOKE_ML_FILE_NAME:-'pe-vnet-spoke-ml-file'} # private endpoint of the storage account (file) in vnet-spoke-ml
-PE_VNET_SPOKE_ML_FILE_NIC_NAME=${PE_VNET_SPOKE_ML_FILE_NIC_NAME:-'pe-vnet-spoke-ml-file-nic'} # network interface of pe-vnet-spoke-ml-file
-PE_VNET_SPOKE_ML_KV_NAME=${PE_VNET_SPOKE_ML_KV_NAME:-'pe-vnet-spoke-ml-kv'} # private endpoint of the key vault in vnet-spoke-ml
-PE_VNET_SPOKE_ML_KV_NIC_NAME=${PE_VNET_SPOKE_ML_KV_NIC_NAME:-'pe-vnet-spoke-ml-kv-nic'} # network interface of pe-vnet-spoke-ml-kv
-PE_VNET_SPOKE_ML_CR_NAME=${PE_VNET_SPOKE_ML_CR_NAME:-'pe-vnet-spoke-ml-cr'} # private endpoint of the container registry in vnet-spoke-ml
-PE_VNET_SPOKE_ML_CR_NIC_NAME=${PE_VNET_SPOKE_ML_CR_NIC_NAME:-'pe-vnet-spoke-ml-cr-nic'} # network interface of pe-vnet-spoke-ml-cr
-ZONE_API_VNET_SPOKE_ML_ID=${ZONE_API_VNET_SPOKE_ML_ID:-'/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms'} # existing private DNS zone
-ZONE_NOTEBOOKS_VNET_SPOKE_ML_ID=${ZONE_NOTEBOOKS_VNET_SPOKE_ML_ID:-'/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.notebooks.azure.net'} # existing private DNS zone
-PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME=${PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-spoke-ml-mlw in its private DNS zones
-ZONE_BLOB_VNET_SPOKE_ML_ID=${ZONE_BLOB_VNET_SPOKE_ML_ID:-'/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net'} # existing private DNS zone
-PE_VNET_SPOKE_ML_BLOB_ZONE_GROUP_NAME=${PE_VNET_SPOKE_ML_BLOB_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-spoke-ml-blob in its private DNS zones
-ZONE_FILE_VNET_SPOKE_ML_ID=${ZONE_FILE_VNET_SPOKE_ML_ID:-'/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.file.core.windows.net'} # existing private DNS zone
-PE_VNET_SPOKE_ML_FILE_ZONE_GROUP_NAME=${PE_VNET_SPOKE_ML_FILE_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-spoke-ml-file in its private DNS zones
-ZONE_VAULT_VNET_SPOKE_ML_ID=${ZONE_VAULT_VNET_SPOKE_ML_ID:-'/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net'} # existing private DNS zone
-PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME=${PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-spoke-ml-kv in its private DNS zones
-ZONE_REGISTRY_VNET_SPOKE_ML_ID=${ZONE_REGISTRY_VNET_SPOKE_ML_ID:-'/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io'} # existing private DNS zone
-PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME=${PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-spoke-ml-cr in its private DNS zones
-COMPUTE_CPU_BUILD_MIN_NODES=${COMPUTE_CPU_BUILD_MIN_NODES:-'0'} # smallest node count
-COMPUTE_CPU_BUILD_MAX_NODES=${COMPUTE_CPU_BUILD_MAX_NODES:-'4'} # largest node count
-COMPUTE_CPU_BUILD_VM_SIZE=${COMPUTE_CPU_BUILD_VM_SIZE:-'Standard_DS3_v2'} # VM size of cpu-build
-SNET_VNET_SPOKE_ML_SNET_COMPUTE_NAME=${SNET_VNET_SPOKE_ML_SNET_COMPUTE_NAME:-'snet-compute'} # existing subnet
-# Tags of every resource this script creates (arrays: edit them here).
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
+LOCATION='northeurope' # region of the workspace, its dependencies and computes
+RESOURCE_GROUP='rg-mlw-spoke' # the scenario's resource group
+LOG_ANALYTICS_NAME='log-mlw-spoke' # Log Analytics workspace behind Application Insights
+APPLICATION_INSIGHTS_NAME='appi-mlw-spoke' # Application Insights of the workspace
+STORAGE_NAME='stmlwspoke' # default storage account of the workspace
+KEY_VAULT_NAME='kv-mlw-spoke' # Key Vault of the workspace
+REGISTRY_NAME='crmlwspoke' # container registry of the workspace (Premium, for private endpoints)
+WORKSPACE_NAME='mlw-spoke' # Azure Machine Learning workspace
+COMPUTE_CPU_BUILD_NAME='cpu-build' # compute cluster without public IPs; builds the workspace's images
+WORKSPACE_PUBLIC_NETWORK_ACCESS='Disabled' # whether the workspace also answers on its public endpoint
+PE_VNET_SPOKE_ML_MLW_NAME='pe-vnet-spoke-ml-mlw' # private endpoint of the workspace in vnet-spoke-ml
+PE_VNET_SPOKE_ML_MLW_NIC_NAME='pe-vnet-spoke-ml-mlw-nic' # network interface of pe-vnet-spoke-ml-mlw
+VNET_SUBSCRIPTION_ID='aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' # subscription of an existing virtual network
+RG_SPOKE_NETWORK='rg-spoke-network' # resource group
+VNET_VNET_SPOKE_ML_ID='/subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/rg-spoke-network/providers/Microsoft.Network/virtualNetworks/vnet-spoke-ml' # existing virtual network
+SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_NAME='snet-endpoints' # existing subnet
+PE_VNET_SPOKE_ML_BLOB_NAME='pe-vnet-spoke-ml-blob' # private endpoint of the storage account (blob) in vnet-spoke-ml
+PE_VNET_SPOKE_ML_BLOB_NIC_NAME='pe-vnet-spoke-ml-blob-nic' # network interface of pe-vnet-spoke-ml-blob
+PE_VNET_SPOKE_ML_FILE_NAME='pe-vnet-spoke-ml-file' # private endpoint of the storage account (file) in vnet-spoke-ml
+PE_VNET_SPOKE_ML_FILE_NIC_NAME='pe-vnet-spoke-ml-file-nic' # network interface of pe-vnet-spoke-ml-file
+PE_VNET_SPOKE_ML_KV_NAME='pe-vnet-spoke-ml-kv' # private endpoint of the key vault in vnet-spoke-ml
+PE_VNET_SPOKE_ML_KV_NIC_NAME='pe-vnet-spoke-ml-kv-nic' # network interface of pe-vnet-spoke-ml-kv
+PE_VNET_SPOKE_ML_CR_NAME='pe-vnet-spoke-ml-cr' # private endpoint of the container registry in vnet-spoke-ml
+PE_VNET_SPOKE_ML_CR_NIC_NAME='pe-vnet-spoke-ml-cr-nic' # network interface of pe-vnet-spoke-ml-cr
+ZONE_API_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms' # existing private DNS zone
+ZONE_NOTEBOOKS_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.notebooks.azure.net' # existing private DNS zone
+PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME='default' # registers pe-vnet-spoke-ml-mlw in its private DNS zones
+ZONE_BLOB_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net' # existing private DNS zone
+PE_VNET_SPOKE_ML_BLOB_ZONE_GROUP_NAME='default' # registers pe-vnet-spoke-ml-blob in its private DNS zones
+ZONE_FILE_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.file.core.windows.net' # existing private DNS zone
+PE_VNET_SPOKE_ML_FILE_ZONE_GROUP_NAME='default' # registers pe-vnet-spoke-ml-file in its private DNS zones
+ZONE_VAULT_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net' # existing private DNS zone
+PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME='default' # registers pe-vnet-spoke-ml-kv in its private DNS zones
+ZONE_REGISTRY_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io' # existing private DNS zone
+PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME='default' # registers pe-vnet-spoke-ml-cr in its private DNS zones
+SNET_VNET_SPOKE_ML_SNET_COMPUTE_NAME='snet-compute' # existing subnet
+# Tags of every resource this script creates: the scenario's tags.
 TAGS=('environment=production' 'owner=platform-team')
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='deploy.sh'
 DRY_RUN=0
 STEP=setup
+SUBSCRIPTION_ARG=
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -65,9 +68,12 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run]"
+  log "usage: $SCRIPT [--dry-run] [--subscription ID]"
   log 'Deploys scenario hub-dns-existing-zones: A new workspace whose endpoints sit in an existing spoke VNet and register in the hub'\''s private DNS zones.'
   log '18 steps in the plan'\''s order, each skipped when its resource exists.'
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log '  --subscription ID  the subscription to work in (default: that of az account show)'
+  log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -76,18 +82,33 @@ on_error() {
 trap 'on_error $?' ERR
 set -o errtrace
 
-for arg in "$@"; do
-  case $arg in
+is_subscription_id() { [[ $1 =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]]; }
+# The value of --subscription, refused before anything runs unless it is a subscription id.
+subscription_arg() {
+  is_subscription_id "$1" ||
+    die "--subscription takes a subscription id (a GUID, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not '$1'"
+  SUBSCRIPTION_ARG=$1
+}
+
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
+    --subscription=*) subscription_arg "${1#*=}" ;;
+    --subscription)
+      (($# > 1)) || die "--subscription needs a subscription id"
+      subscription_arg "$2"
+      shift
+      ;;
     -h | --help)
       usage
       exit 0
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -169,16 +190,34 @@ write_workspace_yaml() {
   done
 }
 
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == 'AzureCloud' ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," 'but scenario hub-dns-existing-zones deploys to AzureCloud: run az cloud set --name AzureCloud, then az login, and run the script again'
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
+
 STEP='resolving the subscription'
-if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
-  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
+if [[ -n $SUBSCRIPTION_ARG ]]; then
+  SUBSCRIPTION_ID=$SUBSCRIPTION_ARG
+  SUBSCRIPTION_FROM='--subscription'
 elif ((DRY_RUN)); then
   SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'
+  SUBSCRIPTION_FROM='the placeholder of --dry-run without --subscription'
 else
   SUBSCRIPTION_ID=$(az account show --query id --output tsv)
+  SUBSCRIPTION_FROM='the signed-in account, az account show'
+  is_subscription_id "$SUBSCRIPTION_ID" || die "az account show gave no subscription id: $SUBSCRIPTION_ID"
 fi
-[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
-  die "not a subscription id: $SUBSCRIPTION_ID"
+log "subscription: $SUBSCRIPTION_ID (from $SUBSCRIPTION_FROM)"
+# Azure ML needs a compute's VNet in the workspace's subscription, and the computes' VNet is here.
+((DRY_RUN)) || [[ ${SUBSCRIPTION_ID,,} == 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' ]] ||
+  die "the computes' VNet is in subscription aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee, and Azure ML needs the workspace in the same one: pass --subscription aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIPTION_ID,,}" ]]; then
+  log "note: AZURE_SUBSCRIPTION_ID ($AZURE_SUBSCRIPTION_ID) is not read; pass --subscription to deploy there"
+fi
 
 # Resource ids, and the parts of the ids of existing resources.
 LOG_ANALYTICS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.OperationalInsights/workspaces/$LOG_ANALYTICS_NAME"
@@ -189,6 +228,7 @@ REGISTRY_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/prov
 SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID="$VNET_VNET_SPOKE_ML_ID/subnets/$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_NAME"
 WORKSPACE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.MachineLearningServices/workspaces/$WORKSPACE_NAME"
 SNET_VNET_SPOKE_ML_SNET_COMPUTE_ID="$VNET_VNET_SPOKE_ML_ID/subnets/$SNET_VNET_SPOKE_ML_SNET_COMPUTE_NAME"
+COMPUTE_CPU_BUILD_ID="$WORKSPACE_ID/computes/$COMPUTE_CPU_BUILD_NAME"
 
 STEPS=18
 
@@ -248,7 +288,10 @@ if missing az storage account show --subscription "$SUBSCRIPTION_ID" --resource-
     --encryption-services 'blob' 'file' \
     --location "$LOCATION" \
     --tags "${TAGS[@]}"
-  # No create flag for these.
+fi
+# No create flag for this: set after the create, and checked on its own, so that a rerun
+# applies it when the create succeeded and the update did not.
+if differs 'true' az storage account show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$STORAGE_NAME" --query defaultToOAuthAuthentication --output tsv; then
   run az storage account update \
     --subscription "$SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
@@ -288,7 +331,12 @@ if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --allow-exports 'false' \
     --location "$LOCATION" \
     --tags "${TAGS[@]}"
-  # Anonymous pull and the policies have no create flag.
+fi
+# Anonymous pull and the policies have no create flag: set after the create, and each checked
+# on its own, so that a rerun applies them when the create succeeded and the update did not.
+if differs 'false' az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME" --query anonymousPullEnabled --output tsv ||
+  differs '7' az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME" --query 'policies.retentionPolicy.days' --output tsv ||
+  differs 'enabled' az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME" --query 'policies.retentionPolicy.status' --output tsv; then
   run az acr update \
     --subscription "$SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
@@ -447,24 +495,14 @@ if missing az network private-endpoint dns-zone-group show --subscription "$VNET
 fi
 
 step 18 'compute cpu-build of mlw-spoke'
-if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_CPU_BUILD_NAME"; then
-  run az ml compute create \
-    --subscription "$SUBSCRIPTION_ID" \
-    --resource-group "$RESOURCE_GROUP" \
-    --workspace-name "$WORKSPACE_NAME" \
-    --name "$COMPUTE_CPU_BUILD_NAME" \
-    --type 'AmlCompute' \
-    --size "$COMPUTE_CPU_BUILD_VM_SIZE" \
-    --min-instances "$COMPUTE_CPU_BUILD_MIN_NODES" \
-    --max-instances "$COMPUTE_CPU_BUILD_MAX_NODES" \
-    --idle-time-before-scale-down '120' \
-    --tier 'dedicated' \
-    --subnet "$SNET_VNET_SPOKE_ML_SNET_COMPUTE_ID" \
-    --enable-node-public-ip 'false' \
-    --ssh-public-access-enabled 'false' \
-    --identity-type 'SystemAssigned' \
-    --location "$LOCATION" \
-    --tags "${TAGS[@]}"
+# `az ml compute create` and `attach` cannot set every property of a compute (disableLocalAuth
+# among them): the compute as ARM takes it, as the templates deploy it.
+if missing az resource show --ids "$COMPUTE_CPU_BUILD_ID" --api-version '2026-05-01'; then
+  run az resource create \
+    --id "$COMPUTE_CPU_BUILD_ID" \
+    --api-version '2026-05-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","identity":{"type":"SystemAssigned"},"tags":{"environment":"production","owner":"platform-team"},"properties":{"computeType":"AmlCompute","disableLocalAuth":true,"properties":{"vmSize":"Standard_DS3_v2","vmPriority":"Dedicated","osType":"Linux","enableNodePublicIp":false,"remoteLoginPortPublicAccess":"Disabled","isolatedNetwork":false,"subnet":{"id":"'"$SNET_VNET_SPOKE_ML_SNET_COMPUTE_ID"'"},"scaleSettings":{"minNodeCount":0,"maxNodeCount":4,"nodeIdleTimeBeforeScaleDown":"PT120S"}}}}'
 fi
 
 log 'deploy.sh: deployment complete'

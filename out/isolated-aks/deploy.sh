@@ -5,114 +5,117 @@ set -euo pipefail
 # Deploys scenario isolated-aks: An AKS inference cluster in its own VNet, attached to a private workspace through its own private endpoints.
 # 69 steps in the plan's order, each skipped when its resource exists.
 #
-# Usage: deploy.sh [--dry-run]
-#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
-#              command per line; progress on stderr) and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
+# Usage: deploy.sh [--dry-run] [--subscription ID]
+#   --dry-run          print every Azure CLI command instead of running it (stdout, one
+#                      shell-quoted command per line; progress on stderr) and call no az at all.
+#   --subscription ID  the subscription to work in; without it, that of `az account show`
+#                      (with --dry-run, 00000000-0000-0000-0000-000000000000).
+# Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
+# scenario's cloud, and prints the subscription it works in.
+# Nothing else is chosen at run time: the settings below are the scenario's values, not read
+# from the environment.
 
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
-LOCATION=${LOCATION:-'westeurope'} # region of the workspace, its dependencies and computes
-RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-inference'} # the scenario's resource group
-RG_MLW_INFERENCE_AKS_DNS=${RG_MLW_INFERENCE_AKS_DNS:-'rg-mlw-inference-aks-dns'} # resource group
-NSG_VNET_WORKLOAD_NAME=${NSG_VNET_WORKLOAD_NAME:-'nsg-vnet-workload'} # network security group of the subnets of vnet-workload
-PIP_NAT_VNET_WORKLOAD_NAME=${PIP_NAT_VNET_WORKLOAD_NAME:-'pip-nat-vnet-workload'} # public IP address of the NAT gateway of vnet-workload
-NAT_VNET_WORKLOAD_NAME=${NAT_VNET_WORKLOAD_NAME:-'nat-vnet-workload'} # outbound path of the computes of vnet-workload
-VNET_VNET_WORKLOAD_ADDRESS_PREFIX=${VNET_VNET_WORKLOAD_ADDRESS_PREFIX:-'10.20.0.0/16'} # address space of vnet-workload
-VNET_VNET_WORKLOAD_NAME=${VNET_VNET_WORKLOAD_NAME:-'vnet-workload'} # virtual network with private endpoints of the workspace
-SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME=${SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # subnet of the private endpoints
-SNET_VNET_WORKLOAD_SNET_ENDPOINTS_ADDRESS_PREFIX=${SNET_VNET_WORKLOAD_SNET_ENDPOINTS_ADDRESS_PREFIX:-'10.20.1.0/24'} # prefix of subnet snet-endpoints
-SNET_VNET_WORKLOAD_SNET_TRAINING_NAME=${SNET_VNET_WORKLOAD_SNET_TRAINING_NAME:-'snet-training'} # subnet of computes
-SNET_VNET_WORKLOAD_SNET_TRAINING_ADDRESS_PREFIX=${SNET_VNET_WORKLOAD_SNET_TRAINING_ADDRESS_PREFIX:-'10.20.2.0/24'} # prefix of subnet snet-training
-NSG_VNET_AKS_NAME=${NSG_VNET_AKS_NAME:-'nsg-vnet-aks'} # network security group of the subnets of vnet-aks
-PIP_NAT_VNET_AKS_NAME=${PIP_NAT_VNET_AKS_NAME:-'pip-nat-vnet-aks'} # public IP address of the NAT gateway of vnet-aks
-NAT_VNET_AKS_NAME=${NAT_VNET_AKS_NAME:-'nat-vnet-aks'} # outbound path of the computes of vnet-aks
-VNET_VNET_AKS_ADDRESS_PREFIX=${VNET_VNET_AKS_ADDRESS_PREFIX:-'10.21.0.0/16'} # address space of vnet-aks
-VNET_VNET_AKS_NAME=${VNET_VNET_AKS_NAME:-'vnet-aks'} # virtual network with private endpoints of the workspace
-SNET_VNET_AKS_SNET_ENDPOINTS_NAME=${SNET_VNET_AKS_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # subnet of the private endpoints
-SNET_VNET_AKS_SNET_ENDPOINTS_ADDRESS_PREFIX=${SNET_VNET_AKS_SNET_ENDPOINTS_ADDRESS_PREFIX:-'10.21.1.0/24'} # prefix of subnet snet-endpoints
-SNET_VNET_AKS_SNET_AKS_NAME=${SNET_VNET_AKS_SNET_AKS_NAME:-'snet-aks'} # subnet of computes
-SNET_VNET_AKS_SNET_AKS_ADDRESS_PREFIX=${SNET_VNET_AKS_SNET_AKS_ADDRESS_PREFIX:-'10.21.16.0/20'} # prefix of subnet snet-aks
-LOG_ANALYTICS_NAME=${LOG_ANALYTICS_NAME:-'log-mlw-inference'} # Log Analytics workspace behind Application Insights
-APPLICATION_INSIGHTS_NAME=${APPLICATION_INSIGHTS_NAME:-'appi-mlw-inference'} # Application Insights of the workspace
-STORAGE_NAME=${STORAGE_NAME:-'stmlwinference'} # default storage account of the workspace
-KEY_VAULT_NAME=${KEY_VAULT_NAME:-'kv-mlw-inference'} # Key Vault of the workspace
-REGISTRY_NAME=${REGISTRY_NAME:-'crmlwinference'} # container registry of the workspace (Premium, for private endpoints)
-WORKSPACE_NAME=${WORKSPACE_NAME:-'mlw-inference'} # Azure Machine Learning workspace
-COMPUTE_CPU_CLUSTER_NAME=${COMPUTE_CPU_CLUSTER_NAME:-'cpu-cluster'} # compute cluster without public IPs; builds the workspace's images
-WORKSPACE_PUBLIC_NETWORK_ACCESS=${WORKSPACE_PUBLIC_NETWORK_ACCESS:-'Disabled'} # whether the workspace also answers on its public endpoint
-PE_VNET_WORKLOAD_MLW_NAME=${PE_VNET_WORKLOAD_MLW_NAME:-'pe-vnet-workload-mlw'} # private endpoint of the workspace in vnet-workload
-PE_VNET_WORKLOAD_MLW_NIC_NAME=${PE_VNET_WORKLOAD_MLW_NIC_NAME:-'pe-vnet-workload-mlw-nic'} # network interface of pe-vnet-workload-mlw
-PE_VNET_WORKLOAD_BLOB_NAME=${PE_VNET_WORKLOAD_BLOB_NAME:-'pe-vnet-workload-blob'} # private endpoint of the storage account (blob) in vnet-workload
-PE_VNET_WORKLOAD_BLOB_NIC_NAME=${PE_VNET_WORKLOAD_BLOB_NIC_NAME:-'pe-vnet-workload-blob-nic'} # network interface of pe-vnet-workload-blob
-PE_VNET_WORKLOAD_FILE_NAME=${PE_VNET_WORKLOAD_FILE_NAME:-'pe-vnet-workload-file'} # private endpoint of the storage account (file) in vnet-workload
-PE_VNET_WORKLOAD_FILE_NIC_NAME=${PE_VNET_WORKLOAD_FILE_NIC_NAME:-'pe-vnet-workload-file-nic'} # network interface of pe-vnet-workload-file
-PE_VNET_WORKLOAD_KV_NAME=${PE_VNET_WORKLOAD_KV_NAME:-'pe-vnet-workload-kv'} # private endpoint of the key vault in vnet-workload
-PE_VNET_WORKLOAD_KV_NIC_NAME=${PE_VNET_WORKLOAD_KV_NIC_NAME:-'pe-vnet-workload-kv-nic'} # network interface of pe-vnet-workload-kv
-PE_VNET_WORKLOAD_CR_NAME=${PE_VNET_WORKLOAD_CR_NAME:-'pe-vnet-workload-cr'} # private endpoint of the container registry in vnet-workload
-PE_VNET_WORKLOAD_CR_NIC_NAME=${PE_VNET_WORKLOAD_CR_NIC_NAME:-'pe-vnet-workload-cr-nic'} # network interface of pe-vnet-workload-cr
-PE_VNET_AKS_MLW_NAME=${PE_VNET_AKS_MLW_NAME:-'pe-vnet-aks-mlw'} # private endpoint of the workspace in vnet-aks
-PE_VNET_AKS_MLW_NIC_NAME=${PE_VNET_AKS_MLW_NIC_NAME:-'pe-vnet-aks-mlw-nic'} # network interface of pe-vnet-aks-mlw
-PE_VNET_AKS_BLOB_NAME=${PE_VNET_AKS_BLOB_NAME:-'pe-vnet-aks-blob'} # private endpoint of the storage account (blob) in vnet-aks
-PE_VNET_AKS_BLOB_NIC_NAME=${PE_VNET_AKS_BLOB_NIC_NAME:-'pe-vnet-aks-blob-nic'} # network interface of pe-vnet-aks-blob
-PE_VNET_AKS_FILE_NAME=${PE_VNET_AKS_FILE_NAME:-'pe-vnet-aks-file'} # private endpoint of the storage account (file) in vnet-aks
-PE_VNET_AKS_FILE_NIC_NAME=${PE_VNET_AKS_FILE_NIC_NAME:-'pe-vnet-aks-file-nic'} # network interface of pe-vnet-aks-file
-PE_VNET_AKS_KV_NAME=${PE_VNET_AKS_KV_NAME:-'pe-vnet-aks-kv'} # private endpoint of the key vault in vnet-aks
-PE_VNET_AKS_KV_NIC_NAME=${PE_VNET_AKS_KV_NIC_NAME:-'pe-vnet-aks-kv-nic'} # network interface of pe-vnet-aks-kv
-PE_VNET_AKS_CR_NAME=${PE_VNET_AKS_CR_NAME:-'pe-vnet-aks-cr'} # private endpoint of the container registry in vnet-aks
-PE_VNET_AKS_CR_NIC_NAME=${PE_VNET_AKS_CR_NIC_NAME:-'pe-vnet-aks-cr-nic'} # network interface of pe-vnet-aks-cr
-ZONE_API_VNET_WORKLOAD_NAME=${ZONE_API_VNET_WORKLOAD_NAME:-'privatelink.api.azureml.ms'} # private DNS zone for vnet-workload
-LINK_API_VNET_WORKLOAD_NAME=${LINK_API_VNET_WORKLOAD_NAME:-'link-vnet-workload'} # links privatelink.api.azureml.ms to vnet-workload
-ZONE_NOTEBOOKS_VNET_WORKLOAD_NAME=${ZONE_NOTEBOOKS_VNET_WORKLOAD_NAME:-'privatelink.notebooks.azure.net'} # private DNS zone for vnet-workload
-LINK_NOTEBOOKS_VNET_WORKLOAD_NAME=${LINK_NOTEBOOKS_VNET_WORKLOAD_NAME:-'link-vnet-workload'} # links privatelink.notebooks.azure.net to vnet-workload
-PE_VNET_WORKLOAD_MLW_ZONE_GROUP_NAME=${PE_VNET_WORKLOAD_MLW_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-workload-mlw in its private DNS zones
-ZONE_BLOB_VNET_WORKLOAD_NAME=${ZONE_BLOB_VNET_WORKLOAD_NAME:-'privatelink.blob.core.windows.net'} # private DNS zone for vnet-workload
-LINK_BLOB_VNET_WORKLOAD_NAME=${LINK_BLOB_VNET_WORKLOAD_NAME:-'link-vnet-workload'} # links privatelink.blob.core.windows.net to vnet-workload
-PE_VNET_WORKLOAD_BLOB_ZONE_GROUP_NAME=${PE_VNET_WORKLOAD_BLOB_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-workload-blob in its private DNS zones
-ZONE_FILE_VNET_WORKLOAD_NAME=${ZONE_FILE_VNET_WORKLOAD_NAME:-'privatelink.file.core.windows.net'} # private DNS zone for vnet-workload
-LINK_FILE_VNET_WORKLOAD_NAME=${LINK_FILE_VNET_WORKLOAD_NAME:-'link-vnet-workload'} # links privatelink.file.core.windows.net to vnet-workload
-PE_VNET_WORKLOAD_FILE_ZONE_GROUP_NAME=${PE_VNET_WORKLOAD_FILE_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-workload-file in its private DNS zones
-ZONE_VAULT_VNET_WORKLOAD_NAME=${ZONE_VAULT_VNET_WORKLOAD_NAME:-'privatelink.vaultcore.azure.net'} # private DNS zone for vnet-workload
-LINK_VAULT_VNET_WORKLOAD_NAME=${LINK_VAULT_VNET_WORKLOAD_NAME:-'link-vnet-workload'} # links privatelink.vaultcore.azure.net to vnet-workload
-PE_VNET_WORKLOAD_KV_ZONE_GROUP_NAME=${PE_VNET_WORKLOAD_KV_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-workload-kv in its private DNS zones
-ZONE_REGISTRY_VNET_WORKLOAD_NAME=${ZONE_REGISTRY_VNET_WORKLOAD_NAME:-'privatelink.azurecr.io'} # private DNS zone for vnet-workload
-LINK_REGISTRY_VNET_WORKLOAD_NAME=${LINK_REGISTRY_VNET_WORKLOAD_NAME:-'link-vnet-workload'} # links privatelink.azurecr.io to vnet-workload
-PE_VNET_WORKLOAD_CR_ZONE_GROUP_NAME=${PE_VNET_WORKLOAD_CR_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-workload-cr in its private DNS zones
-ZONE_API_VNET_AKS_NAME=${ZONE_API_VNET_AKS_NAME:-'privatelink.api.azureml.ms'} # private DNS zone for vnet-aks
-LINK_API_VNET_AKS_NAME=${LINK_API_VNET_AKS_NAME:-'link-vnet-aks'} # links privatelink.api.azureml.ms to vnet-aks
-ZONE_NOTEBOOKS_VNET_AKS_NAME=${ZONE_NOTEBOOKS_VNET_AKS_NAME:-'privatelink.notebooks.azure.net'} # private DNS zone for vnet-aks
-LINK_NOTEBOOKS_VNET_AKS_NAME=${LINK_NOTEBOOKS_VNET_AKS_NAME:-'link-vnet-aks'} # links privatelink.notebooks.azure.net to vnet-aks
-PE_VNET_AKS_MLW_ZONE_GROUP_NAME=${PE_VNET_AKS_MLW_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-aks-mlw in its private DNS zones
-ZONE_BLOB_VNET_AKS_NAME=${ZONE_BLOB_VNET_AKS_NAME:-'privatelink.blob.core.windows.net'} # private DNS zone for vnet-aks
-LINK_BLOB_VNET_AKS_NAME=${LINK_BLOB_VNET_AKS_NAME:-'link-vnet-aks'} # links privatelink.blob.core.windows.net to vnet-aks
-PE_VNET_AKS_BLOB_ZONE_GROUP_NAME=${PE_VNET_AKS_BLOB_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-aks-blob in its private DNS zones
-ZONE_FILE_VNET_AKS_NAME=${ZONE_FILE_VNET_AKS_NAME:-'privatelink.file.core.windows.net'} # private DNS zone for vnet-aks
-LINK_FILE_VNET_AKS_NAME=${LINK_FILE_VNET_AKS_NAME:-'link-vnet-aks'} # links privatelink.file.core.windows.net to vnet-aks
-PE_VNET_AKS_FILE_ZONE_GROUP_NAME=${PE_VNET_AKS_FILE_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-aks-file in its private DNS zones
-ZONE_VAULT_VNET_AKS_NAME=${ZONE_VAULT_VNET_AKS_NAME:-'privatelink.vaultcore.azure.net'} # private DNS zone for vnet-aks
-LINK_VAULT_VNET_AKS_NAME=${LINK_VAULT_VNET_AKS_NAME:-'link-vnet-aks'} # links privatelink.vaultcore.azure.net to vnet-aks
-PE_VNET_AKS_KV_ZONE_GROUP_NAME=${PE_VNET_AKS_KV_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-aks-kv in its private DNS zones
-ZONE_REGISTRY_VNET_AKS_NAME=${ZONE_REGISTRY_VNET_AKS_NAME:-'privatelink.azurecr.io'} # private DNS zone for vnet-aks
-LINK_REGISTRY_VNET_AKS_NAME=${LINK_REGISTRY_VNET_AKS_NAME:-'link-vnet-aks'} # links privatelink.azurecr.io to vnet-aks
-PE_VNET_AKS_CR_ZONE_GROUP_NAME=${PE_VNET_AKS_CR_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-aks-cr in its private DNS zones
-COMPUTE_CPU_CLUSTER_MIN_NODES=${COMPUTE_CPU_CLUSTER_MIN_NODES:-'0'} # smallest node count
-COMPUTE_CPU_CLUSTER_MAX_NODES=${COMPUTE_CPU_CLUSTER_MAX_NODES:-'4'} # largest node count
-COMPUTE_CPU_CLUSTER_VM_SIZE=${COMPUTE_CPU_CLUSTER_VM_SIZE:-'Standard_DS3_v2'} # VM size of cpu-cluster
-AKS_AKS_INFERENCE_SERVICE_CIDR=${AKS_AKS_INFERENCE_SERVICE_CIDR:-'10.240.0.0/16'} # Kubernetes service range (overlaps no VNet)
-AKS_AKS_INFERENCE_DNS_SERVICE_IP=${AKS_AKS_INFERENCE_DNS_SERVICE_IP:-'10.240.0.10'} # cluster DNS address
-AKS_AKS_INFERENCE_NAME=${AKS_AKS_INFERENCE_NAME:-'aks-inference'} # AKS cluster for inference, in its own VNet
-AKS_AKS_INFERENCE_DNS_PREFIX=${AKS_AKS_INFERENCE_DNS_PREFIX:-'aks-inference'} # DNS prefix of the API server
-AKS_AKS_INFERENCE_NODE_COUNT=${AKS_AKS_INFERENCE_NODE_COUNT:-'3'} # nodes of the system pool
-AKS_AKS_INFERENCE_VM_SIZE=${AKS_AKS_INFERENCE_VM_SIZE:-'Standard_D4s_v5'} # VM size of the system pool
-AKS_AKS_INFERENCE_AZUREML_NAME=${AKS_AKS_INFERENCE_AZUREML_NAME:-'azureml'} # Azure ML extension: inference behind an internal load balancer
-COMPUTE_AKS_INFERENCE_NAME=${COMPUTE_AKS_INFERENCE_NAME:-'aks-inference'} # attaches aks-inference to the workspace as Kubernetes compute
-# Tags of every resource this script creates (arrays: edit them here).
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
+LOCATION='westeurope' # region of the workspace, its dependencies and computes
+RESOURCE_GROUP='rg-mlw-inference' # the scenario's resource group
+RG_MLW_INFERENCE_AKS_DNS='rg-mlw-inference-aks-dns' # resource group
+NSG_VNET_WORKLOAD_NAME='nsg-vnet-workload' # network security group of the subnets of vnet-workload
+PIP_NAT_VNET_WORKLOAD_NAME='pip-nat-vnet-workload' # public IP address of the NAT gateway of vnet-workload
+NAT_VNET_WORKLOAD_NAME='nat-vnet-workload' # outbound path of the computes of vnet-workload
+VNET_VNET_WORKLOAD_ADDRESS_PREFIX='10.20.0.0/16' # address space of vnet-workload
+VNET_VNET_WORKLOAD_NAME='vnet-workload' # virtual network with private endpoints of the workspace
+SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME='snet-endpoints' # subnet of the private endpoints
+SNET_VNET_WORKLOAD_SNET_ENDPOINTS_ADDRESS_PREFIX='10.20.1.0/24' # prefix of subnet snet-endpoints
+SNET_VNET_WORKLOAD_SNET_TRAINING_NAME='snet-training' # subnet of computes
+SNET_VNET_WORKLOAD_SNET_TRAINING_ADDRESS_PREFIX='10.20.2.0/24' # prefix of subnet snet-training
+NSG_VNET_AKS_NAME='nsg-vnet-aks' # network security group of the subnets of vnet-aks
+PIP_NAT_VNET_AKS_NAME='pip-nat-vnet-aks' # public IP address of the NAT gateway of vnet-aks
+NAT_VNET_AKS_NAME='nat-vnet-aks' # outbound path of the computes of vnet-aks
+VNET_VNET_AKS_ADDRESS_PREFIX='10.21.0.0/16' # address space of vnet-aks
+VNET_VNET_AKS_NAME='vnet-aks' # virtual network with private endpoints of the workspace
+SNET_VNET_AKS_SNET_ENDPOINTS_NAME='snet-endpoints' # subnet of the private endpoints
+SNET_VNET_AKS_SNET_ENDPOINTS_ADDRESS_PREFIX='10.21.1.0/24' # prefix of subnet snet-endpoints
+SNET_VNET_AKS_SNET_AKS_NAME='snet-aks' # subnet of computes
+SNET_VNET_AKS_SNET_AKS_ADDRESS_PREFIX='10.21.16.0/20' # prefix of subnet snet-aks
+LOG_ANALYTICS_NAME='log-mlw-inference' # Log Analytics workspace behind Application Insights
+APPLICATION_INSIGHTS_NAME='appi-mlw-inference' # Application Insights of the workspace
+STORAGE_NAME='stmlwinference' # default storage account of the workspace
+KEY_VAULT_NAME='kv-mlw-inference' # Key Vault of the workspace
+REGISTRY_NAME='crmlwinference' # container registry of the workspace (Premium, for private endpoints)
+WORKSPACE_NAME='mlw-inference' # Azure Machine Learning workspace
+COMPUTE_CPU_CLUSTER_NAME='cpu-cluster' # compute cluster without public IPs; builds the workspace's images
+WORKSPACE_PUBLIC_NETWORK_ACCESS='Disabled' # whether the workspace also answers on its public endpoint
+PE_VNET_WORKLOAD_MLW_NAME='pe-vnet-workload-mlw' # private endpoint of the workspace in vnet-workload
+PE_VNET_WORKLOAD_MLW_NIC_NAME='pe-vnet-workload-mlw-nic' # network interface of pe-vnet-workload-mlw
+PE_VNET_WORKLOAD_BLOB_NAME='pe-vnet-workload-blob' # private endpoint of the storage account (blob) in vnet-workload
+PE_VNET_WORKLOAD_BLOB_NIC_NAME='pe-vnet-workload-blob-nic' # network interface of pe-vnet-workload-blob
+PE_VNET_WORKLOAD_FILE_NAME='pe-vnet-workload-file' # private endpoint of the storage account (file) in vnet-workload
+PE_VNET_WORKLOAD_FILE_NIC_NAME='pe-vnet-workload-file-nic' # network interface of pe-vnet-workload-file
+PE_VNET_WORKLOAD_KV_NAME='pe-vnet-workload-kv' # private endpoint of the key vault in vnet-workload
+PE_VNET_WORKLOAD_KV_NIC_NAME='pe-vnet-workload-kv-nic' # network interface of pe-vnet-workload-kv
+PE_VNET_WORKLOAD_CR_NAME='pe-vnet-workload-cr' # private endpoint of the container registry in vnet-workload
+PE_VNET_WORKLOAD_CR_NIC_NAME='pe-vnet-workload-cr-nic' # network interface of pe-vnet-workload-cr
+PE_VNET_AKS_MLW_NAME='pe-vnet-aks-mlw' # private endpoint of the workspace in vnet-aks
+PE_VNET_AKS_MLW_NIC_NAME='pe-vnet-aks-mlw-nic' # network interface of pe-vnet-aks-mlw
+PE_VNET_AKS_BLOB_NAME='pe-vnet-aks-blob' # private endpoint of the storage account (blob) in vnet-aks
+PE_VNET_AKS_BLOB_NIC_NAME='pe-vnet-aks-blob-nic' # network interface of pe-vnet-aks-blob
+PE_VNET_AKS_FILE_NAME='pe-vnet-aks-file' # private endpoint of the storage account (file) in vnet-aks
+PE_VNET_AKS_FILE_NIC_NAME='pe-vnet-aks-file-nic' # network interface of pe-vnet-aks-file
+PE_VNET_AKS_KV_NAME='pe-vnet-aks-kv' # private endpoint of the key vault in vnet-aks
+PE_VNET_AKS_KV_NIC_NAME='pe-vnet-aks-kv-nic' # network interface of pe-vnet-aks-kv
+PE_VNET_AKS_CR_NAME='pe-vnet-aks-cr' # private endpoint of the container registry in vnet-aks
+PE_VNET_AKS_CR_NIC_NAME='pe-vnet-aks-cr-nic' # network interface of pe-vnet-aks-cr
+ZONE_API_VNET_WORKLOAD_NAME='privatelink.api.azureml.ms' # private DNS zone for vnet-workload
+LINK_API_VNET_WORKLOAD_NAME='link-vnet-workload' # links privatelink.api.azureml.ms to vnet-workload
+ZONE_NOTEBOOKS_VNET_WORKLOAD_NAME='privatelink.notebooks.azure.net' # private DNS zone for vnet-workload
+LINK_NOTEBOOKS_VNET_WORKLOAD_NAME='link-vnet-workload' # links privatelink.notebooks.azure.net to vnet-workload
+PE_VNET_WORKLOAD_MLW_ZONE_GROUP_NAME='default' # registers pe-vnet-workload-mlw in its private DNS zones
+ZONE_BLOB_VNET_WORKLOAD_NAME='privatelink.blob.core.windows.net' # private DNS zone for vnet-workload
+LINK_BLOB_VNET_WORKLOAD_NAME='link-vnet-workload' # links privatelink.blob.core.windows.net to vnet-workload
+PE_VNET_WORKLOAD_BLOB_ZONE_GROUP_NAME='default' # registers pe-vnet-workload-blob in its private DNS zones
+ZONE_FILE_VNET_WORKLOAD_NAME='privatelink.file.core.windows.net' # private DNS zone for vnet-workload
+LINK_FILE_VNET_WORKLOAD_NAME='link-vnet-workload' # links privatelink.file.core.windows.net to vnet-workload
+PE_VNET_WORKLOAD_FILE_ZONE_GROUP_NAME='default' # registers pe-vnet-workload-file in its private DNS zones
+ZONE_VAULT_VNET_WORKLOAD_NAME='privatelink.vaultcore.azure.net' # private DNS zone for vnet-workload
+LINK_VAULT_VNET_WORKLOAD_NAME='link-vnet-workload' # links privatelink.vaultcore.azure.net to vnet-workload
+PE_VNET_WORKLOAD_KV_ZONE_GROUP_NAME='default' # registers pe-vnet-workload-kv in its private DNS zones
+ZONE_REGISTRY_VNET_WORKLOAD_NAME='privatelink.azurecr.io' # private DNS zone for vnet-workload
+LINK_REGISTRY_VNET_WORKLOAD_NAME='link-vnet-workload' # links privatelink.azurecr.io to vnet-workload
+PE_VNET_WORKLOAD_CR_ZONE_GROUP_NAME='default' # registers pe-vnet-workload-cr in its private DNS zones
+ZONE_API_VNET_AKS_NAME='privatelink.api.azureml.ms' # private DNS zone for vnet-aks
+LINK_API_VNET_AKS_NAME='link-vnet-aks' # links privatelink.api.azureml.ms to vnet-aks
+ZONE_NOTEBOOKS_VNET_AKS_NAME='privatelink.notebooks.azure.net' # private DNS zone for vnet-aks
+LINK_NOTEBOOKS_VNET_AKS_NAME='link-vnet-aks' # links privatelink.notebooks.azure.net to vnet-aks
+PE_VNET_AKS_MLW_ZONE_GROUP_NAME='default' # registers pe-vnet-aks-mlw in its private DNS zones
+ZONE_BLOB_VNET_AKS_NAME='privatelink.blob.core.windows.net' # private DNS zone for vnet-aks
+LINK_BLOB_VNET_AKS_NAME='link-vnet-aks' # links privatelink.blob.core.windows.net to vnet-aks
+PE_VNET_AKS_BLOB_ZONE_GROUP_NAME='default' # registers pe-vnet-aks-blob in its private DNS zones
+ZONE_FILE_VNET_AKS_NAME='privatelink.file.core.windows.net' # private DNS zone for vnet-aks
+LINK_FILE_VNET_AKS_NAME='link-vnet-aks' # links privatelink.file.core.windows.net to vnet-aks
+PE_VNET_AKS_FILE_ZONE_GROUP_NAME='default' # registers pe-vnet-aks-file in its private DNS zones
+ZONE_VAULT_VNET_AKS_NAME='privatelink.vaultcore.azure.net' # private DNS zone for vnet-aks
+LINK_VAULT_VNET_AKS_NAME='link-vnet-aks' # links privatelink.vaultcore.azure.net to vnet-aks
+PE_VNET_AKS_KV_ZONE_GROUP_NAME='default' # registers pe-vnet-aks-kv in its private DNS zones
+ZONE_REGISTRY_VNET_AKS_NAME='privatelink.azurecr.io' # private DNS zone for vnet-aks
+LINK_REGISTRY_VNET_AKS_NAME='link-vnet-aks' # links privatelink.azurecr.io to vnet-aks
+PE_VNET_AKS_CR_ZONE_GROUP_NAME='default' # registers pe-vnet-aks-cr in its private DNS zones
+AKS_AKS_INFERENCE_SERVICE_CIDR='10.240.0.0/16' # Kubernetes service range (overlaps no VNet)
+AKS_AKS_INFERENCE_DNS_SERVICE_IP='10.240.0.10' # cluster DNS address
+AKS_AKS_INFERENCE_NAME='aks-inference' # AKS cluster for inference, in its own VNet
+AKS_AKS_INFERENCE_DNS_PREFIX='aks-inference' # DNS prefix of the API server
+AKS_AKS_INFERENCE_NODE_COUNT='3' # nodes of the system pool
+AKS_AKS_INFERENCE_VM_SIZE='Standard_D4s_v5' # VM size of the system pool
+AKS_AKS_INFERENCE_AZUREML_NAME='azureml' # Azure ML extension: inference behind an internal load balancer
+COMPUTE_AKS_INFERENCE_NAME='aks-inference' # attaches aks-inference to the workspace as Kubernetes compute
+# Tags of every resource this script creates: the scenario's tags.
 TAGS=('environment=production')
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='deploy.sh'
 DRY_RUN=0
 STEP=setup
+SUBSCRIPTION_ARG=
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -120,9 +123,12 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run]"
+  log "usage: $SCRIPT [--dry-run] [--subscription ID]"
   log 'Deploys scenario isolated-aks: An AKS inference cluster in its own VNet, attached to a private workspace through its own private endpoints.'
   log '69 steps in the plan'\''s order, each skipped when its resource exists.'
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log '  --subscription ID  the subscription to work in (default: that of az account show)'
+  log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -131,18 +137,33 @@ on_error() {
 trap 'on_error $?' ERR
 set -o errtrace
 
-for arg in "$@"; do
-  case $arg in
+is_subscription_id() { [[ $1 =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]]; }
+# The value of --subscription, refused before anything runs unless it is a subscription id.
+subscription_arg() {
+  is_subscription_id "$1" ||
+    die "--subscription takes a subscription id (a GUID, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not '$1'"
+  SUBSCRIPTION_ARG=$1
+}
+
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
+    --subscription=*) subscription_arg "${1#*=}" ;;
+    --subscription)
+      (($# > 1)) || die "--subscription needs a subscription id"
+      subscription_arg "$2"
+      shift
+      ;;
     -h | --help)
       usage
       exit 0
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -224,16 +245,31 @@ write_workspace_yaml() {
   done
 }
 
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == 'AzureCloud' ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," 'but scenario isolated-aks deploys to AzureCloud: run az cloud set --name AzureCloud, then az login, and run the script again'
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
+
 STEP='resolving the subscription'
-if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
-  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
+if [[ -n $SUBSCRIPTION_ARG ]]; then
+  SUBSCRIPTION_ID=$SUBSCRIPTION_ARG
+  SUBSCRIPTION_FROM='--subscription'
 elif ((DRY_RUN)); then
   SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'
+  SUBSCRIPTION_FROM='the placeholder of --dry-run without --subscription'
 else
   SUBSCRIPTION_ID=$(az account show --query id --output tsv)
+  SUBSCRIPTION_FROM='the signed-in account, az account show'
+  is_subscription_id "$SUBSCRIPTION_ID" || die "az account show gave no subscription id: $SUBSCRIPTION_ID"
 fi
-[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
-  die "not a subscription id: $SUBSCRIPTION_ID"
+log "subscription: $SUBSCRIPTION_ID (from $SUBSCRIPTION_FROM)"
+if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIPTION_ID,,}" ]]; then
+  log "note: AZURE_SUBSCRIPTION_ID ($AZURE_SUBSCRIPTION_ID) is not read; pass --subscription to deploy there"
+fi
 
 # Resource ids, and the parts of the ids of existing resources.
 PIP_NAT_VNET_WORKLOAD_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/publicIPAddresses/$PIP_NAT_VNET_WORKLOAD_NAME"
@@ -265,8 +301,10 @@ ZONE_FILE_VNET_AKS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RG_MLW_IN
 ZONE_VAULT_VNET_AKS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RG_MLW_INFERENCE_AKS_DNS/providers/Microsoft.Network/privateDnsZones/$ZONE_VAULT_VNET_AKS_NAME"
 ZONE_REGISTRY_VNET_AKS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RG_MLW_INFERENCE_AKS_DNS/providers/Microsoft.Network/privateDnsZones/$ZONE_REGISTRY_VNET_AKS_NAME"
 SNET_VNET_WORKLOAD_SNET_TRAINING_ID="$VNET_VNET_WORKLOAD_ID/subnets/$SNET_VNET_WORKLOAD_SNET_TRAINING_NAME"
+COMPUTE_CPU_CLUSTER_ID="$WORKSPACE_ID/computes/$COMPUTE_CPU_CLUSTER_NAME"
 SNET_VNET_AKS_SNET_AKS_ID="$VNET_VNET_AKS_ID/subnets/$SNET_VNET_AKS_SNET_AKS_NAME"
 AKS_AKS_INFERENCE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.ContainerService/managedClusters/$AKS_AKS_INFERENCE_NAME"
+COMPUTE_AKS_INFERENCE_ID="$WORKSPACE_ID/computes/$COMPUTE_AKS_INFERENCE_NAME"
 
 STEPS=69
 
@@ -475,7 +513,10 @@ if missing az storage account show --subscription "$SUBSCRIPTION_ID" --resource-
     --encryption-services 'blob' 'file' \
     --location "$LOCATION" \
     --tags "${TAGS[@]}"
-  # No create flag for these.
+fi
+# No create flag for this: set after the create, and checked on its own, so that a rerun
+# applies it when the create succeeded and the update did not.
+if differs 'true' az storage account show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$STORAGE_NAME" --query defaultToOAuthAuthentication --output tsv; then
   run az storage account update \
     --subscription "$SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
@@ -515,7 +556,12 @@ if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --allow-exports 'false' \
     --location "$LOCATION" \
     --tags "${TAGS[@]}"
-  # Anonymous pull and the policies have no create flag.
+fi
+# Anonymous pull and the policies have no create flag: set after the create, and each checked
+# on its own, so that a rerun applies them when the create succeeded and the update did not.
+if differs 'false' az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME" --query anonymousPullEnabled --output tsv ||
+  differs '7' az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME" --query 'policies.retentionPolicy.days' --output tsv ||
+  differs 'enabled' az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME" --query 'policies.retentionPolicy.status' --output tsv; then
   run az acr update \
     --subscription "$SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
@@ -1065,24 +1111,14 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 65 'compute cpu-cluster of mlw-inference'
-if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_CPU_CLUSTER_NAME"; then
-  run az ml compute create \
-    --subscription "$SUBSCRIPTION_ID" \
-    --resource-group "$RESOURCE_GROUP" \
-    --workspace-name "$WORKSPACE_NAME" \
-    --name "$COMPUTE_CPU_CLUSTER_NAME" \
-    --type 'AmlCompute' \
-    --size "$COMPUTE_CPU_CLUSTER_VM_SIZE" \
-    --min-instances "$COMPUTE_CPU_CLUSTER_MIN_NODES" \
-    --max-instances "$COMPUTE_CPU_CLUSTER_MAX_NODES" \
-    --idle-time-before-scale-down '120' \
-    --tier 'dedicated' \
-    --subnet "$SNET_VNET_WORKLOAD_SNET_TRAINING_ID" \
-    --enable-node-public-ip 'false' \
-    --ssh-public-access-enabled 'false' \
-    --identity-type 'SystemAssigned' \
-    --location "$LOCATION" \
-    --tags "${TAGS[@]}"
+# `az ml compute create` and `attach` cannot set every property of a compute (disableLocalAuth
+# among them): the compute as ARM takes it, as the templates deploy it.
+if missing az resource show --ids "$COMPUTE_CPU_CLUSTER_ID" --api-version '2026-05-01'; then
+  run az resource create \
+    --id "$COMPUTE_CPU_CLUSTER_ID" \
+    --api-version '2026-05-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","identity":{"type":"SystemAssigned"},"tags":{"environment":"production"},"properties":{"computeType":"AmlCompute","disableLocalAuth":true,"properties":{"vmSize":"Standard_DS3_v2","vmPriority":"Dedicated","osType":"Linux","enableNodePublicIp":false,"remoteLoginPortPublicAccess":"Disabled","isolatedNetwork":false,"subnet":{"id":"'"$SNET_VNET_WORKLOAD_SNET_TRAINING_ID"'"},"scaleSettings":{"minNodeCount":0,"maxNodeCount":4,"nodeIdleTimeBeforeScaleDown":"PT120S"}}}}'
 fi
 
 step 66 'AKS cluster aks-inference'
@@ -1152,16 +1188,14 @@ if missing az k8s-extension show --subscription "$SUBSCRIPTION_ID" --resource-gr
 fi
 
 step 69 'compute aks-inference of mlw-inference'
-# Attaching twice fails: the show guard keeps a rerun from trying.
-if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_AKS_INFERENCE_NAME"; then
-  run az ml compute attach \
-    --subscription "$SUBSCRIPTION_ID" \
-    --resource-group "$RESOURCE_GROUP" \
-    --workspace-name "$WORKSPACE_NAME" \
-    --name "$COMPUTE_AKS_INFERENCE_NAME" \
-    --type Kubernetes \
-    --resource-id "$AKS_AKS_INFERENCE_ID" \
-    --namespace 'azureml'
+# `az ml compute create` and `attach` cannot set every property of a compute (disableLocalAuth
+# among them): the compute as ARM takes it, as the templates deploy it.
+if missing az resource show --ids "$COMPUTE_AKS_INFERENCE_ID" --api-version '2026-05-01'; then
+  run az resource create \
+    --id "$COMPUTE_AKS_INFERENCE_ID" \
+    --api-version '2026-05-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","tags":{"environment":"production"},"properties":{"computeType":"Kubernetes","resourceId":"'"$AKS_AKS_INFERENCE_ID"'","disableLocalAuth":true,"properties":{"namespace":"azureml","defaultInstanceType":"defaultinstancetype"}}}'
 fi
 
 log 'deploy.sh: deployment complete'

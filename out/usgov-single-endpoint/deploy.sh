@@ -5,67 +5,70 @@ set -euo pipefail
 # Deploys scenario usgov-single-endpoint: A private workspace in Azure Government, with the sovereign cloud's private DNS zones.
 # 36 steps in the plan's order, each skipped when its resource exists.
 #
-# Usage: deploy.sh [--dry-run]
-#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
-#              command per line; progress on stderr) and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
+# Usage: deploy.sh [--dry-run] [--subscription ID]
+#   --dry-run          print every Azure CLI command instead of running it (stdout, one
+#                      shell-quoted command per line; progress on stderr) and call no az at all.
+#   --subscription ID  the subscription to work in; without it, that of `az account show`
+#                      (with --dry-run, 00000000-0000-0000-0000-000000000000).
+# Before any change, the script checks that the Azure CLI is signed in to AzureUSGovernment, the
+# scenario's cloud, and prints the subscription it works in.
+# Nothing else is chosen at run time: the settings below are the scenario's values, not read
+# from the environment.
 
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
-LOCATION=${LOCATION:-'usgovvirginia'} # region of the workspace, its dependencies and computes
-RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-gov'} # the scenario's resource group
-NSG_VNET_MLW_GOV_NAME=${NSG_VNET_MLW_GOV_NAME:-'nsg-vnet-mlw-gov'} # network security group of the subnets of vnet-mlw-gov
-PIP_NAT_VNET_MLW_GOV_NAME=${PIP_NAT_VNET_MLW_GOV_NAME:-'pip-nat-vnet-mlw-gov'} # public IP address of the NAT gateway of vnet-mlw-gov
-NAT_VNET_MLW_GOV_NAME=${NAT_VNET_MLW_GOV_NAME:-'nat-vnet-mlw-gov'} # outbound path of the computes of vnet-mlw-gov
-VNET_VNET_MLW_GOV_ADDRESS_PREFIX=${VNET_VNET_MLW_GOV_ADDRESS_PREFIX:-'10.40.0.0/16'} # address space of vnet-mlw-gov
-VNET_VNET_MLW_GOV_NAME=${VNET_VNET_MLW_GOV_NAME:-'vnet-mlw-gov'} # virtual network with private endpoints of the workspace
-SNET_VNET_MLW_GOV_SNET_ENDPOINTS_NAME=${SNET_VNET_MLW_GOV_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # subnet of the private endpoints
-SNET_VNET_MLW_GOV_SNET_ENDPOINTS_ADDRESS_PREFIX=${SNET_VNET_MLW_GOV_SNET_ENDPOINTS_ADDRESS_PREFIX:-'10.40.1.0/24'} # prefix of subnet snet-endpoints
-SNET_VNET_MLW_GOV_SNET_TRAINING_NAME=${SNET_VNET_MLW_GOV_SNET_TRAINING_NAME:-'snet-training'} # subnet of computes
-SNET_VNET_MLW_GOV_SNET_TRAINING_ADDRESS_PREFIX=${SNET_VNET_MLW_GOV_SNET_TRAINING_ADDRESS_PREFIX:-'10.40.2.0/24'} # prefix of subnet snet-training
-LOG_ANALYTICS_NAME=${LOG_ANALYTICS_NAME:-'log-mlw-gov'} # Log Analytics workspace behind Application Insights
-APPLICATION_INSIGHTS_NAME=${APPLICATION_INSIGHTS_NAME:-'appi-mlw-gov'} # Application Insights of the workspace
-STORAGE_NAME=${STORAGE_NAME:-'stmlwgov'} # default storage account of the workspace
-KEY_VAULT_NAME=${KEY_VAULT_NAME:-'kv-mlw-gov'} # Key Vault of the workspace
-REGISTRY_NAME=${REGISTRY_NAME:-'crmlwgov'} # container registry of the workspace (Premium, for private endpoints)
-WORKSPACE_NAME=${WORKSPACE_NAME:-'mlw-gov'} # Azure Machine Learning workspace
-COMPUTE_CPU_CLUSTER_NAME=${COMPUTE_CPU_CLUSTER_NAME:-'cpu-cluster'} # compute cluster without public IPs; builds the workspace's images
-WORKSPACE_PUBLIC_NETWORK_ACCESS=${WORKSPACE_PUBLIC_NETWORK_ACCESS:-'Disabled'} # whether the workspace also answers on its public endpoint
-PE_VNET_MLW_GOV_MLW_NAME=${PE_VNET_MLW_GOV_MLW_NAME:-'pe-vnet-mlw-gov-mlw'} # private endpoint of the workspace in vnet-mlw-gov
-PE_VNET_MLW_GOV_MLW_NIC_NAME=${PE_VNET_MLW_GOV_MLW_NIC_NAME:-'pe-vnet-mlw-gov-mlw-nic'} # network interface of pe-vnet-mlw-gov-mlw
-PE_VNET_MLW_GOV_BLOB_NAME=${PE_VNET_MLW_GOV_BLOB_NAME:-'pe-vnet-mlw-gov-blob'} # private endpoint of the storage account (blob) in vnet-mlw-gov
-PE_VNET_MLW_GOV_BLOB_NIC_NAME=${PE_VNET_MLW_GOV_BLOB_NIC_NAME:-'pe-vnet-mlw-gov-blob-nic'} # network interface of pe-vnet-mlw-gov-blob
-PE_VNET_MLW_GOV_FILE_NAME=${PE_VNET_MLW_GOV_FILE_NAME:-'pe-vnet-mlw-gov-file'} # private endpoint of the storage account (file) in vnet-mlw-gov
-PE_VNET_MLW_GOV_FILE_NIC_NAME=${PE_VNET_MLW_GOV_FILE_NIC_NAME:-'pe-vnet-mlw-gov-file-nic'} # network interface of pe-vnet-mlw-gov-file
-PE_VNET_MLW_GOV_KV_NAME=${PE_VNET_MLW_GOV_KV_NAME:-'pe-vnet-mlw-gov-kv'} # private endpoint of the key vault in vnet-mlw-gov
-PE_VNET_MLW_GOV_KV_NIC_NAME=${PE_VNET_MLW_GOV_KV_NIC_NAME:-'pe-vnet-mlw-gov-kv-nic'} # network interface of pe-vnet-mlw-gov-kv
-PE_VNET_MLW_GOV_CR_NAME=${PE_VNET_MLW_GOV_CR_NAME:-'pe-vnet-mlw-gov-cr'} # private endpoint of the container registry in vnet-mlw-gov
-PE_VNET_MLW_GOV_CR_NIC_NAME=${PE_VNET_MLW_GOV_CR_NIC_NAME:-'pe-vnet-mlw-gov-cr-nic'} # network interface of pe-vnet-mlw-gov-cr
-ZONE_API_NAME=${ZONE_API_NAME:-'privatelink.api.ml.azure.us'} # private DNS zone for vnet-mlw-gov
-LINK_API_VNET_MLW_GOV_NAME=${LINK_API_VNET_MLW_GOV_NAME:-'link-vnet-mlw-gov'} # links privatelink.api.ml.azure.us to vnet-mlw-gov
-ZONE_NOTEBOOKS_NAME=${ZONE_NOTEBOOKS_NAME:-'privatelink.notebooks.usgovcloudapi.net'} # private DNS zone for vnet-mlw-gov
-LINK_NOTEBOOKS_VNET_MLW_GOV_NAME=${LINK_NOTEBOOKS_VNET_MLW_GOV_NAME:-'link-vnet-mlw-gov'} # links privatelink.notebooks.usgovcloudapi.net to vnet-mlw-gov
-PE_VNET_MLW_GOV_MLW_ZONE_GROUP_NAME=${PE_VNET_MLW_GOV_MLW_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-mlw-gov-mlw in its private DNS zones
-ZONE_BLOB_NAME=${ZONE_BLOB_NAME:-'privatelink.blob.core.usgovcloudapi.net'} # private DNS zone for vnet-mlw-gov
-LINK_BLOB_VNET_MLW_GOV_NAME=${LINK_BLOB_VNET_MLW_GOV_NAME:-'link-vnet-mlw-gov'} # links privatelink.blob.core.usgovcloudapi.net to vnet-mlw-gov
-PE_VNET_MLW_GOV_BLOB_ZONE_GROUP_NAME=${PE_VNET_MLW_GOV_BLOB_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-mlw-gov-blob in its private DNS zones
-ZONE_FILE_NAME=${ZONE_FILE_NAME:-'privatelink.file.core.usgovcloudapi.net'} # private DNS zone for vnet-mlw-gov
-LINK_FILE_VNET_MLW_GOV_NAME=${LINK_FILE_VNET_MLW_GOV_NAME:-'link-vnet-mlw-gov'} # links privatelink.file.core.usgovcloudapi.net to vnet-mlw-gov
-PE_VNET_MLW_GOV_FILE_ZONE_GROUP_NAME=${PE_VNET_MLW_GOV_FILE_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-mlw-gov-file in its private DNS zones
-ZONE_VAULT_NAME=${ZONE_VAULT_NAME:-'privatelink.vaultcore.usgovcloudapi.net'} # private DNS zone for vnet-mlw-gov
-LINK_VAULT_VNET_MLW_GOV_NAME=${LINK_VAULT_VNET_MLW_GOV_NAME:-'link-vnet-mlw-gov'} # links privatelink.vaultcore.usgovcloudapi.net to vnet-mlw-gov
-PE_VNET_MLW_GOV_KV_ZONE_GROUP_NAME=${PE_VNET_MLW_GOV_KV_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-mlw-gov-kv in its private DNS zones
-ZONE_REGISTRY_NAME=${ZONE_REGISTRY_NAME:-'privatelink.azurecr.us'} # private DNS zone for vnet-mlw-gov
-LINK_REGISTRY_VNET_MLW_GOV_NAME=${LINK_REGISTRY_VNET_MLW_GOV_NAME:-'link-vnet-mlw-gov'} # links privatelink.azurecr.us to vnet-mlw-gov
-PE_VNET_MLW_GOV_CR_ZONE_GROUP_NAME=${PE_VNET_MLW_GOV_CR_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-mlw-gov-cr in its private DNS zones
-COMPUTE_CPU_CLUSTER_MIN_NODES=${COMPUTE_CPU_CLUSTER_MIN_NODES:-'0'} # smallest node count
-COMPUTE_CPU_CLUSTER_MAX_NODES=${COMPUTE_CPU_CLUSTER_MAX_NODES:-'4'} # largest node count
-COMPUTE_CPU_CLUSTER_VM_SIZE=${COMPUTE_CPU_CLUSTER_VM_SIZE:-'Standard_DS3_v2'} # VM size of cpu-cluster
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
+LOCATION='usgovvirginia' # region of the workspace, its dependencies and computes
+RESOURCE_GROUP='rg-mlw-gov' # the scenario's resource group
+NSG_VNET_MLW_GOV_NAME='nsg-vnet-mlw-gov' # network security group of the subnets of vnet-mlw-gov
+PIP_NAT_VNET_MLW_GOV_NAME='pip-nat-vnet-mlw-gov' # public IP address of the NAT gateway of vnet-mlw-gov
+NAT_VNET_MLW_GOV_NAME='nat-vnet-mlw-gov' # outbound path of the computes of vnet-mlw-gov
+VNET_VNET_MLW_GOV_ADDRESS_PREFIX='10.40.0.0/16' # address space of vnet-mlw-gov
+VNET_VNET_MLW_GOV_NAME='vnet-mlw-gov' # virtual network with private endpoints of the workspace
+SNET_VNET_MLW_GOV_SNET_ENDPOINTS_NAME='snet-endpoints' # subnet of the private endpoints
+SNET_VNET_MLW_GOV_SNET_ENDPOINTS_ADDRESS_PREFIX='10.40.1.0/24' # prefix of subnet snet-endpoints
+SNET_VNET_MLW_GOV_SNET_TRAINING_NAME='snet-training' # subnet of computes
+SNET_VNET_MLW_GOV_SNET_TRAINING_ADDRESS_PREFIX='10.40.2.0/24' # prefix of subnet snet-training
+LOG_ANALYTICS_NAME='log-mlw-gov' # Log Analytics workspace behind Application Insights
+APPLICATION_INSIGHTS_NAME='appi-mlw-gov' # Application Insights of the workspace
+STORAGE_NAME='stmlwgov' # default storage account of the workspace
+KEY_VAULT_NAME='kv-mlw-gov' # Key Vault of the workspace
+REGISTRY_NAME='crmlwgov' # container registry of the workspace (Premium, for private endpoints)
+WORKSPACE_NAME='mlw-gov' # Azure Machine Learning workspace
+COMPUTE_CPU_CLUSTER_NAME='cpu-cluster' # compute cluster without public IPs; builds the workspace's images
+WORKSPACE_PUBLIC_NETWORK_ACCESS='Disabled' # whether the workspace also answers on its public endpoint
+PE_VNET_MLW_GOV_MLW_NAME='pe-vnet-mlw-gov-mlw' # private endpoint of the workspace in vnet-mlw-gov
+PE_VNET_MLW_GOV_MLW_NIC_NAME='pe-vnet-mlw-gov-mlw-nic' # network interface of pe-vnet-mlw-gov-mlw
+PE_VNET_MLW_GOV_BLOB_NAME='pe-vnet-mlw-gov-blob' # private endpoint of the storage account (blob) in vnet-mlw-gov
+PE_VNET_MLW_GOV_BLOB_NIC_NAME='pe-vnet-mlw-gov-blob-nic' # network interface of pe-vnet-mlw-gov-blob
+PE_VNET_MLW_GOV_FILE_NAME='pe-vnet-mlw-gov-file' # private endpoint of the storage account (file) in vnet-mlw-gov
+PE_VNET_MLW_GOV_FILE_NIC_NAME='pe-vnet-mlw-gov-file-nic' # network interface of pe-vnet-mlw-gov-file
+PE_VNET_MLW_GOV_KV_NAME='pe-vnet-mlw-gov-kv' # private endpoint of the key vault in vnet-mlw-gov
+PE_VNET_MLW_GOV_KV_NIC_NAME='pe-vnet-mlw-gov-kv-nic' # network interface of pe-vnet-mlw-gov-kv
+PE_VNET_MLW_GOV_CR_NAME='pe-vnet-mlw-gov-cr' # private endpoint of the container registry in vnet-mlw-gov
+PE_VNET_MLW_GOV_CR_NIC_NAME='pe-vnet-mlw-gov-cr-nic' # network interface of pe-vnet-mlw-gov-cr
+ZONE_API_NAME='privatelink.api.ml.azure.us' # private DNS zone for vnet-mlw-gov
+LINK_API_VNET_MLW_GOV_NAME='link-vnet-mlw-gov' # links privatelink.api.ml.azure.us to vnet-mlw-gov
+ZONE_NOTEBOOKS_NAME='privatelink.notebooks.usgovcloudapi.net' # private DNS zone for vnet-mlw-gov
+LINK_NOTEBOOKS_VNET_MLW_GOV_NAME='link-vnet-mlw-gov' # links privatelink.notebooks.usgovcloudapi.net to vnet-mlw-gov
+PE_VNET_MLW_GOV_MLW_ZONE_GROUP_NAME='default' # registers pe-vnet-mlw-gov-mlw in its private DNS zones
+ZONE_BLOB_NAME='privatelink.blob.core.usgovcloudapi.net' # private DNS zone for vnet-mlw-gov
+LINK_BLOB_VNET_MLW_GOV_NAME='link-vnet-mlw-gov' # links privatelink.blob.core.usgovcloudapi.net to vnet-mlw-gov
+PE_VNET_MLW_GOV_BLOB_ZONE_GROUP_NAME='default' # registers pe-vnet-mlw-gov-blob in its private DNS zones
+ZONE_FILE_NAME='privatelink.file.core.usgovcloudapi.net' # private DNS zone for vnet-mlw-gov
+LINK_FILE_VNET_MLW_GOV_NAME='link-vnet-mlw-gov' # links privatelink.file.core.usgovcloudapi.net to vnet-mlw-gov
+PE_VNET_MLW_GOV_FILE_ZONE_GROUP_NAME='default' # registers pe-vnet-mlw-gov-file in its private DNS zones
+ZONE_VAULT_NAME='privatelink.vaultcore.usgovcloudapi.net' # private DNS zone for vnet-mlw-gov
+LINK_VAULT_VNET_MLW_GOV_NAME='link-vnet-mlw-gov' # links privatelink.vaultcore.usgovcloudapi.net to vnet-mlw-gov
+PE_VNET_MLW_GOV_KV_ZONE_GROUP_NAME='default' # registers pe-vnet-mlw-gov-kv in its private DNS zones
+ZONE_REGISTRY_NAME='privatelink.azurecr.us' # private DNS zone for vnet-mlw-gov
+LINK_REGISTRY_VNET_MLW_GOV_NAME='link-vnet-mlw-gov' # links privatelink.azurecr.us to vnet-mlw-gov
+PE_VNET_MLW_GOV_CR_ZONE_GROUP_NAME='default' # registers pe-vnet-mlw-gov-cr in its private DNS zones
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='deploy.sh'
 DRY_RUN=0
 STEP=setup
+SUBSCRIPTION_ARG=
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -73,9 +76,12 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run]"
+  log "usage: $SCRIPT [--dry-run] [--subscription ID]"
   log 'Deploys scenario usgov-single-endpoint: A private workspace in Azure Government, with the sovereign cloud'\''s private DNS zones.'
   log '36 steps in the plan'\''s order, each skipped when its resource exists.'
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log '  --subscription ID  the subscription to work in (default: that of az account show)'
+  log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureUSGovernment.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -84,18 +90,33 @@ on_error() {
 trap 'on_error $?' ERR
 set -o errtrace
 
-for arg in "$@"; do
-  case $arg in
+is_subscription_id() { [[ $1 =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]]; }
+# The value of --subscription, refused before anything runs unless it is a subscription id.
+subscription_arg() {
+  is_subscription_id "$1" ||
+    die "--subscription takes a subscription id (a GUID, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not '$1'"
+  SUBSCRIPTION_ARG=$1
+}
+
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
+    --subscription=*) subscription_arg "${1#*=}" ;;
+    --subscription)
+      (($# > 1)) || die "--subscription needs a subscription id"
+      subscription_arg "$2"
+      shift
+      ;;
     -h | --help)
       usage
       exit 0
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -177,16 +198,31 @@ write_workspace_yaml() {
   done
 }
 
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == 'AzureUSGovernment' ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," 'but scenario usgov-single-endpoint deploys to AzureUSGovernment: run az cloud set --name AzureUSGovernment, then az login, and run the script again'
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
+
 STEP='resolving the subscription'
-if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
-  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
+if [[ -n $SUBSCRIPTION_ARG ]]; then
+  SUBSCRIPTION_ID=$SUBSCRIPTION_ARG
+  SUBSCRIPTION_FROM='--subscription'
 elif ((DRY_RUN)); then
   SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'
+  SUBSCRIPTION_FROM='the placeholder of --dry-run without --subscription'
 else
   SUBSCRIPTION_ID=$(az account show --query id --output tsv)
+  SUBSCRIPTION_FROM='the signed-in account, az account show'
+  is_subscription_id "$SUBSCRIPTION_ID" || die "az account show gave no subscription id: $SUBSCRIPTION_ID"
 fi
-[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
-  die "not a subscription id: $SUBSCRIPTION_ID"
+log "subscription: $SUBSCRIPTION_ID (from $SUBSCRIPTION_FROM)"
+if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIPTION_ID,,}" ]]; then
+  log "note: AZURE_SUBSCRIPTION_ID ($AZURE_SUBSCRIPTION_ID) is not read; pass --subscription to deploy there"
+fi
 
 # Resource ids, and the parts of the ids of existing resources.
 PIP_NAT_VNET_MLW_GOV_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/publicIPAddresses/$PIP_NAT_VNET_MLW_GOV_NAME"
@@ -207,6 +243,7 @@ ZONE_FILE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/pro
 ZONE_VAULT_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_VAULT_NAME"
 ZONE_REGISTRY_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/privateDnsZones/$ZONE_REGISTRY_NAME"
 SNET_VNET_MLW_GOV_SNET_TRAINING_ID="$VNET_VNET_MLW_GOV_ID/subnets/$SNET_VNET_MLW_GOV_SNET_TRAINING_NAME"
+COMPUTE_CPU_CLUSTER_ID="$WORKSPACE_ID/computes/$COMPUTE_CPU_CLUSTER_NAME"
 
 STEPS=36
 
@@ -331,7 +368,10 @@ if missing az storage account show --subscription "$SUBSCRIPTION_ID" --resource-
     --encryption-key-source 'Microsoft.Storage' \
     --encryption-services 'blob' 'file' \
     --location "$LOCATION"
-  # No create flag for these.
+fi
+# No create flag for this: set after the create, and checked on its own, so that a rerun
+# applies it when the create succeeded and the update did not.
+if differs 'true' az storage account show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$STORAGE_NAME" --query defaultToOAuthAuthentication --output tsv; then
   run az storage account update \
     --subscription "$SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
@@ -369,7 +409,12 @@ if missing az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESO
     --data-endpoint-enabled 'false' \
     --allow-exports 'false' \
     --location "$LOCATION"
-  # Anonymous pull and the policies have no create flag.
+fi
+# Anonymous pull and the policies have no create flag: set after the create, and each checked
+# on its own, so that a rerun applies them when the create succeeded and the update did not.
+if differs 'false' az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME" --query anonymousPullEnabled --output tsv ||
+  differs '7' az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME" --query 'policies.retentionPolicy.days' --output tsv ||
+  differs 'enabled' az acr show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$REGISTRY_NAME" --query 'policies.retentionPolicy.status' --output tsv; then
   run az acr update \
     --subscription "$SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \
@@ -637,23 +682,14 @@ if missing az network private-endpoint dns-zone-group show --subscription "$SUBS
 fi
 
 step 36 'compute cpu-cluster of mlw-gov'
-if missing az ml compute show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE_NAME" --name "$COMPUTE_CPU_CLUSTER_NAME"; then
-  run az ml compute create \
-    --subscription "$SUBSCRIPTION_ID" \
-    --resource-group "$RESOURCE_GROUP" \
-    --workspace-name "$WORKSPACE_NAME" \
-    --name "$COMPUTE_CPU_CLUSTER_NAME" \
-    --type 'AmlCompute' \
-    --size "$COMPUTE_CPU_CLUSTER_VM_SIZE" \
-    --min-instances "$COMPUTE_CPU_CLUSTER_MIN_NODES" \
-    --max-instances "$COMPUTE_CPU_CLUSTER_MAX_NODES" \
-    --idle-time-before-scale-down '120' \
-    --tier 'dedicated' \
-    --subnet "$SNET_VNET_MLW_GOV_SNET_TRAINING_ID" \
-    --enable-node-public-ip 'false' \
-    --ssh-public-access-enabled 'false' \
-    --identity-type 'SystemAssigned' \
-    --location "$LOCATION"
+# `az ml compute create` and `attach` cannot set every property of a compute (disableLocalAuth
+# among them): the compute as ARM takes it, as the templates deploy it.
+if missing az resource show --ids "$COMPUTE_CPU_CLUSTER_ID" --api-version '2026-05-01'; then
+  run az resource create \
+    --id "$COMPUTE_CPU_CLUSTER_ID" \
+    --api-version '2026-05-01' \
+    --is-full-object \
+    --properties '{"location":"'"$LOCATION"'","identity":{"type":"SystemAssigned"},"properties":{"computeType":"AmlCompute","disableLocalAuth":true,"properties":{"vmSize":"Standard_DS3_v2","vmPriority":"Dedicated","osType":"Linux","enableNodePublicIp":false,"remoteLoginPortPublicAccess":"Disabled","isolatedNetwork":false,"subnet":{"id":"'"$SNET_VNET_MLW_GOV_SNET_TRAINING_ID"'"},"scaleSettings":{"minNodeCount":0,"maxNodeCount":4,"nodeIdleTimeBeforeScaleDown":"PT120S"}}}}'
 fi
 
 log 'deploy.sh: deployment complete'

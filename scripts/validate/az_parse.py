@@ -25,7 +25,6 @@ from pathlib import Path
 NAME = "az-cli-parser"
 SKIPPED_GROUPS = {"ml", "k8s-extension"}
 LOGIN_MESSAGE = "Please run 'az login'"
-DRY_RUN_ENV = {"AZURE_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000"}
 SCRIPT_TIMEOUT_SECONDS = 60
 
 
@@ -89,7 +88,7 @@ def self_test(cli, cwd: Path) -> list[str]:
 
 def dry_run(script: Path, shim_dir: Path, calls_log: Path) -> tuple[list[str], list[str]]:
     """Runs the script in dry-run mode; returns (az command lines, problems)."""
-    env = dict(os.environ, **DRY_RUN_ENV)
+    env = dict(os.environ)
     env["PATH"] = f"{shim_dir}{os.pathsep}{env.get('PATH', '')}"
     env["AMLPE_AZ_CALLS_LOG"] = str(calls_log)
     calls_log.write_text("")

@@ -6,8 +6,9 @@
 //! (`templates/cli/steps/<kind>.sh`) reads the planned resource (`r`, as in plan.json) and the
 //! shell variables of the step (`v`). This module decides those variables, because a script is
 //! one namespace: the scenario's values (names, groups, regions, prefixes, sizes, ids of existing
-//! resources) become settings at the top of the script, each overridable from the environment,
-//! and resource ids are derived from them once the subscription is known. Each script gets its
+//! resources) become settings at the top of the script, plain assignments that nothing in the
+//! environment changes (the only choice left to the caller is `--subscription`), and resource
+//! ids are derived from them once the subscription is known. Each script gets its
 //! own [`Vars`], which registers exactly the variables its steps use, in the order they first
 //! ask for them.
 
@@ -174,7 +175,7 @@ impl<'p> Index<'p> {
 // ---------------------------------------------------------------------------------------------
 // Shell variables
 
-/// An overridable setting: `NAME=${NAME:-'value'}`.
+/// A setting: `NAME='value'`, the scenario's value.
 #[derive(Debug, Serialize)]
 struct Setting {
     name: String,
@@ -251,7 +252,10 @@ const SUBSCRIPTION: &str = "SUBSCRIPTION_ID";
 /// Variables the templates define themselves.
 const RESERVED: &[&str] = &[
     SUBSCRIPTION,
+    "SUBSCRIPTION_ARG",
+    "SUBSCRIPTION_FROM",
     "AZURE_SUBSCRIPTION_ID",
+    "SIGNED_IN_CLOUD",
     "TAGS",
     "TAGS_SHORTHAND",
     "SCRIPT",
@@ -644,32 +648,6 @@ fn static_id(r: &Resource) -> String {
     )
 }
 
-/// `PT120S` → `120` (the CLI takes the idle time in seconds).
-fn iso_seconds(d: &str) -> Result<u64, RenderError> {
-    let bad = || error(format!("cannot read the duration {d}"));
-    let rest = d.strip_prefix("PT").ok_or_else(bad)?;
-    let mut total: u64 = 0;
-    let mut num = String::new();
-    for c in rest.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num.parse().map_err(|_| bad())?;
-        num.clear();
-        total += n * match c {
-            'H' => 3600,
-            'M' => 60,
-            'S' => 1,
-            _ => return Err(bad()),
-        };
-    }
-    if !num.is_empty() {
-        return Err(bad());
-    }
-    Ok(total)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Steps: each rendered by `templates/cli/steps/<kind>.sh` from the resource and its variables
 
@@ -838,7 +816,9 @@ fn create<'p>(
                 "endpoint" => v.name(endpoint)?, "name" => v.name(s)?);
             "zone-group"
         }
-        t if t == catalog::COMPUTE.name => return compute(v, r),
+        // `az ml compute create` and `attach` leave properties the templates set (disableLocalAuth
+        // among them) unset: a compute is created as ARM takes it.
+        t if t == catalog::COMPUTE.name => return generic(v, r),
         t if t == catalog::AKS.name => {
             let net = &p["networkProfile"];
             if !net["serviceCidr"].is_null() {
@@ -948,61 +928,6 @@ fn public_access_var(v: &mut Vars) -> String {
         &plan.public_network_access,
         "whether the workspace also answers on its public endpoint",
     )
-}
-
-fn compute<'p>(v: &mut Vars<'p>, r: &'p Resource) -> Result<(&'static str, StepVars), RenderError> {
-    let s = r.symbol.as_str();
-    let p = &r.properties;
-    let ws = r.parent.as_deref().unwrap_or_default();
-    let kind = p["computeType"].as_str().unwrap_or_default();
-    if kind == "AKS" {
-        // The v2 CLI attaches only Kubernetes computes: the legacy AKS type goes through ARM.
-        return generic(v, r);
-    }
-    let mut m = StepVars::new();
-    m.insert("location".into(), json!(v.location_of(r)?));
-    m.insert("tags".into(), v.tags(r, false));
-    if kind == "Kubernetes" {
-        m.insert("sub".into(), json!(v.sub(s)?));
-        m.insert("rg".into(), json!(v.rg(s)?));
-        m.insert("workspace".into(), json!(v.name(ws)?));
-        m.insert("name".into(), json!(v.name(s)?));
-        m.insert("aks".into(), json!(v.id(reference(r, &p["resourceId"])?)?));
-        return Ok(("compute-attach", m));
-    }
-    let scale = &p["properties"]["scaleSettings"];
-    if kind == "AmlCompute" {
-        for (key, what, note) in [
-            ("min", "min nodes", "smallest node count"),
-            ("max", "max nodes", "largest node count"),
-        ] {
-            let count = &scale[if key == "min" {
-                "minNodeCount"
-            } else {
-                "maxNodeCount"
-            }];
-            if !count.is_null() {
-                m.insert(key.into(), json!(v.value(r, what, count, note)));
-            }
-        }
-        if let Some(d) = scale["nodeIdleTimeBeforeScaleDown"].as_str() {
-            m.insert("idle_seconds".into(), json!(iso_seconds(d)?));
-        }
-    }
-    m.insert("sub".into(), json!(v.sub(s)?));
-    m.insert("rg".into(), json!(v.rg(s)?));
-    m.insert("workspace".into(), json!(v.name(ws)?));
-    m.insert("name".into(), json!(v.name(s)?));
-    let size = v.value(
-        r,
-        "vm size",
-        &p["properties"]["vmSize"],
-        &format!("VM size of {}", r.name),
-    );
-    m.insert("size".into(), json!(size));
-    let subnet = v.id(reference(r, &p["properties"]["subnet"]["id"])?)?;
-    m.insert("subnet".into(), json!(subnet));
-    Ok(("compute", m))
 }
 
 /// `az resource create --is-full-object`: the plan's resource as ARM sees it.
@@ -1130,6 +1055,9 @@ struct Head {
     tags_shorthand: IndexMap<String, String>,
     derived: Vec<Derived>,
     subscription: bool,
+    /// The subscription the workspace must be in because its computes' VNet is (the script
+    /// refuses any other).
+    compute_subscription: Option<String>,
     /// The script passes a copy of workspace.yml to `az ml workspace`.
     workspace_yaml: bool,
     /// The script adds zones to an existing zone group.
@@ -1154,6 +1082,7 @@ impl Head {
             tags_shorthand: tags(v.tags_shorthand),
             settings: v.settings,
             derived: v.derived,
+            compute_subscription: (v.plan.compute_subscription.clone()).filter(|_| v.subscription),
             subscription: v.subscription,
             workspace_yaml: needs.workspace_yaml,
             zone_configs: needs.zone_configs,
@@ -1167,6 +1096,8 @@ impl Head {
 struct About<'a> {
     header: &'a str,
     scenario: &'a str,
+    /// The cloud the scripts check the Azure CLI is signed in to.
+    cloud: &'a str,
     description: &'a str,
     workspace: &'a str,
 }
@@ -1176,6 +1107,7 @@ impl<'a> About<'a> {
         Self {
             header: &ctx.header,
             scenario: &plan.scenario,
+            cloud: &plan.cloud,
             description: &plan.description,
             workspace: &plan.workspace,
         }
@@ -1578,14 +1510,6 @@ mod tests {
         assert_eq!(var_base("2nd"), "V_2ND");
         assert_eq!(var_base("ünïcode"), "N_CODE");
         assert_eq!(var_name("storage", "_NAME"), "STORAGE_NAME");
-    }
-
-    #[test]
-    fn durations_become_seconds() {
-        assert_eq!(iso_seconds("PT120S").ok(), Some(120));
-        assert_eq!(iso_seconds("PT1H2M3S").ok(), Some(3723));
-        assert!(iso_seconds("P1D").is_err());
-        assert!(iso_seconds("PT5").is_err());
     }
 
     #[test]

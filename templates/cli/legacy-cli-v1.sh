@@ -25,14 +25,11 @@ set -euo pipefail
 {% for line in summary %}# {{ line | comment }}
 {% endfor -%}
 #
-# Usage: {{ head.path | comment }} [--dry-run] [{{ head.operations | join(sep="|") }}]
+# Usage: {{ head.path | comment }} [--dry-run]{% if head.subscription %} [--subscription ID]{% endif %} [{{ head.operations | join(sep="|") }}]
 {%- for o in extra.operations %}
 #   {{ o.name }}: {{ summaries[o.name] | comment }}
 {%- endfor %}
-#   --dry-run  print every Azure CLI command instead of running it and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
-
+{% include "cli/options.sh" %}
 {% include "cli/settings.sh" %}
 {% include "cli/prelude.sh" %}
 log {{ ("LEGACY: Azure ML CLI v1 reached end of support on " ~ catalog.cli_v1_end_of_support ~ "; prefer deploy.sh and ops/.") | sh }}

@@ -5,6 +5,9 @@ STEP=setup
 {%- if head.operations %}
 OPERATION={{ head.operations[0] | sh }}
 {%- endif %}
+{%- if head.subscription %}
+SUBSCRIPTION_ARG=
+{%- endif %}
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -14,10 +17,15 @@ die() {
 {% if literal_dollars %}# shellcheck disable=SC2016 # literal text, not expansions
 {% endif -%}
 usage() {
-  log "usage: $SCRIPT [--dry-run]{% if head.operations %} [{% for o in head.operations %}{{ o }}{% if not loop.last %}|{% endif %}{% endfor %}]{% endif %}"
+  log "usage: $SCRIPT [--dry-run]{% if head.subscription %} [--subscription ID]{% endif %}{% if head.operations %} [{% for o in head.operations %}{{ o }}{% if not loop.last %}|{% endif %}{% endfor %}]{% endif %}"
 {%- for line in summary %}
   log {{ line | sh }}
 {%- endfor %}
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+{%- if head.subscription %}
+  log '  --subscription ID  the subscription to work in (default: that of az account show)'
+{%- endif %}
+  log {{ ("Settings are the scenario's values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to " ~ about.cloud ~ ".") | sh }}
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -25,12 +33,30 @@ on_error() {
 }
 trap 'on_error $?' ERR
 set -o errtrace
+{%- if head.subscription %}
 
-for arg in "$@"; do
-  case $arg in
+is_subscription_id() { [[ $1 =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]]; }
+# The value of --subscription, refused before anything runs unless it is a subscription id.
+subscription_arg() {
+  is_subscription_id "$1" ||
+    die "--subscription takes a subscription id (a GUID, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not '$1'"
+  SUBSCRIPTION_ARG=$1
+}
+{%- endif %}
+
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
+{%- if head.subscription %}
+    --subscription=*) subscription_arg "${1#*=}" ;;
+    --subscription)
+      (($# > 1)) || die "--subscription needs a subscription id"
+      subscription_arg "$2"
+      shift
+      ;;
+{%- endif %}
 {%- if head.operations %}
-    {% for o in head.operations %}{{ o }}{% if not loop.last %} | {% endif %}{% endfor %}) OPERATION=$arg ;;
+    {% for o in head.operations %}{{ o }}{% if not loop.last %} | {% endif %}{% endfor %}) OPERATION=$1 ;;
 {%- endif %}
     -h | --help)
       usage
@@ -38,9 +64,10 @@ for arg in "$@"; do
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -125,18 +152,39 @@ write_workspace_yaml() {
   done
 }
 {%- endif %}
+
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == {{ about.cloud | sh }} ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," {{ ("but scenario " ~ about.scenario ~ " deploys to " ~ about.cloud ~ ": run az cloud set --name " ~ about.cloud ~ ", then az login, and run the script again") | sh }}
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
 {%- if head.subscription %}
 
 STEP='resolving the subscription'
-if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
-  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
+if [[ -n $SUBSCRIPTION_ARG ]]; then
+  SUBSCRIPTION_ID=$SUBSCRIPTION_ARG
+  SUBSCRIPTION_FROM='--subscription'
 elif ((DRY_RUN)); then
   SUBSCRIPTION_ID={{ catalog.placeholder_subscription | sh }}
+  SUBSCRIPTION_FROM='the placeholder of --dry-run without --subscription'
 else
   SUBSCRIPTION_ID=$(az account show --query id --output tsv)
+  SUBSCRIPTION_FROM='the signed-in account, az account show'
+  is_subscription_id "$SUBSCRIPTION_ID" || die "az account show gave no subscription id: $SUBSCRIPTION_ID"
 fi
-[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
-  die "not a subscription id: $SUBSCRIPTION_ID"
+log "subscription: $SUBSCRIPTION_ID (from $SUBSCRIPTION_FROM)"
+{%- if head.compute_subscription %}
+{%- set want = head.compute_subscription | lower %}
+# Azure ML needs a compute's VNet in the workspace's subscription, and the computes' VNet is here.
+((DRY_RUN)) || [[ ${SUBSCRIPTION_ID,,} == {{ want | sh }} ]] ||
+  die "the computes' VNet is in subscription {{ want }}, and Azure ML needs the workspace in the same one: pass --subscription {{ want }}"
+{%- endif %}
+if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIPTION_ID,,}" ]]; then
+  log "note: AZURE_SUBSCRIPTION_ID ($AZURE_SUBSCRIPTION_ID) is not read; pass --subscription to deploy there"
+fi
 {%- endif %}
 {%- if head.derived %}
 

@@ -9,12 +9,8 @@ set -euo pipefail
 {% for line in summary %}# {{ line | comment }}
 {% endfor -%}
 #
-# Usage: {{ head.path | comment }} [--dry-run]
-#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
-#              command per line; progress on stderr) and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
-
+# Usage: {{ head.path | comment }} [--dry-run]{% if head.subscription %} [--subscription ID]{% endif %}
+{% include "cli/options.sh" %}
 {% include "cli/settings.sh" %}
 {% include "cli/prelude.sh" -%}
 {% if warnings %}

@@ -1,9 +1,10 @@
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
 {% for v in head.settings -%}
-{{ v.name }}=${{ "{" }}{{ v.name }}:-{{ v.value | sh }}{{ "}" }}{% if v.note %} # {{ v.note | comment }}{% endif %}
+{{ v.name }}={{ v.value | sh }}{% if v.note %} # {{ v.note | comment }}{% endif %}
 {% endfor -%}
 {% if head.tags or head.tags_shorthand -%}
-# Tags of every resource this script creates (arrays: edit them here).
+# Tags of every resource this script creates: the scenario's tags.
 {% endif -%}
 {% if head.tags -%}
 {% if literal_dollars %}# shellcheck disable=SC2016 # literal text, not expansions

@@ -265,7 +265,7 @@ fn dns_prefix_is_derived_and_tls_reaches_every_output() {
     assert!(b.contains(&format!("{cname}: 'ml.contoso.com'")));
     let script = read(&dir.join("deploy.sh"));
     assert!(
-        script.contains(&format!("_DNS_PREFIX:-'{prefix}'}}")),
+        script.contains(&format!("_DNS_PREFIX='{prefix}'")),
         "the script's prefix"
     );
     assert!(script.contains(&format!("'{insecure}=False'")));

@@ -8,6 +8,12 @@ Environment:
   FAKE_AZ_ACCOUNT  the subscription `az account show` reports
   FAKE_AZ_FORBID   when set, any call fails loudly (scripts in --dry-run must not call az)
   FAKE_AZ_FAIL     a write to a resource whose id contains this text fails (exit 1)
+  FAKE_AZ_FAIL_VERB  with FAKE_AZ_FAIL, only writes with this verb fail (`update`: a create
+                   succeeds and the update after it fails)
+
+The state also holds the cloud `az cloud show` reports (`"cloud"`, AzureCloud when absent) and,
+per resource, the `properties` that updates set (`--set a.b=x`, `--some-flag x` as `someFlag`),
+which `show --query a.b --output tsv` reads back as the Azure CLI prints them.
 
 A create fails when the resource exists (guards must prevent it), when its resource group or
 parent is missing, or when a resource it references does not exist yet (so the order is
@@ -132,6 +138,8 @@ def classify(argv, account):
     path, opts = parse(argv)
     if path[:2] == ["account", "show"]:
         return {"verb": "account", "type": None, "id": None, "argv": argv}
+    if path[:2] == ["cloud", "show"]:
+        return {"verb": "cloud", "type": None, "id": None, "argv": argv}
     verb = path[-1]
     noun = " ".join(path[:-1])
     rid, rtype = resource_id(noun, opts, account)
@@ -147,6 +155,46 @@ def yaml_values(path):
                 key, _, value = line.rstrip("\n").partition(": ")
                 values[key] = json.loads(value) if value.startswith('"') else value
     return values
+
+
+def tsv(value):
+    """A value as `--output tsv` prints it."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "None"
+    if isinstance(value, (dict, list)):
+        raise Refused(f"a query for {value!r}: the scripts query single values")
+    return str(value)
+
+
+def literal(text):
+    """A command-line value as the resource holds it: booleans and numbers typed."""
+    if text in ("true", "false"):
+        return text == "true"
+    return int(text) if text.isdigit() else text
+
+
+def camel(flag):
+    """`--anonymous-pull-enabled` -> `anonymousPullEnabled`."""
+    first, *rest = flag.lstrip("-").split("-")
+    return first + "".join(w.capitalize() for w in rest)
+
+
+# Options of an update that address the resource rather than set a property.
+ADDRESSING = {"--subscription", "--resource-group", "--name", "--ids", "--file", "--set"}
+
+
+def references(value):
+    """Every resource id in a JSON body."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from references(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from references(v)
+    elif isinstance(value, str) and value.startswith("/subscriptions/"):
+        yield value
 
 
 def main(argv):
@@ -177,11 +225,17 @@ def main(argv):
     if call["verb"] == "account":
         print(account)
         return 0
+    if call["verb"] == "cloud":
+        if parse(argv)[1].get("--query") != ["name"]:
+            raise Refused("az cloud show is asked for its name only")
+        print(state.get("cloud", "AzureCloud"))
+        return 0
     path, opts = parse(argv)
     noun = " ".join(path[:-1])
     verb = call["verb"]
     fail = os.environ.get("FAKE_AZ_FAIL")
-    if fail and verb in WRITES and fail in call["id"]:
+    fail_verb = os.environ.get("FAKE_AZ_FAIL_VERB")
+    if fail and verb in WRITES and fail in call["id"] and fail_verb in (None, verb):
         print(f"ERROR: (InternalServerError) injected failure for {call['id']}", file=sys.stderr)
         return 1
     key = call["id"].lower()
@@ -205,6 +259,11 @@ def main(argv):
             print("00000000-0000-0000-0000-0000000000aa")
         elif query == "privateDnsZoneConfigs[].name":
             print("\n".join(entry.get("configs", [])))
+        elif query is not None:
+            value = entry.get("properties", {})
+            for key in query.split("."):
+                value = value.get(key) if isinstance(value, dict) else None
+            print(tsv(value))
         else:
             print(json.dumps({"id": call["id"]}))
         return 0
@@ -239,9 +298,10 @@ def main(argv):
             entry["public_network_access"] = values.get("public_network_access", "Enabled")
         if noun == "resource":
             body = json.loads(one(opts, "--properties"))
-            for v in body.get("properties", {}).values():
-                if isinstance(v, str) and v.startswith("/subscriptions/"):
-                    need(v, "--properties")
+            for v in references(body):
+                need(v, "--properties")
+            if "/" in call["type"].split("/", 1)[1]:
+                need(call["id"].rsplit("/", 2)[0], "parent")
         if noun == "network private-endpoint dns-zone-group":
             need(one(opts, "--private-dns-zone"), "--private-dns-zone")
             entry["configs"] = [one(opts, "--zone-name")]
@@ -259,10 +319,24 @@ def main(argv):
             raise Refused(f"{call['id']} does not exist: nothing to update")
         if "--file" in opts:
             values = yaml_values(one(opts, "--file"))
-            for k in ("storage_account", "key_vault", "application_insights", "container_registry"):
+            for k in ("storage_account", "key_vault", "application_insights", "container_registry", "hbi_workspace"):
                 if k in values:
                     raise Refused(f"the update YAML still sets {k}")
             entry["public_network_access"] = values["public_network_access"]
+        else:
+            props = entry.setdefault("properties", {})
+            for assignment in opts.get("--set", []):
+                key, sep, value = assignment.partition("=")
+                if not sep:
+                    raise Refused(f"--set {assignment}: not key=value")
+                *parents, last = key.split(".")
+                target = props
+                for p in parents:
+                    target = target.setdefault(p, {})
+                target[last] = literal(value)
+            for option, values in opts.items():
+                if option not in ADDRESSING:
+                    props[camel(option)] = literal(one(opts, option))
     elif verb == "delete":
         if entry is None:
             raise Refused(f"{call['id']} does not exist: nothing to delete")

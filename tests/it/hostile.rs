@@ -269,10 +269,6 @@ impl Sandbox {
             .env("PATH", path_env)
             .env("HOME", self.dir.path())
             .env("AZ_LOG", self.az_log())
-            .env(
-                "AZURE_SUBSCRIPTION_ID",
-                "00000000-0000-0000-0000-000000000000",
-            )
             .env("LC_ALL", "C.UTF-8");
         c
     }
@@ -341,7 +337,7 @@ fn shorthand_word(s: &str, stop: Option<char>) -> (String, &str) {
 }
 
 /// A `key=value` tag argument in shorthand syntax, decoded.
-fn shorthand_tag(arg: &str) -> Option<(String, String)> {
+pub(super) fn shorthand_tag(arg: &str) -> Option<(String, String)> {
     let (key, rest) = shorthand_word(arg, Some('='));
     let rest = rest.strip_prefix('=')?;
     let (value, tail) = shorthand_word(rest, None);

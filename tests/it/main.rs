@@ -12,6 +12,7 @@ mod fuzz;
 mod hostile;
 mod limits;
 mod overrides;
+mod parity;
 mod plan;
 mod proptest;
 mod runbook;

@@ -3,7 +3,9 @@
 //! and refuses a create whose resource exists, whose group, parent or referenced resources do
 //! not exist yet. So these tests show that deploy.sh creates exactly the plan's resources, in
 //! the plan's step order, that a rerun changes nothing, that `--dry-run` calls no `az`, and that
-//! the day-2 scripts do what they say and are safe to rerun too.
+//! the day-2 scripts do what they say and are safe to rerun too. Around that: what the
+//! environment, `--subscription` and the signed-in cloud decide, and follow-up settings that a
+//! rerun applies when they failed after their resource was created.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -33,7 +35,7 @@ fn out_dir() -> PathBuf {
 }
 
 /// Every scenario folder of out/ that has a deploy.sh.
-fn scenarios() -> Vec<String> {
+pub(super) fn scenarios() -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(out_dir())
         .expect("out/ exists: run `cargo run -- generate`")
         .flatten()
@@ -59,10 +61,11 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// One az call as the fake logged it.
 #[derive(Debug, Clone)]
-struct Call {
-    verb: String,
-    ty: String,
-    id: String,
+pub(super) struct Call {
+    pub(super) verb: String,
+    pub(super) ty: String,
+    pub(super) id: String,
+    pub(super) argv: Vec<String>,
 }
 
 impl Call {
@@ -72,7 +75,26 @@ impl Call {
             verb: s("verb"),
             ty: s("type"),
             id: s("id"),
+            argv: v["argv"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| a.as_str().unwrap_or_default().to_string())
+                .collect(),
         }
+    }
+    /// The values that follow `flag` in the call.
+    fn values_of(&self, flag: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut on = false;
+        for a in &self.argv {
+            if a.starts_with("--") {
+                on = a == flag;
+            } else if on {
+                out.push(a.as_str());
+            }
+        }
+        out
     }
     fn write(&self) -> bool {
         WRITES.contains(&self.verb.as_str())
@@ -87,7 +109,7 @@ impl Call {
     }
 }
 
-struct Run {
+pub(super) struct Run {
     out: Output,
     calls: Vec<Call>,
 }
@@ -120,22 +142,22 @@ impl Run {
 }
 
 /// A copy of one scenario's outputs, a fake az on PATH and its state.
-struct Sandbox {
+pub(super) struct Sandbox {
     _tmp: tempfile::TempDir,
-    dir: PathBuf,
-    bin: PathBuf,
+    pub(super) dir: PathBuf,
+    pub(super) bin: PathBuf,
     state: PathBuf,
     log: PathBuf,
-    plan: Value,
+    pub(super) plan: Value,
 }
 
 impl Sandbox {
-    fn new(scenario: &str) -> Self {
+    pub(super) fn new(scenario: &str) -> Self {
         Self::copy_of(&out_dir().join(scenario))
     }
 
     /// A sandbox holding a copy of a scenario's output folder.
-    fn copy_of(source: &Path) -> Self {
+    pub(super) fn copy_of(source: &Path) -> Self {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join(source.file_name().expect("a folder name"));
         copy_dir(source, &dir);
@@ -218,7 +240,7 @@ impl Sandbox {
     }
 
     /// Existing resources, their groups, and the groups the plan says exist: there before any
-    /// script runs.
+    /// script runs; the Azure CLI signed in to the scenario's cloud.
     fn seed(&self) {
         let mut resources = serde_json::Map::new();
         for r in self
@@ -245,15 +267,16 @@ impl Sandbox {
                 resources.insert(id.to_lowercase(), json!({ "type": RESOURCE_GROUP_TYPE }));
             }
         }
-        fs::write(
-            &self.state,
-            serde_json::to_string(&json!({ "resources": resources })).expect("json"),
-        )
-        .expect("write state");
+        let state = json!({ "resources": resources, "cloud": self.plan["cloud"] });
+        self.set_state(&state);
     }
 
     fn state(&self) -> Value {
         serde_json::from_str(&fs::read_to_string(&self.state).expect("state")).expect("state json")
+    }
+
+    fn set_state(&self, state: &Value) {
+        fs::write(&self.state, serde_json::to_string(state).expect("json")).expect("write state");
     }
 
     fn has(&self, id: &str) -> bool {
@@ -262,7 +285,7 @@ impl Sandbox {
             .is_some_and(|m| m.contains_key(&id.to_lowercase()))
     }
 
-    fn run_with(&self, script: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    pub(super) fn run_with(&self, script: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
         let _ = fs::remove_file(&self.log);
         let path = format!(
             "{}:{}",
@@ -280,6 +303,7 @@ impl Sandbox {
             .env_remove("AZURE_SUBSCRIPTION_ID")
             .env_remove("FAKE_AZ_FORBID")
             .env_remove("FAKE_AZ_FAIL")
+            .env_remove("FAKE_AZ_FAIL_VERB")
             .stdin(Stdio::null());
         for (k, v) in env {
             cmd.env(k, v);
@@ -306,7 +330,7 @@ impl Sandbox {
     }
 
     /// The stdout of a `--dry-run` that called no az and printed only az command lines.
-    fn dry_run_lines(&self, script: &str, args: &[&str]) -> String {
+    pub(super) fn dry_run_lines(&self, script: &str, args: &[&str]) -> String {
         let mut all = vec!["--dry-run"];
         all.extend_from_slice(args);
         let r = self.run_with(script, &all, &[("FAKE_AZ_FORBID", "1")]);
@@ -380,7 +404,7 @@ fn classify(fake: &Path, stdout: &str) -> Vec<Call> {
 }
 
 /// The classifier's JSON per command line (with its argv).
-fn classify_raw(fake: &Path, stdout: &str) -> Vec<Value> {
+pub(super) fn classify_raw(fake: &Path, stdout: &str) -> Vec<Value> {
     let mut child = Command::new(python())
         .arg(fake)
         .arg("--classify")
@@ -473,15 +497,49 @@ fn deploy_follows_the_plan(sb: &Sandbox, scenario: &str) {
         expected,
         "{scenario}: deploy.sh creates against plan.steps"
     );
-    // A plan whose every resource lives in a subscription the scenario names needs no other.
+    // The cloud first, then the subscription (without --subscription, the signed-in one), both
+    // before the first change, and both said on stderr before the first step. A plan whose
+    // every resource lives in a subscription the scenario names asks for no other.
     let deploying = fs::read_to_string(sb.dir.join("deploy.sh"))
         .unwrap()
-        .contains("SUBSCRIPTION_ID=$(az account show");
+        .contains("$(az account show");
+    let verbs: Vec<&str> = first.calls.iter().map(|c| c.verb.as_str()).collect();
+    let want: &[&str] = if deploying {
+        &["cloud", "account"]
+    } else {
+        &["cloud"]
+    };
     assert_eq!(
-        first.calls.iter().any(|c| c.verb == "account"),
-        deploying,
-        "{scenario}: without AZURE_SUBSCRIPTION_ID deploy.sh asks az for the subscription it deploys to, when it needs one"
+        verbs[..want.len()],
+        *want,
+        "{scenario}: deploy.sh checks the cloud, then asks az for the subscription it deploys to"
     );
+    assert_eq!(
+        verbs.contains(&"account"),
+        deploying,
+        "{scenario}: az account show"
+    );
+    let stderr = first.stderr();
+    let said = |text: &str| {
+        stderr
+            .find(text)
+            .unwrap_or_else(|| panic!("{scenario}: deploy.sh says {text:?}:\n{stderr}"))
+    };
+    let first_step = said("[1/");
+    assert!(
+        said(&format!(
+            "cloud: {}",
+            sb.plan["cloud"].as_str().unwrap_or_default()
+        )) < first_step
+    );
+    let account = sb.account();
+    if deploying {
+        assert!(
+            said(&format!(
+                "subscription: {account} (from the signed-in account, az account show)"
+            )) < first_step
+        );
+    }
     let steps = expected.len();
     assert!(
         first.stderr().contains(&format!("[{steps}/{steps}] ")),
@@ -531,28 +589,51 @@ fn deploy_follows_the_plan(sb: &Sandbox, scenario: &str) {
 }
 
 #[test]
-fn dry_run_uses_the_environments_subscription_or_the_placeholder() {
+fn dry_run_uses_the_subscription_flag_or_the_placeholder() {
     let sb = Sandbox::new("single-endpoint");
     let placeholder = "00000000-0000-0000-0000-000000000000";
     let lines = sb.dry_run_lines("deploy.sh", &[]);
     assert!(lines.contains(&format!("--subscription {placeholder}")));
+    let joined = format!("--subscription={ACCOUNT}");
+    for args in [&["--subscription", ACCOUNT][..], &[joined.as_str()][..]] {
+        let lines = sb.dry_run_lines("deploy.sh", args);
+        assert!(
+            lines.contains(&format!("--subscription {ACCOUNT}")),
+            "{args:?}"
+        );
+        assert!(!lines.contains(placeholder), "{args:?}");
+    }
+    // The generic variable of CI jobs is not read; the script says so when it differs.
     let r = sb.run_with(
         "deploy.sh",
         &["--dry-run"],
         &[("AZURE_SUBSCRIPTION_ID", ACCOUNT), ("FAKE_AZ_FORBID", "1")],
     );
-    r.assert_ok("deploy.sh --dry-run with AZURE_SUBSCRIPTION_ID");
+    r.assert_ok("deploy.sh --dry-run with AZURE_SUBSCRIPTION_ID set");
     assert!(r.calls.is_empty());
-    assert!(r.stdout().contains(&format!("--subscription {ACCOUNT}")));
-    assert!(!r.stdout().contains(placeholder));
+    assert!(r
+        .stdout()
+        .contains(&format!("--subscription {placeholder}")));
+    assert!(!r.stdout().contains(ACCOUNT));
+    assert!(
+        r.stderr().contains("AZURE_SUBSCRIPTION_ID") && r.stderr().contains("is not read"),
+        "{}",
+        r.stderr()
+    );
 }
 
 #[test]
 fn a_failing_step_is_named_and_stops_the_script() {
     // The scenario whose first private endpoint comes soonest: the cheapest to run.
+    // Among the scripts that deploy to a subscription of the caller's choice.
     let sb = scenarios()
         .iter()
         .map(|s| Sandbox::new(s))
+        .filter(|sb| {
+            fs::read_to_string(sb.dir.join("deploy.sh"))
+                .unwrap()
+                .contains("[--subscription ID]")
+        })
         .min_by_key(|sb| {
             let first = sb.endpoints()[0]["symbol"].clone();
             sb.plan["steps"]
@@ -564,19 +645,20 @@ fn a_failing_step_is_named_and_stops_the_script() {
         .as_str()
         .unwrap_or_default()
         .to_string();
+    let account = sb.account();
     let run = sb.run_with(
         "deploy.sh",
-        &[],
-        &[
-            ("FAKE_AZ_FAIL", &name),
-            ("AZURE_SUBSCRIPTION_ID", &sb.account()),
-        ],
+        &["--subscription", &account],
+        &[("FAKE_AZ_FAIL", &name)],
     );
     assert!(!run.out.status.success(), "deploy.sh must fail");
     assert!(
         run.calls.iter().all(|c| c.verb != "account"),
-        "AZURE_SUBSCRIPTION_ID is used, az is not asked"
+        "--subscription is used, az is not asked"
     );
+    assert!(run
+        .stderr()
+        .contains(&format!("subscription: {account} (from --subscription)")));
     let stderr = run.stderr();
     let failed = stderr
         .lines()
@@ -740,8 +822,459 @@ fn legacy_cli_v1_dry_runs_every_operation_without_az() {
     assert!(seen > 0, "no scenario asks for the legacy CLI");
 }
 
+/// Every script of a scenario folder: deploy.sh, ops/*.sh, legacy/cli-v1.sh.
+fn scripts_of(sb: &Sandbox) -> Vec<String> {
+    let mut all = vec!["deploy.sh".to_string()];
+    let mut ops: Vec<String> = fs::read_dir(sb.dir.join("ops"))
+        .expect("ops/")
+        .flatten()
+        .map(|e| format!("ops/{}", e.file_name().to_string_lossy()))
+        .collect();
+    ops.sort();
+    all.extend(ops);
+    if sb.dir.join("legacy/cli-v1.sh").is_file() {
+        all.push("legacy/cli-v1.sh".to_string());
+    }
+    all
+}
+
+/// The variables a script's settings block assigns (`NAME='value'` lines).
+fn setting_names(script: &str) -> Vec<String> {
+    let block = script
+        .split("# ---- Settings")
+        .nth(1)
+        .and_then(|rest| rest.split("# ---- Prelude").next())
+        .expect("a settings block");
+    block
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(name, _)| name))
+        .filter(|n| {
+            !n.is_empty()
+                && n.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// The environment of a CI job whose own variables share the scripts' names: every setting of
+/// `script`, the variables the prelude uses, and the generic subscription variable.
+fn hostile_environment(sb: &Sandbox, script: &str) -> Vec<(String, String)> {
+    let text = fs::read_to_string(sb.dir.join(script)).expect("read script");
+    let mut env: Vec<(String, String)> = setting_names(&text)
+        .into_iter()
+        .chain(
+            [
+                "SUBSCRIPTION_ID",
+                "SUBSCRIPTION_ARG",
+                "DRY_RUN",
+                "TAGS",
+                "OPERATION",
+                "STEPS",
+            ]
+            .map(String::from),
+        )
+        .map(|n| (n, "elsewhere".to_string()))
+        .collect();
+    env.push((
+        "AZURE_SUBSCRIPTION_ID".to_string(),
+        "99999999-9999-9999-9999-999999999999".to_string(),
+    ));
+    env
+}
+
+fn pairs(env: &[(String, String)]) -> Vec<(&str, &str)> {
+    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// The argv of each call, with the temporary workspace.yml copies named alike.
+fn argvs(calls: &[Call]) -> Vec<Vec<String>> {
+    calls
+        .iter()
+        .map(|c| {
+            let mut argv = c.argv.clone();
+            for i in 1..argv.len() {
+                if argv[i - 1] == "--file" {
+                    argv[i] = "<workspace.yml copy>".to_string();
+                }
+            }
+            argv
+        })
+        .collect()
+}
+
+/// Dry-run output with the temporary workspace.yml copies named alike.
+fn without_copies(stdout: &str) -> String {
+    stdout
+        .lines()
+        .map(|l| match l.split_once(" --file ") {
+            Some((head, rest)) => {
+                let tail = rest.split_once(' ').map_or("", |(_, t)| t);
+                format!("{head} --file <workspace.yml copy> {tail}")
+            }
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A CI job's `LOCATION`, `RESOURCE_GROUP`, `STORAGE_NAME`, ... change nothing: deploy.sh makes
+/// exactly the calls it makes in a clean environment, in the scenario's region and groups.
+#[test]
+fn the_environment_changes_nothing_deploy_sh_does() {
+    let scenario = "single-endpoint";
+    let clean = Sandbox::new(scenario);
+    let base = clean.run("deploy.sh");
+    let sb = Sandbox::new(scenario);
+    let env = hostile_environment(&sb, "deploy.sh");
+    for name in [
+        "LOCATION",
+        "RESOURCE_GROUP",
+        "STORAGE_NAME",
+        "WORKSPACE_NAME",
+    ] {
+        assert!(env.iter().any(|(k, _)| k == name), "deploy.sh sets {name}");
+    }
+    let run = sb.run_with("deploy.sh", &[], &pairs(&env));
+    run.assert_ok("deploy.sh in a hostile environment");
+    assert_eq!(argvs(&run.calls), argvs(&base.calls));
+    let location = sb.plan["location"].as_str().expect("location");
+    let locations: Vec<&str> = run
+        .calls
+        .iter()
+        .flat_map(|c| c.values_of("--location"))
+        .collect();
+    assert!(!locations.is_empty());
+    assert!(
+        locations.iter().all(|l| *l == location),
+        "the fake az sees the scenario's region only: {locations:?}"
+    );
+    let groups: BTreeSet<&str> = run
+        .calls
+        .iter()
+        .flat_map(|c| c.values_of("--resource-group"))
+        .collect();
+    assert_eq!(
+        groups,
+        BTreeSet::from([sb.plan["resource_group"].as_str().expect("group")])
+    );
+    assert!(run.calls.iter().all(|c| !c
+        .argv
+        .iter()
+        .any(|a| a.contains("elsewhere") || a.contains("99999999"))));
+    assert!(
+        run.stderr().contains(&format!(
+            "subscription: {ACCOUNT} (from the signed-in account, az account show)"
+        )),
+        "{}",
+        run.stderr()
+    );
+}
+
+/// Every script of every scenario prints the same commands whatever its environment holds.
+#[test]
+fn the_environment_changes_no_script() {
+    for scenario in scenarios() {
+        let sb = Sandbox::new(&scenario);
+        for script in scripts_of(&sb) {
+            let plain = sb.dry_run_lines(&script, &[]);
+            let env = hostile_environment(&sb, &script);
+            let mut env = pairs(&env);
+            env.push(("FAKE_AZ_FORBID", "1"));
+            let r = sb.run_with(&script, &["--dry-run"], &env);
+            r.assert_ok(&format!(
+                "{scenario}/{script} --dry-run in a hostile environment"
+            ));
+            assert!(r.calls.is_empty(), "{scenario}/{script} called az");
+            assert_eq!(
+                without_copies(&r.stdout()),
+                without_copies(&plain),
+                "{scenario}/{script}"
+            );
+        }
+    }
+}
+
+/// `--subscription ID` is where deploy.sh and the day-2 scripts create and change things: no
+/// `az account show`, and the subscription they use is said before the first step.
+#[test]
+fn the_subscription_flag_reaches_every_command() {
+    let sb = Sandbox::new("single-endpoint");
+    let other = "abcdef01-2345-6789-abcd-ef0123456789";
+    assert_ne!(other, sb.account());
+    let mut scripts = scripts_of(&sb);
+    scripts.retain(|s| !s.starts_with("legacy/"));
+    for script in scripts {
+        let run = sb.run_with(&script, &["--subscription", other], &[]);
+        run.assert_ok(&format!("{script} --subscription"));
+        assert!(
+            run.calls.iter().all(|c| c.verb != "account"),
+            "{script}: az is not asked for the subscription"
+        );
+        let subs: BTreeSet<&str> = run
+            .calls
+            .iter()
+            .flat_map(|c| c.values_of("--subscription"))
+            .collect();
+        assert_eq!(subs, BTreeSet::from([other]), "{script}");
+        for c in &run.calls {
+            for a in c.argv.iter().filter(|a| a.contains("/subscriptions/")) {
+                assert!(
+                    a.matches("/subscriptions/").count()
+                        == a.matches(&format!("/subscriptions/{other}/")).count(),
+                    "{script}: {a}"
+                );
+            }
+        }
+        let stderr = run.stderr();
+        let said = stderr
+            .find(&format!("subscription: {other} (from --subscription)"))
+            .unwrap_or_else(|| panic!("{script} names the subscription:\n{stderr}"));
+        assert!(said < stderr.find("[1/").expect("a step"), "{script}");
+    }
+    assert!(sb.state()["resources"]
+        .as_object()
+        .expect("resources")
+        .keys()
+        .all(|id| id.starts_with(&format!("/subscriptions/{other}/"))));
+}
+
+/// A bad `--subscription` stops a script before it calls az, with the reason; a script that
+/// takes no subscription refuses the flag.
+#[test]
+fn a_bad_subscription_is_refused_before_any_az_call() {
+    for scenario in scenarios() {
+        let sb = Sandbox::new(&scenario);
+        for script in scripts_of(&sb) {
+            let text = fs::read_to_string(sb.dir.join(&script)).expect("read");
+            let takes_it = text.contains("[--subscription ID]");
+            let cases: Vec<(Vec<&str>, &str)> = if takes_it {
+                vec![
+                    (vec!["--subscription", "not-a-guid"], "not 'not-a-guid'"),
+                    (vec!["--subscription=1234"], "not '1234'"),
+                    (vec!["--subscription", ""], "not ''"),
+                    (
+                        vec!["--subscription", &ACCOUNT[1..]],
+                        "takes a subscription id",
+                    ),
+                    (
+                        vec!["--subscription"],
+                        "--subscription needs a subscription id",
+                    ),
+                ]
+            } else {
+                vec![(
+                    vec!["--subscription", ACCOUNT],
+                    "unknown argument: --subscription",
+                )]
+            };
+            for (args, message) in cases {
+                let r = sb.run_with(&script, &args, &[("FAKE_AZ_FORBID", "1")]);
+                assert_eq!(r.out.status.code(), Some(2), "{scenario}/{script} {args:?}");
+                assert!(r.calls.is_empty(), "{scenario}/{script} {args:?} called az");
+                assert!(
+                    r.stderr().contains(message),
+                    "{scenario}/{script} {args:?}: {}",
+                    r.stderr()
+                );
+                assert!(r.stdout().is_empty(), "{scenario}/{script} {args:?}");
+            }
+        }
+    }
+}
+
+/// Signed in to another cloud than the scenario's, every script stops at once, says which
+/// cloud it found and how to sign in to the right one, and changes nothing.
+#[test]
+fn every_script_stops_when_signed_in_to_another_cloud() {
+    for scenario in scenarios() {
+        let sb = Sandbox::new(&scenario);
+        let cloud = sb.plan["cloud"].as_str().expect("cloud").to_string();
+        let wrong = if cloud == "AzureCloud" {
+            "AzureChinaCloud"
+        } else {
+            "AzureCloud"
+        };
+        let mut state = sb.state();
+        state["cloud"] = json!(wrong);
+        sb.set_state(&state);
+        for script in scripts_of(&sb) {
+            let r = sb.run_with(&script, &[], &[]);
+            assert!(!r.out.status.success(), "{scenario}/{script} went on");
+            let verbs: Vec<&str> = r.calls.iter().map(|c| c.verb.as_str()).collect();
+            assert_eq!(
+                verbs,
+                ["cloud"],
+                "{scenario}/{script}: nothing after the check"
+            );
+            let stderr = r.stderr();
+            for text in [
+                format!("signed in to cloud {wrong}"),
+                format!("deploys to {cloud}"),
+                format!("az cloud set --name {cloud}"),
+                "az login".to_string(),
+            ] {
+                assert!(
+                    stderr.contains(&text),
+                    "{scenario}/{script}: {text}\n{stderr}"
+                );
+            }
+            assert!(!stderr.contains("[1/"), "{scenario}/{script}: {stderr}");
+        }
+        assert_eq!(sb.state(), state, "{scenario}: the state is untouched");
+
+        // Signed in to the scenario's cloud, the same script goes on.
+        state["cloud"] = json!(cloud);
+        sb.set_state(&state);
+        let net = sb.networks_with_endpoints().remove(0);
+        let script = format!("ops/remove-private-endpoints-{net}.sh");
+        let r = sb.run(&script);
+        assert_eq!(r.calls[0].verb, "cloud", "{scenario}/{script}");
+        assert!(
+            r.stderr().contains(&format!("cloud: {cloud}")),
+            "{scenario}/{script}"
+        );
+    }
+}
+
+/// The storage account is created and the update that follows fails: the rerun skips the
+/// create and applies the update; the next rerun changes nothing.
+#[test]
+fn a_follow_up_that_failed_after_its_create_is_applied_by_the_rerun() {
+    let sb = Sandbox::new("single-endpoint");
+    let storage = sb
+        .resources()
+        .into_iter()
+        .find(|r| r["type"] == "Microsoft.Storage/storageAccounts")
+        .expect("a storage account");
+    let name = storage["name"].as_str().expect("name").to_string();
+    let id = sb.id_of(&storage).to_lowercase();
+    let failed = sb.run_with(
+        "deploy.sh",
+        &[],
+        &[("FAKE_AZ_FAIL", &name), ("FAKE_AZ_FAIL_VERB", "update")],
+    );
+    assert!(!failed.out.status.success());
+    assert!(failed
+        .stderr()
+        .contains(&format!("storage account {name} (exit 1)")));
+    assert!(sb.has(&id), "the create went through");
+    assert!(sb.state()["resources"][&id]["properties"].is_null());
+
+    let rerun = sb.run("deploy.sh");
+    let first = rerun.writes()[0].clone();
+    assert_eq!(
+        (first.verb.as_str(), first.id.to_lowercase()),
+        ("update", id.clone())
+    );
+    assert!(!rerun.created().iter().any(|(_, n)| *n == name));
+    assert_eq!(
+        sb.state()["resources"][&id]["properties"]["defaultToOAuthAuthentication"],
+        storage["properties"]["defaultToOAuthAuthentication"]
+    );
+    assert!(sb.run("deploy.sh").writes().is_empty());
+}
+
+/// Resources that exist without their follow-up settings get exactly those updates on a
+/// rerun, with the plan's values; a drifted setting gets its resource's update alone; a fully
+/// applied state gets nothing.
+#[test]
+fn a_rerun_applies_exactly_the_missing_follow_ups() {
+    let sb = Sandbox::new("single-endpoint");
+    sb.run("deploy.sh");
+    let of_type = |ty: &str| {
+        sb.resources()
+            .into_iter()
+            .find(|r| r["type"] == ty)
+            .unwrap_or_else(|| panic!("a {ty}"))
+    };
+    let storage = of_type("Microsoft.Storage/storageAccounts");
+    let registry = of_type("Microsoft.ContainerRegistry/registries");
+    let (sid, rid) = (
+        sb.id_of(&storage).to_lowercase(),
+        sb.id_of(&registry).to_lowercase(),
+    );
+    let mut state = sb.state();
+    for id in [&sid, &rid] {
+        state["resources"][id]
+            .as_object_mut()
+            .expect("created")
+            .remove("properties");
+    }
+    sb.set_state(&state);
+
+    let rerun = sb.run("deploy.sh");
+    let updated: Vec<(String, String)> = rerun
+        .writes()
+        .iter()
+        .map(|c| (c.verb.clone(), c.id.to_lowercase()))
+        .collect();
+    assert_eq!(
+        updated,
+        [
+            ("update".to_string(), sid.clone()),
+            ("update".to_string(), rid.clone())
+        ]
+    );
+    let state = sb.state();
+    let (s, r) = (
+        &state["resources"][&sid]["properties"],
+        &state["resources"][&rid]["properties"],
+    );
+    assert_eq!(
+        s["defaultToOAuthAuthentication"],
+        storage["properties"]["defaultToOAuthAuthentication"]
+    );
+    assert_eq!(
+        r["anonymousPullEnabled"],
+        registry["properties"]["anonymousPullEnabled"]
+    );
+    assert_eq!(
+        r["policies"]["retentionPolicy"],
+        registry["properties"]["policies"]["retentionPolicy"]
+    );
+
+    let mut drifted = state.clone();
+    drifted["resources"][&rid]["properties"]["policies"]["retentionPolicy"]["status"] =
+        json!("disabled");
+    sb.set_state(&drifted);
+    let rerun = sb.run("deploy.sh");
+    let updated: Vec<String> = rerun.writes().iter().map(|c| c.id.to_lowercase()).collect();
+    assert_eq!(updated, [rid]);
+    assert_eq!(sb.state(), state);
+    assert!(sb.run("deploy.sh").writes().is_empty());
+}
+
+/// A sandbox of the scripts amlpe renders for scenario `yaml` (written as `<name>.yaml` in
+/// `tmp`; out/ does not hold it), with their workspace.yml and plan.json.
+pub(super) fn rendered(tmp: &Path, name: &str, yaml: &str) -> Sandbox {
+    let file = tmp.join(format!("{name}.yaml"));
+    fs::write(&file, yaml).expect("write");
+    let checked = amlpe::check(&file, false);
+    let Some(plan) = checked.plan.as_ref() else {
+        panic!("the scenario is valid:\n{}", checked.render_diagnostics());
+    };
+    let ctx = amlpe::render::Context::new(&format!("{name}.yaml"));
+    let dir = tmp.join(name);
+    for (path, contents) in amlpe::render::cli::render(
+        &amlpe::render::Templates::builtin().expect("templates load"),
+        plan,
+        &ctx,
+    )
+    .expect("renders")
+    {
+        amlpe::emit::write_atomic(&dir.join(path), contents.as_bytes()).expect("write");
+    }
+    fs::write(
+        dir.join("plan.json"),
+        serde_json::to_string(plan).expect("json"),
+    )
+    .expect("write");
+    Sandbox::copy_of(&dir)
+}
+
 /// A scenario whose free-text values try to break out of every quoting the outputs use.
-const HOSTILE: &str = r#"
+pub(super) const HOSTILE: &str = r#"
 name: hostile-values
 description: "It's \"quoted\", $(touch MARK/description) `touch MARK/backtick`; ${HOME} \\ end"
 location: eastus2
@@ -803,30 +1336,11 @@ fn hostile_values_stay_data_and_the_rest_of_the_cli_surface_runs() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let marks = tmp.path().join("marks");
     fs::create_dir_all(&marks).expect("mkdir");
-    let file = tmp.path().join("hostile-values.yaml");
-    fs::write(&file, HOSTILE.replace("MARK", &marks.display().to_string())).expect("write");
-    let checked = amlpe::check(&file, false);
-    let Some(plan) = checked.plan.as_ref() else {
-        panic!("the scenario is valid:\n{}", checked.render_diagnostics());
-    };
-    let ctx = amlpe::render::Context::new("hostile-values.yaml");
-    let dir = tmp.path().join("hostile-values");
-    for (path, contents) in amlpe::render::cli::render(
-        &amlpe::render::Templates::builtin().expect("templates load"),
-        plan,
-        &ctx,
-    )
-    .expect("renders")
-    {
-        amlpe::emit::write_atomic(&dir.join(path), contents.as_bytes()).expect("write");
-    }
-    fs::write(
-        dir.join("plan.json"),
-        serde_json::to_string(plan).expect("json"),
-    )
-    .expect("write");
-
-    let sb = Sandbox::copy_of(&dir);
+    let sb = rendered(
+        tmp.path(),
+        "hostile-values",
+        &HOSTILE.replace("MARK", &marks.display().to_string()),
+    );
     let tags = |calls: &[Value]| -> Vec<String> {
         calls
             .iter()
@@ -871,4 +1385,27 @@ fn hostile_values_stay_data_and_the_rest_of_the_cli_surface_runs() {
     );
     let ran: Vec<_> = fs::read_dir(&marks).expect("marks").flatten().collect();
     assert!(ran.is_empty(), "a scenario value ran as code: {ran:?}");
+}
+
+/// A new workspace whose computes sit in an existing VNet of a named subscription must be
+/// deployed there: deploy.sh refuses any other subscription before it changes anything.
+#[test]
+fn deploy_refuses_a_subscription_other_than_the_computes_vnets() {
+    let sb = Sandbox::new("hub-dns-existing-zones");
+    let vnet_sub = sb.plan["compute_subscription"]
+        .as_str()
+        .expect("the plan names the computes' subscription")
+        .to_string();
+    assert_ne!(vnet_sub, ACCOUNT);
+    let run = sb.run_with("deploy.sh", &["--subscription", ACCOUNT], &[]);
+    assert!(!run.out.status.success(), "deploy.sh must refuse");
+    assert!(run.writes().is_empty(), "no change: {:?}", run.writes());
+    assert!(
+        run.stderr()
+            .contains(&format!("pass --subscription {vnet_sub}")),
+        "{}",
+        run.stderr()
+    );
+    let ok = sb.run_with("deploy.sh", &["--subscription", &vnet_sub], &[]);
+    ok.assert_ok("deploy.sh in the computes' subscription");
 }

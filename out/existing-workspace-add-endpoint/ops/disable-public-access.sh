@@ -6,13 +6,16 @@ set -euo pipefail
 # Spec: Enable public access (az ml workspace update --file workspace.yml).
 #
 # Usage: ops/disable-public-access.sh [--dry-run]
-#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
-#              command per line; progress on stderr) and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
+#   --dry-run          print every Azure CLI command instead of running it (stdout, one
+#                      shell-quoted command per line; progress on stderr) and call no az at all.
+# Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
+# scenario's cloud.
+# Nothing else is chosen at run time: the settings below are the scenario's values, not read
+# from the environment.
 
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
-WORKSPACE_ID=${WORKSPACE_ID:-'/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-mlw-shared/providers/Microsoft.MachineLearningServices/workspaces/mlw-shared'} # existing Azure Machine Learning workspace
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
+WORKSPACE_ID='/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-mlw-shared/providers/Microsoft.MachineLearningServices/workspaces/mlw-shared' # existing Azure Machine Learning workspace
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='ops/disable-public-access.sh'
@@ -28,6 +31,8 @@ usage() {
   log "usage: $SCRIPT [--dry-run]"
   log 'Turns the public endpoint of workspace mlw-shared off again: private endpoints only.'
   log 'Spec: Enable public access (az ml workspace update --file workspace.yml).'
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -36,8 +41,8 @@ on_error() {
 trap 'on_error $?' ERR
 set -o errtrace
 
-for arg in "$@"; do
-  case $arg in
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
     -h | --help)
       usage
@@ -45,9 +50,10 @@ for arg in "$@"; do
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -121,6 +127,15 @@ write_workspace_yaml() {
     [[ -n ${seen[$key]+x} ]] || die "$WORKSPACE_YAML has no top-level key $key"
   done
 }
+
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == 'AzureCloud' ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," 'but scenario existing-workspace-add-endpoint deploys to AzureCloud: run az cloud set --name AzureCloud, then az login, and run the script again'
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
 
 # Resource ids, and the parts of the ids of existing resources.
 WORKSPACE_NAME=${WORKSPACE_ID##*/}

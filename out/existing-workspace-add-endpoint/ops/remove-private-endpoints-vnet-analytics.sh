@@ -6,19 +6,22 @@ set -euo pipefail
 # Spec: Remove a private endpoint. DNS zones and links stay: other endpoints may use them.
 #
 # Usage: ops/remove-private-endpoints-vnet-analytics.sh [--dry-run]
-#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
-#              command per line; progress on stderr) and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
+#   --dry-run          print every Azure CLI command instead of running it (stdout, one
+#                      shell-quoted command per line; progress on stderr) and call no az at all.
+# Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
+# scenario's cloud.
+# Nothing else is chosen at run time: the settings below are the scenario's values, not read
+# from the environment.
 
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
-VNET_SUBSCRIPTION_ID=${VNET_SUBSCRIPTION_ID:-'11111111-2222-3333-4444-555555555555'} # subscription of an existing virtual network
-RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-network-analytics'} # the scenario's resource group
-PE_VNET_ANALYTICS_CR_NAME=${PE_VNET_ANALYTICS_CR_NAME:-'pe-vnet-analytics-cr'} # private endpoint of the container registry in vnet-analytics
-PE_VNET_ANALYTICS_KV_NAME=${PE_VNET_ANALYTICS_KV_NAME:-'pe-vnet-analytics-kv'} # private endpoint of the key vault in vnet-analytics
-PE_VNET_ANALYTICS_FILE_NAME=${PE_VNET_ANALYTICS_FILE_NAME:-'pe-vnet-analytics-file'} # private endpoint of the storage account (file) in vnet-analytics
-PE_VNET_ANALYTICS_BLOB_NAME=${PE_VNET_ANALYTICS_BLOB_NAME:-'pe-vnet-analytics-blob'} # private endpoint of the storage account (blob) in vnet-analytics
-PE_VNET_ANALYTICS_MLW_NAME=${PE_VNET_ANALYTICS_MLW_NAME:-'pe-vnet-analytics-mlw'} # private endpoint of the workspace in vnet-analytics
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
+VNET_SUBSCRIPTION_ID='11111111-2222-3333-4444-555555555555' # subscription of an existing virtual network
+RESOURCE_GROUP='rg-network-analytics' # the scenario's resource group
+PE_VNET_ANALYTICS_CR_NAME='pe-vnet-analytics-cr' # private endpoint of the container registry in vnet-analytics
+PE_VNET_ANALYTICS_KV_NAME='pe-vnet-analytics-kv' # private endpoint of the key vault in vnet-analytics
+PE_VNET_ANALYTICS_FILE_NAME='pe-vnet-analytics-file' # private endpoint of the storage account (file) in vnet-analytics
+PE_VNET_ANALYTICS_BLOB_NAME='pe-vnet-analytics-blob' # private endpoint of the storage account (blob) in vnet-analytics
+PE_VNET_ANALYTICS_MLW_NAME='pe-vnet-analytics-mlw' # private endpoint of the workspace in vnet-analytics
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='ops/remove-private-endpoints-vnet-analytics.sh'
@@ -34,6 +37,8 @@ usage() {
   log "usage: $SCRIPT [--dry-run]"
   log 'Removes the private endpoints in vnet-analytics from workspace mlw-shared and its dependencies.'
   log 'Spec: Remove a private endpoint. DNS zones and links stay: other endpoints may use them.'
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -42,8 +47,8 @@ on_error() {
 trap 'on_error $?' ERR
 set -o errtrace
 
-for arg in "$@"; do
-  case $arg in
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
     -h | --help)
       usage
@@ -51,9 +56,10 @@ for arg in "$@"; do
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -91,6 +97,15 @@ id_part() {
   IFS=/ read -r -a parts <<<"$1"
   printf '%s\n' "${parts[$2]}"
 }
+
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == 'AzureCloud' ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," 'but scenario existing-workspace-add-endpoint deploys to AzureCloud: run az cloud set --name AzureCloud, then az login, and run the script again'
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
 
 log 'WARNING: Removing a private endpoint removes the workspace from the virtual network it was in: the workspace may no longer reach resources in that VNet, and resources in that VNet may no longer reach the workspace (spec: Remove a private endpoint).'
 log 'WARNING: Removing the private endpoints of a workspace does not make it publicly accessible; run ops/enable-public-access.sh for that.'

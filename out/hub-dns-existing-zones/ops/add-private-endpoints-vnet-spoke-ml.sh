@@ -5,51 +5,57 @@ set -euo pipefail
 # Adds the private endpoints in vnet-spoke-ml (workspace, storage account (blob), storage account (file), key vault, container registry) to workspace mlw-spoke, which exists, with their private DNS.
 # Spec: Add a private endpoint to a workspace. Safe to rerun: existing resources are skipped.
 #
-# Usage: ops/add-private-endpoints-vnet-spoke-ml.sh [--dry-run]
-#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
-#              command per line; progress on stderr) and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
+# Usage: ops/add-private-endpoints-vnet-spoke-ml.sh [--dry-run] [--subscription ID]
+#   --dry-run          print every Azure CLI command instead of running it (stdout, one
+#                      shell-quoted command per line; progress on stderr) and call no az at all.
+#   --subscription ID  the subscription to work in; without it, that of `az account show`
+#                      (with --dry-run, 00000000-0000-0000-0000-000000000000).
+# Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
+# scenario's cloud, and prints the subscription it works in.
+# Nothing else is chosen at run time: the settings below are the scenario's values, not read
+# from the environment.
 
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
-PE_VNET_SPOKE_ML_MLW_NAME=${PE_VNET_SPOKE_ML_MLW_NAME:-'pe-vnet-spoke-ml-mlw'} # private endpoint of the workspace in vnet-spoke-ml
-PE_VNET_SPOKE_ML_MLW_NIC_NAME=${PE_VNET_SPOKE_ML_MLW_NIC_NAME:-'pe-vnet-spoke-ml-mlw-nic'} # network interface of pe-vnet-spoke-ml-mlw
-VNET_SUBSCRIPTION_ID=${VNET_SUBSCRIPTION_ID:-'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'} # subscription of an existing virtual network
-RG_SPOKE_NETWORK=${RG_SPOKE_NETWORK:-'rg-spoke-network'} # resource group
-LOCATION=${LOCATION:-'northeurope'} # region of the workspace, its dependencies and computes
-VNET_VNET_SPOKE_ML_ID=${VNET_VNET_SPOKE_ML_ID:-'/subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/rg-spoke-network/providers/Microsoft.Network/virtualNetworks/vnet-spoke-ml'} # existing virtual network
-SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_NAME=${SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # existing subnet
-RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-spoke'} # the scenario's resource group
-WORKSPACE_NAME=${WORKSPACE_NAME:-'mlw-spoke'} # Azure Machine Learning workspace
-PE_VNET_SPOKE_ML_BLOB_NAME=${PE_VNET_SPOKE_ML_BLOB_NAME:-'pe-vnet-spoke-ml-blob'} # private endpoint of the storage account (blob) in vnet-spoke-ml
-PE_VNET_SPOKE_ML_BLOB_NIC_NAME=${PE_VNET_SPOKE_ML_BLOB_NIC_NAME:-'pe-vnet-spoke-ml-blob-nic'} # network interface of pe-vnet-spoke-ml-blob
-STORAGE_NAME=${STORAGE_NAME:-'stmlwspoke'} # default storage account of the workspace
-PE_VNET_SPOKE_ML_FILE_NAME=${PE_VNET_SPOKE_ML_FILE_NAME:-'pe-vnet-spoke-ml-file'} # private endpoint of the storage account (file) in vnet-spoke-ml
-PE_VNET_SPOKE_ML_FILE_NIC_NAME=${PE_VNET_SPOKE_ML_FILE_NIC_NAME:-'pe-vnet-spoke-ml-file-nic'} # network interface of pe-vnet-spoke-ml-file
-PE_VNET_SPOKE_ML_KV_NAME=${PE_VNET_SPOKE_ML_KV_NAME:-'pe-vnet-spoke-ml-kv'} # private endpoint of the key vault in vnet-spoke-ml
-PE_VNET_SPOKE_ML_KV_NIC_NAME=${PE_VNET_SPOKE_ML_KV_NIC_NAME:-'pe-vnet-spoke-ml-kv-nic'} # network interface of pe-vnet-spoke-ml-kv
-KEY_VAULT_NAME=${KEY_VAULT_NAME:-'kv-mlw-spoke'} # Key Vault of the workspace
-PE_VNET_SPOKE_ML_CR_NAME=${PE_VNET_SPOKE_ML_CR_NAME:-'pe-vnet-spoke-ml-cr'} # private endpoint of the container registry in vnet-spoke-ml
-PE_VNET_SPOKE_ML_CR_NIC_NAME=${PE_VNET_SPOKE_ML_CR_NIC_NAME:-'pe-vnet-spoke-ml-cr-nic'} # network interface of pe-vnet-spoke-ml-cr
-REGISTRY_NAME=${REGISTRY_NAME:-'crmlwspoke'} # container registry of the workspace (Premium, for private endpoints)
-ZONE_API_VNET_SPOKE_ML_ID=${ZONE_API_VNET_SPOKE_ML_ID:-'/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms'} # existing private DNS zone
-ZONE_NOTEBOOKS_VNET_SPOKE_ML_ID=${ZONE_NOTEBOOKS_VNET_SPOKE_ML_ID:-'/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.notebooks.azure.net'} # existing private DNS zone
-PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME=${PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-spoke-ml-mlw in its private DNS zones
-ZONE_BLOB_VNET_SPOKE_ML_ID=${ZONE_BLOB_VNET_SPOKE_ML_ID:-'/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net'} # existing private DNS zone
-PE_VNET_SPOKE_ML_BLOB_ZONE_GROUP_NAME=${PE_VNET_SPOKE_ML_BLOB_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-spoke-ml-blob in its private DNS zones
-ZONE_FILE_VNET_SPOKE_ML_ID=${ZONE_FILE_VNET_SPOKE_ML_ID:-'/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.file.core.windows.net'} # existing private DNS zone
-PE_VNET_SPOKE_ML_FILE_ZONE_GROUP_NAME=${PE_VNET_SPOKE_ML_FILE_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-spoke-ml-file in its private DNS zones
-ZONE_VAULT_VNET_SPOKE_ML_ID=${ZONE_VAULT_VNET_SPOKE_ML_ID:-'/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net'} # existing private DNS zone
-PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME=${PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-spoke-ml-kv in its private DNS zones
-ZONE_REGISTRY_VNET_SPOKE_ML_ID=${ZONE_REGISTRY_VNET_SPOKE_ML_ID:-'/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io'} # existing private DNS zone
-PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME=${PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-spoke-ml-cr in its private DNS zones
-# Tags of every resource this script creates (arrays: edit them here).
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
+PE_VNET_SPOKE_ML_MLW_NAME='pe-vnet-spoke-ml-mlw' # private endpoint of the workspace in vnet-spoke-ml
+PE_VNET_SPOKE_ML_MLW_NIC_NAME='pe-vnet-spoke-ml-mlw-nic' # network interface of pe-vnet-spoke-ml-mlw
+VNET_SUBSCRIPTION_ID='aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' # subscription of an existing virtual network
+RG_SPOKE_NETWORK='rg-spoke-network' # resource group
+LOCATION='northeurope' # region of the workspace, its dependencies and computes
+VNET_VNET_SPOKE_ML_ID='/subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/rg-spoke-network/providers/Microsoft.Network/virtualNetworks/vnet-spoke-ml' # existing virtual network
+SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_NAME='snet-endpoints' # existing subnet
+RESOURCE_GROUP='rg-mlw-spoke' # the scenario's resource group
+WORKSPACE_NAME='mlw-spoke' # Azure Machine Learning workspace
+PE_VNET_SPOKE_ML_BLOB_NAME='pe-vnet-spoke-ml-blob' # private endpoint of the storage account (blob) in vnet-spoke-ml
+PE_VNET_SPOKE_ML_BLOB_NIC_NAME='pe-vnet-spoke-ml-blob-nic' # network interface of pe-vnet-spoke-ml-blob
+STORAGE_NAME='stmlwspoke' # default storage account of the workspace
+PE_VNET_SPOKE_ML_FILE_NAME='pe-vnet-spoke-ml-file' # private endpoint of the storage account (file) in vnet-spoke-ml
+PE_VNET_SPOKE_ML_FILE_NIC_NAME='pe-vnet-spoke-ml-file-nic' # network interface of pe-vnet-spoke-ml-file
+PE_VNET_SPOKE_ML_KV_NAME='pe-vnet-spoke-ml-kv' # private endpoint of the key vault in vnet-spoke-ml
+PE_VNET_SPOKE_ML_KV_NIC_NAME='pe-vnet-spoke-ml-kv-nic' # network interface of pe-vnet-spoke-ml-kv
+KEY_VAULT_NAME='kv-mlw-spoke' # Key Vault of the workspace
+PE_VNET_SPOKE_ML_CR_NAME='pe-vnet-spoke-ml-cr' # private endpoint of the container registry in vnet-spoke-ml
+PE_VNET_SPOKE_ML_CR_NIC_NAME='pe-vnet-spoke-ml-cr-nic' # network interface of pe-vnet-spoke-ml-cr
+REGISTRY_NAME='crmlwspoke' # container registry of the workspace (Premium, for private endpoints)
+ZONE_API_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms' # existing private DNS zone
+ZONE_NOTEBOOKS_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.notebooks.azure.net' # existing private DNS zone
+PE_VNET_SPOKE_ML_MLW_ZONE_GROUP_NAME='default' # registers pe-vnet-spoke-ml-mlw in its private DNS zones
+ZONE_BLOB_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net' # existing private DNS zone
+PE_VNET_SPOKE_ML_BLOB_ZONE_GROUP_NAME='default' # registers pe-vnet-spoke-ml-blob in its private DNS zones
+ZONE_FILE_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.file.core.windows.net' # existing private DNS zone
+PE_VNET_SPOKE_ML_FILE_ZONE_GROUP_NAME='default' # registers pe-vnet-spoke-ml-file in its private DNS zones
+ZONE_VAULT_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net' # existing private DNS zone
+PE_VNET_SPOKE_ML_KV_ZONE_GROUP_NAME='default' # registers pe-vnet-spoke-ml-kv in its private DNS zones
+ZONE_REGISTRY_VNET_SPOKE_ML_ID='/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io' # existing private DNS zone
+PE_VNET_SPOKE_ML_CR_ZONE_GROUP_NAME='default' # registers pe-vnet-spoke-ml-cr in its private DNS zones
+# Tags of every resource this script creates: the scenario's tags.
 TAGS=('environment=production' 'owner=platform-team')
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='ops/add-private-endpoints-vnet-spoke-ml.sh'
 DRY_RUN=0
 STEP=setup
+SUBSCRIPTION_ARG=
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -57,9 +63,12 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run]"
+  log "usage: $SCRIPT [--dry-run] [--subscription ID]"
   log 'Adds the private endpoints in vnet-spoke-ml (workspace, storage account (blob), storage account (file), key vault, container registry) to workspace mlw-spoke, which exists, with their private DNS.'
   log 'Spec: Add a private endpoint to a workspace. Safe to rerun: existing resources are skipped.'
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log '  --subscription ID  the subscription to work in (default: that of az account show)'
+  log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -68,18 +77,33 @@ on_error() {
 trap 'on_error $?' ERR
 set -o errtrace
 
-for arg in "$@"; do
-  case $arg in
+is_subscription_id() { [[ $1 =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]]; }
+# The value of --subscription, refused before anything runs unless it is a subscription id.
+subscription_arg() {
+  is_subscription_id "$1" ||
+    die "--subscription takes a subscription id (a GUID, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not '$1'"
+  SUBSCRIPTION_ARG=$1
+}
+
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
+    --subscription=*) subscription_arg "${1#*=}" ;;
+    --subscription)
+      (($# > 1)) || die "--subscription needs a subscription id"
+      subscription_arg "$2"
+      shift
+      ;;
     -h | --help)
       usage
       exit 0
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -125,16 +149,34 @@ id_part() {
   printf '%s\n' "${parts[$2]}"
 }
 
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == 'AzureCloud' ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," 'but scenario hub-dns-existing-zones deploys to AzureCloud: run az cloud set --name AzureCloud, then az login, and run the script again'
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
+
 STEP='resolving the subscription'
-if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
-  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
+if [[ -n $SUBSCRIPTION_ARG ]]; then
+  SUBSCRIPTION_ID=$SUBSCRIPTION_ARG
+  SUBSCRIPTION_FROM='--subscription'
 elif ((DRY_RUN)); then
   SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'
+  SUBSCRIPTION_FROM='the placeholder of --dry-run without --subscription'
 else
   SUBSCRIPTION_ID=$(az account show --query id --output tsv)
+  SUBSCRIPTION_FROM='the signed-in account, az account show'
+  is_subscription_id "$SUBSCRIPTION_ID" || die "az account show gave no subscription id: $SUBSCRIPTION_ID"
 fi
-[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
-  die "not a subscription id: $SUBSCRIPTION_ID"
+log "subscription: $SUBSCRIPTION_ID (from $SUBSCRIPTION_FROM)"
+# Azure ML needs a compute's VNet in the workspace's subscription, and the computes' VNet is here.
+((DRY_RUN)) || [[ ${SUBSCRIPTION_ID,,} == 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' ]] ||
+  die "the computes' VNet is in subscription aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee, and Azure ML needs the workspace in the same one: pass --subscription aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIPTION_ID,,}" ]]; then
+  log "note: AZURE_SUBSCRIPTION_ID ($AZURE_SUBSCRIPTION_ID) is not read; pass --subscription to deploy there"
+fi
 
 # Resource ids, and the parts of the ids of existing resources.
 SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_ID="$VNET_VNET_SPOKE_ML_ID/subnets/$SNET_VNET_SPOKE_ML_SNET_ENDPOINTS_NAME"

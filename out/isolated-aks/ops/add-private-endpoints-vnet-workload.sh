@@ -5,55 +5,61 @@ set -euo pipefail
 # Adds the private endpoints in vnet-workload (workspace, storage account (blob), storage account (file), key vault, container registry) to workspace mlw-inference, which exists, with their private DNS.
 # Spec: Add a private endpoint to a workspace. Safe to rerun: existing resources are skipped.
 #
-# Usage: ops/add-private-endpoints-vnet-workload.sh [--dry-run]
-#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
-#              command per line; progress on stderr) and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
+# Usage: ops/add-private-endpoints-vnet-workload.sh [--dry-run] [--subscription ID]
+#   --dry-run          print every Azure CLI command instead of running it (stdout, one
+#                      shell-quoted command per line; progress on stderr) and call no az at all.
+#   --subscription ID  the subscription to work in; without it, that of `az account show`
+#                      (with --dry-run, 00000000-0000-0000-0000-000000000000).
+# Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
+# scenario's cloud, and prints the subscription it works in.
+# Nothing else is chosen at run time: the settings below are the scenario's values, not read
+# from the environment.
 
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
-LOCATION=${LOCATION:-'westeurope'} # region of the workspace, its dependencies and computes
-RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-inference'} # the scenario's resource group
-PE_VNET_WORKLOAD_MLW_NAME=${PE_VNET_WORKLOAD_MLW_NAME:-'pe-vnet-workload-mlw'} # private endpoint of the workspace in vnet-workload
-PE_VNET_WORKLOAD_MLW_NIC_NAME=${PE_VNET_WORKLOAD_MLW_NIC_NAME:-'pe-vnet-workload-mlw-nic'} # network interface of pe-vnet-workload-mlw
-VNET_VNET_WORKLOAD_NAME=${VNET_VNET_WORKLOAD_NAME:-'vnet-workload'} # virtual network with private endpoints of the workspace
-SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME=${SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # subnet of the private endpoints
-WORKSPACE_NAME=${WORKSPACE_NAME:-'mlw-inference'} # Azure Machine Learning workspace
-PE_VNET_WORKLOAD_BLOB_NAME=${PE_VNET_WORKLOAD_BLOB_NAME:-'pe-vnet-workload-blob'} # private endpoint of the storage account (blob) in vnet-workload
-PE_VNET_WORKLOAD_BLOB_NIC_NAME=${PE_VNET_WORKLOAD_BLOB_NIC_NAME:-'pe-vnet-workload-blob-nic'} # network interface of pe-vnet-workload-blob
-STORAGE_NAME=${STORAGE_NAME:-'stmlwinference'} # default storage account of the workspace
-PE_VNET_WORKLOAD_FILE_NAME=${PE_VNET_WORKLOAD_FILE_NAME:-'pe-vnet-workload-file'} # private endpoint of the storage account (file) in vnet-workload
-PE_VNET_WORKLOAD_FILE_NIC_NAME=${PE_VNET_WORKLOAD_FILE_NIC_NAME:-'pe-vnet-workload-file-nic'} # network interface of pe-vnet-workload-file
-PE_VNET_WORKLOAD_KV_NAME=${PE_VNET_WORKLOAD_KV_NAME:-'pe-vnet-workload-kv'} # private endpoint of the key vault in vnet-workload
-PE_VNET_WORKLOAD_KV_NIC_NAME=${PE_VNET_WORKLOAD_KV_NIC_NAME:-'pe-vnet-workload-kv-nic'} # network interface of pe-vnet-workload-kv
-KEY_VAULT_NAME=${KEY_VAULT_NAME:-'kv-mlw-inference'} # Key Vault of the workspace
-PE_VNET_WORKLOAD_CR_NAME=${PE_VNET_WORKLOAD_CR_NAME:-'pe-vnet-workload-cr'} # private endpoint of the container registry in vnet-workload
-PE_VNET_WORKLOAD_CR_NIC_NAME=${PE_VNET_WORKLOAD_CR_NIC_NAME:-'pe-vnet-workload-cr-nic'} # network interface of pe-vnet-workload-cr
-REGISTRY_NAME=${REGISTRY_NAME:-'crmlwinference'} # container registry of the workspace (Premium, for private endpoints)
-ZONE_API_VNET_WORKLOAD_NAME=${ZONE_API_VNET_WORKLOAD_NAME:-'privatelink.api.azureml.ms'} # private DNS zone for vnet-workload
-LINK_API_VNET_WORKLOAD_NAME=${LINK_API_VNET_WORKLOAD_NAME:-'link-vnet-workload'} # links privatelink.api.azureml.ms to vnet-workload
-ZONE_NOTEBOOKS_VNET_WORKLOAD_NAME=${ZONE_NOTEBOOKS_VNET_WORKLOAD_NAME:-'privatelink.notebooks.azure.net'} # private DNS zone for vnet-workload
-LINK_NOTEBOOKS_VNET_WORKLOAD_NAME=${LINK_NOTEBOOKS_VNET_WORKLOAD_NAME:-'link-vnet-workload'} # links privatelink.notebooks.azure.net to vnet-workload
-PE_VNET_WORKLOAD_MLW_ZONE_GROUP_NAME=${PE_VNET_WORKLOAD_MLW_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-workload-mlw in its private DNS zones
-ZONE_BLOB_VNET_WORKLOAD_NAME=${ZONE_BLOB_VNET_WORKLOAD_NAME:-'privatelink.blob.core.windows.net'} # private DNS zone for vnet-workload
-LINK_BLOB_VNET_WORKLOAD_NAME=${LINK_BLOB_VNET_WORKLOAD_NAME:-'link-vnet-workload'} # links privatelink.blob.core.windows.net to vnet-workload
-PE_VNET_WORKLOAD_BLOB_ZONE_GROUP_NAME=${PE_VNET_WORKLOAD_BLOB_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-workload-blob in its private DNS zones
-ZONE_FILE_VNET_WORKLOAD_NAME=${ZONE_FILE_VNET_WORKLOAD_NAME:-'privatelink.file.core.windows.net'} # private DNS zone for vnet-workload
-LINK_FILE_VNET_WORKLOAD_NAME=${LINK_FILE_VNET_WORKLOAD_NAME:-'link-vnet-workload'} # links privatelink.file.core.windows.net to vnet-workload
-PE_VNET_WORKLOAD_FILE_ZONE_GROUP_NAME=${PE_VNET_WORKLOAD_FILE_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-workload-file in its private DNS zones
-ZONE_VAULT_VNET_WORKLOAD_NAME=${ZONE_VAULT_VNET_WORKLOAD_NAME:-'privatelink.vaultcore.azure.net'} # private DNS zone for vnet-workload
-LINK_VAULT_VNET_WORKLOAD_NAME=${LINK_VAULT_VNET_WORKLOAD_NAME:-'link-vnet-workload'} # links privatelink.vaultcore.azure.net to vnet-workload
-PE_VNET_WORKLOAD_KV_ZONE_GROUP_NAME=${PE_VNET_WORKLOAD_KV_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-workload-kv in its private DNS zones
-ZONE_REGISTRY_VNET_WORKLOAD_NAME=${ZONE_REGISTRY_VNET_WORKLOAD_NAME:-'privatelink.azurecr.io'} # private DNS zone for vnet-workload
-LINK_REGISTRY_VNET_WORKLOAD_NAME=${LINK_REGISTRY_VNET_WORKLOAD_NAME:-'link-vnet-workload'} # links privatelink.azurecr.io to vnet-workload
-PE_VNET_WORKLOAD_CR_ZONE_GROUP_NAME=${PE_VNET_WORKLOAD_CR_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-workload-cr in its private DNS zones
-# Tags of every resource this script creates (arrays: edit them here).
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
+LOCATION='westeurope' # region of the workspace, its dependencies and computes
+RESOURCE_GROUP='rg-mlw-inference' # the scenario's resource group
+PE_VNET_WORKLOAD_MLW_NAME='pe-vnet-workload-mlw' # private endpoint of the workspace in vnet-workload
+PE_VNET_WORKLOAD_MLW_NIC_NAME='pe-vnet-workload-mlw-nic' # network interface of pe-vnet-workload-mlw
+VNET_VNET_WORKLOAD_NAME='vnet-workload' # virtual network with private endpoints of the workspace
+SNET_VNET_WORKLOAD_SNET_ENDPOINTS_NAME='snet-endpoints' # subnet of the private endpoints
+WORKSPACE_NAME='mlw-inference' # Azure Machine Learning workspace
+PE_VNET_WORKLOAD_BLOB_NAME='pe-vnet-workload-blob' # private endpoint of the storage account (blob) in vnet-workload
+PE_VNET_WORKLOAD_BLOB_NIC_NAME='pe-vnet-workload-blob-nic' # network interface of pe-vnet-workload-blob
+STORAGE_NAME='stmlwinference' # default storage account of the workspace
+PE_VNET_WORKLOAD_FILE_NAME='pe-vnet-workload-file' # private endpoint of the storage account (file) in vnet-workload
+PE_VNET_WORKLOAD_FILE_NIC_NAME='pe-vnet-workload-file-nic' # network interface of pe-vnet-workload-file
+PE_VNET_WORKLOAD_KV_NAME='pe-vnet-workload-kv' # private endpoint of the key vault in vnet-workload
+PE_VNET_WORKLOAD_KV_NIC_NAME='pe-vnet-workload-kv-nic' # network interface of pe-vnet-workload-kv
+KEY_VAULT_NAME='kv-mlw-inference' # Key Vault of the workspace
+PE_VNET_WORKLOAD_CR_NAME='pe-vnet-workload-cr' # private endpoint of the container registry in vnet-workload
+PE_VNET_WORKLOAD_CR_NIC_NAME='pe-vnet-workload-cr-nic' # network interface of pe-vnet-workload-cr
+REGISTRY_NAME='crmlwinference' # container registry of the workspace (Premium, for private endpoints)
+ZONE_API_VNET_WORKLOAD_NAME='privatelink.api.azureml.ms' # private DNS zone for vnet-workload
+LINK_API_VNET_WORKLOAD_NAME='link-vnet-workload' # links privatelink.api.azureml.ms to vnet-workload
+ZONE_NOTEBOOKS_VNET_WORKLOAD_NAME='privatelink.notebooks.azure.net' # private DNS zone for vnet-workload
+LINK_NOTEBOOKS_VNET_WORKLOAD_NAME='link-vnet-workload' # links privatelink.notebooks.azure.net to vnet-workload
+PE_VNET_WORKLOAD_MLW_ZONE_GROUP_NAME='default' # registers pe-vnet-workload-mlw in its private DNS zones
+ZONE_BLOB_VNET_WORKLOAD_NAME='privatelink.blob.core.windows.net' # private DNS zone for vnet-workload
+LINK_BLOB_VNET_WORKLOAD_NAME='link-vnet-workload' # links privatelink.blob.core.windows.net to vnet-workload
+PE_VNET_WORKLOAD_BLOB_ZONE_GROUP_NAME='default' # registers pe-vnet-workload-blob in its private DNS zones
+ZONE_FILE_VNET_WORKLOAD_NAME='privatelink.file.core.windows.net' # private DNS zone for vnet-workload
+LINK_FILE_VNET_WORKLOAD_NAME='link-vnet-workload' # links privatelink.file.core.windows.net to vnet-workload
+PE_VNET_WORKLOAD_FILE_ZONE_GROUP_NAME='default' # registers pe-vnet-workload-file in its private DNS zones
+ZONE_VAULT_VNET_WORKLOAD_NAME='privatelink.vaultcore.azure.net' # private DNS zone for vnet-workload
+LINK_VAULT_VNET_WORKLOAD_NAME='link-vnet-workload' # links privatelink.vaultcore.azure.net to vnet-workload
+PE_VNET_WORKLOAD_KV_ZONE_GROUP_NAME='default' # registers pe-vnet-workload-kv in its private DNS zones
+ZONE_REGISTRY_VNET_WORKLOAD_NAME='privatelink.azurecr.io' # private DNS zone for vnet-workload
+LINK_REGISTRY_VNET_WORKLOAD_NAME='link-vnet-workload' # links privatelink.azurecr.io to vnet-workload
+PE_VNET_WORKLOAD_CR_ZONE_GROUP_NAME='default' # registers pe-vnet-workload-cr in its private DNS zones
+# Tags of every resource this script creates: the scenario's tags.
 TAGS=('environment=production')
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='ops/add-private-endpoints-vnet-workload.sh'
 DRY_RUN=0
 STEP=setup
+SUBSCRIPTION_ARG=
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -61,9 +67,12 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run]"
+  log "usage: $SCRIPT [--dry-run] [--subscription ID]"
   log 'Adds the private endpoints in vnet-workload (workspace, storage account (blob), storage account (file), key vault, container registry) to workspace mlw-inference, which exists, with their private DNS.'
   log 'Spec: Add a private endpoint to a workspace. Safe to rerun: existing resources are skipped.'
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log '  --subscription ID  the subscription to work in (default: that of az account show)'
+  log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -72,18 +81,33 @@ on_error() {
 trap 'on_error $?' ERR
 set -o errtrace
 
-for arg in "$@"; do
-  case $arg in
+is_subscription_id() { [[ $1 =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]]; }
+# The value of --subscription, refused before anything runs unless it is a subscription id.
+subscription_arg() {
+  is_subscription_id "$1" ||
+    die "--subscription takes a subscription id (a GUID, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not '$1'"
+  SUBSCRIPTION_ARG=$1
+}
+
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
+    --subscription=*) subscription_arg "${1#*=}" ;;
+    --subscription)
+      (($# > 1)) || die "--subscription needs a subscription id"
+      subscription_arg "$2"
+      shift
+      ;;
     -h | --help)
       usage
       exit 0
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -129,16 +153,31 @@ id_part() {
   printf '%s\n' "${parts[$2]}"
 }
 
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == 'AzureCloud' ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," 'but scenario isolated-aks deploys to AzureCloud: run az cloud set --name AzureCloud, then az login, and run the script again'
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
+
 STEP='resolving the subscription'
-if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
-  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
+if [[ -n $SUBSCRIPTION_ARG ]]; then
+  SUBSCRIPTION_ID=$SUBSCRIPTION_ARG
+  SUBSCRIPTION_FROM='--subscription'
 elif ((DRY_RUN)); then
   SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'
+  SUBSCRIPTION_FROM='the placeholder of --dry-run without --subscription'
 else
   SUBSCRIPTION_ID=$(az account show --query id --output tsv)
+  SUBSCRIPTION_FROM='the signed-in account, az account show'
+  is_subscription_id "$SUBSCRIPTION_ID" || die "az account show gave no subscription id: $SUBSCRIPTION_ID"
 fi
-[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
-  die "not a subscription id: $SUBSCRIPTION_ID"
+log "subscription: $SUBSCRIPTION_ID (from $SUBSCRIPTION_FROM)"
+if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIPTION_ID,,}" ]]; then
+  log "note: AZURE_SUBSCRIPTION_ID ($AZURE_SUBSCRIPTION_ID) is not read; pass --subscription to deploy there"
+fi
 
 # Resource ids, and the parts of the ids of existing resources.
 VNET_VNET_WORKLOAD_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/virtualNetworks/$VNET_VNET_WORKLOAD_NAME"

@@ -5,56 +5,62 @@ set -euo pipefail
 # Adds the private endpoints in vnet-clients (workspace, storage account (blob), storage account (file), key vault, container registry) to workspace mlw-prod, which exists, with their private DNS.
 # Spec: Add a private endpoint to a workspace. Safe to rerun: existing resources are skipped.
 #
-# Usage: ops/add-private-endpoints-vnet-clients.sh [--dry-run]
-#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
-#              command per line; progress on stderr) and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
+# Usage: ops/add-private-endpoints-vnet-clients.sh [--dry-run] [--subscription ID]
+#   --dry-run          print every Azure CLI command instead of running it (stdout, one
+#                      shell-quoted command per line; progress on stderr) and call no az at all.
+#   --subscription ID  the subscription to work in; without it, that of `az account show`
+#                      (with --dry-run, 00000000-0000-0000-0000-000000000000).
+# Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
+# scenario's cloud, and prints the subscription it works in.
+# Nothing else is chosen at run time: the settings below are the scenario's values, not read
+# from the environment.
 
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
-LOCATION=${LOCATION:-'eastus2'} # region of the workspace, its dependencies and computes
-RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-prod'} # the scenario's resource group
-RG_MLW_PROD_CLIENTS_DNS=${RG_MLW_PROD_CLIENTS_DNS:-'rg-mlw-prod-clients-dns'} # resource group
-PE_VNET_CLIENTS_MLW_NAME=${PE_VNET_CLIENTS_MLW_NAME:-'pe-vnet-clients-mlw'} # private endpoint of the workspace in vnet-clients
-PE_VNET_CLIENTS_MLW_NIC_NAME=${PE_VNET_CLIENTS_MLW_NIC_NAME:-'pe-vnet-clients-mlw-nic'} # network interface of pe-vnet-clients-mlw
-VNET_VNET_CLIENTS_NAME=${VNET_VNET_CLIENTS_NAME:-'vnet-clients'} # virtual network with private endpoints of the workspace
-SNET_VNET_CLIENTS_SNET_ENDPOINTS_NAME=${SNET_VNET_CLIENTS_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # subnet of the private endpoints
-WORKSPACE_NAME=${WORKSPACE_NAME:-'mlw-prod'} # Azure Machine Learning workspace
-PE_VNET_CLIENTS_BLOB_NAME=${PE_VNET_CLIENTS_BLOB_NAME:-'pe-vnet-clients-blob'} # private endpoint of the storage account (blob) in vnet-clients
-PE_VNET_CLIENTS_BLOB_NIC_NAME=${PE_VNET_CLIENTS_BLOB_NIC_NAME:-'pe-vnet-clients-blob-nic'} # network interface of pe-vnet-clients-blob
-STORAGE_NAME=${STORAGE_NAME:-'stmlwprod'} # default storage account of the workspace
-PE_VNET_CLIENTS_FILE_NAME=${PE_VNET_CLIENTS_FILE_NAME:-'pe-vnet-clients-file'} # private endpoint of the storage account (file) in vnet-clients
-PE_VNET_CLIENTS_FILE_NIC_NAME=${PE_VNET_CLIENTS_FILE_NIC_NAME:-'pe-vnet-clients-file-nic'} # network interface of pe-vnet-clients-file
-PE_VNET_CLIENTS_KV_NAME=${PE_VNET_CLIENTS_KV_NAME:-'pe-vnet-clients-kv'} # private endpoint of the key vault in vnet-clients
-PE_VNET_CLIENTS_KV_NIC_NAME=${PE_VNET_CLIENTS_KV_NIC_NAME:-'pe-vnet-clients-kv-nic'} # network interface of pe-vnet-clients-kv
-KEY_VAULT_NAME=${KEY_VAULT_NAME:-'kv-mlw-prod'} # Key Vault of the workspace
-PE_VNET_CLIENTS_CR_NAME=${PE_VNET_CLIENTS_CR_NAME:-'pe-vnet-clients-cr'} # private endpoint of the container registry in vnet-clients
-PE_VNET_CLIENTS_CR_NIC_NAME=${PE_VNET_CLIENTS_CR_NIC_NAME:-'pe-vnet-clients-cr-nic'} # network interface of pe-vnet-clients-cr
-REGISTRY_NAME=${REGISTRY_NAME:-'crmlwprod'} # container registry of the workspace (Premium, for private endpoints)
-ZONE_API_VNET_CLIENTS_NAME=${ZONE_API_VNET_CLIENTS_NAME:-'privatelink.api.azureml.ms'} # private DNS zone for vnet-clients
-LINK_API_VNET_CLIENTS_NAME=${LINK_API_VNET_CLIENTS_NAME:-'link-vnet-clients'} # links privatelink.api.azureml.ms to vnet-clients
-ZONE_NOTEBOOKS_VNET_CLIENTS_NAME=${ZONE_NOTEBOOKS_VNET_CLIENTS_NAME:-'privatelink.notebooks.azure.net'} # private DNS zone for vnet-clients
-LINK_NOTEBOOKS_VNET_CLIENTS_NAME=${LINK_NOTEBOOKS_VNET_CLIENTS_NAME:-'link-vnet-clients'} # links privatelink.notebooks.azure.net to vnet-clients
-PE_VNET_CLIENTS_MLW_ZONE_GROUP_NAME=${PE_VNET_CLIENTS_MLW_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-clients-mlw in its private DNS zones
-ZONE_BLOB_VNET_CLIENTS_NAME=${ZONE_BLOB_VNET_CLIENTS_NAME:-'privatelink.blob.core.windows.net'} # private DNS zone for vnet-clients
-LINK_BLOB_VNET_CLIENTS_NAME=${LINK_BLOB_VNET_CLIENTS_NAME:-'link-vnet-clients'} # links privatelink.blob.core.windows.net to vnet-clients
-PE_VNET_CLIENTS_BLOB_ZONE_GROUP_NAME=${PE_VNET_CLIENTS_BLOB_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-clients-blob in its private DNS zones
-ZONE_FILE_VNET_CLIENTS_NAME=${ZONE_FILE_VNET_CLIENTS_NAME:-'privatelink.file.core.windows.net'} # private DNS zone for vnet-clients
-LINK_FILE_VNET_CLIENTS_NAME=${LINK_FILE_VNET_CLIENTS_NAME:-'link-vnet-clients'} # links privatelink.file.core.windows.net to vnet-clients
-PE_VNET_CLIENTS_FILE_ZONE_GROUP_NAME=${PE_VNET_CLIENTS_FILE_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-clients-file in its private DNS zones
-ZONE_VAULT_VNET_CLIENTS_NAME=${ZONE_VAULT_VNET_CLIENTS_NAME:-'privatelink.vaultcore.azure.net'} # private DNS zone for vnet-clients
-LINK_VAULT_VNET_CLIENTS_NAME=${LINK_VAULT_VNET_CLIENTS_NAME:-'link-vnet-clients'} # links privatelink.vaultcore.azure.net to vnet-clients
-PE_VNET_CLIENTS_KV_ZONE_GROUP_NAME=${PE_VNET_CLIENTS_KV_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-clients-kv in its private DNS zones
-ZONE_REGISTRY_VNET_CLIENTS_NAME=${ZONE_REGISTRY_VNET_CLIENTS_NAME:-'privatelink.azurecr.io'} # private DNS zone for vnet-clients
-LINK_REGISTRY_VNET_CLIENTS_NAME=${LINK_REGISTRY_VNET_CLIENTS_NAME:-'link-vnet-clients'} # links privatelink.azurecr.io to vnet-clients
-PE_VNET_CLIENTS_CR_ZONE_GROUP_NAME=${PE_VNET_CLIENTS_CR_ZONE_GROUP_NAME:-'default'} # registers pe-vnet-clients-cr in its private DNS zones
-# Tags of every resource this script creates (arrays: edit them here).
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
+LOCATION='eastus2' # region of the workspace, its dependencies and computes
+RESOURCE_GROUP='rg-mlw-prod' # the scenario's resource group
+RG_MLW_PROD_CLIENTS_DNS='rg-mlw-prod-clients-dns' # resource group
+PE_VNET_CLIENTS_MLW_NAME='pe-vnet-clients-mlw' # private endpoint of the workspace in vnet-clients
+PE_VNET_CLIENTS_MLW_NIC_NAME='pe-vnet-clients-mlw-nic' # network interface of pe-vnet-clients-mlw
+VNET_VNET_CLIENTS_NAME='vnet-clients' # virtual network with private endpoints of the workspace
+SNET_VNET_CLIENTS_SNET_ENDPOINTS_NAME='snet-endpoints' # subnet of the private endpoints
+WORKSPACE_NAME='mlw-prod' # Azure Machine Learning workspace
+PE_VNET_CLIENTS_BLOB_NAME='pe-vnet-clients-blob' # private endpoint of the storage account (blob) in vnet-clients
+PE_VNET_CLIENTS_BLOB_NIC_NAME='pe-vnet-clients-blob-nic' # network interface of pe-vnet-clients-blob
+STORAGE_NAME='stmlwprod' # default storage account of the workspace
+PE_VNET_CLIENTS_FILE_NAME='pe-vnet-clients-file' # private endpoint of the storage account (file) in vnet-clients
+PE_VNET_CLIENTS_FILE_NIC_NAME='pe-vnet-clients-file-nic' # network interface of pe-vnet-clients-file
+PE_VNET_CLIENTS_KV_NAME='pe-vnet-clients-kv' # private endpoint of the key vault in vnet-clients
+PE_VNET_CLIENTS_KV_NIC_NAME='pe-vnet-clients-kv-nic' # network interface of pe-vnet-clients-kv
+KEY_VAULT_NAME='kv-mlw-prod' # Key Vault of the workspace
+PE_VNET_CLIENTS_CR_NAME='pe-vnet-clients-cr' # private endpoint of the container registry in vnet-clients
+PE_VNET_CLIENTS_CR_NIC_NAME='pe-vnet-clients-cr-nic' # network interface of pe-vnet-clients-cr
+REGISTRY_NAME='crmlwprod' # container registry of the workspace (Premium, for private endpoints)
+ZONE_API_VNET_CLIENTS_NAME='privatelink.api.azureml.ms' # private DNS zone for vnet-clients
+LINK_API_VNET_CLIENTS_NAME='link-vnet-clients' # links privatelink.api.azureml.ms to vnet-clients
+ZONE_NOTEBOOKS_VNET_CLIENTS_NAME='privatelink.notebooks.azure.net' # private DNS zone for vnet-clients
+LINK_NOTEBOOKS_VNET_CLIENTS_NAME='link-vnet-clients' # links privatelink.notebooks.azure.net to vnet-clients
+PE_VNET_CLIENTS_MLW_ZONE_GROUP_NAME='default' # registers pe-vnet-clients-mlw in its private DNS zones
+ZONE_BLOB_VNET_CLIENTS_NAME='privatelink.blob.core.windows.net' # private DNS zone for vnet-clients
+LINK_BLOB_VNET_CLIENTS_NAME='link-vnet-clients' # links privatelink.blob.core.windows.net to vnet-clients
+PE_VNET_CLIENTS_BLOB_ZONE_GROUP_NAME='default' # registers pe-vnet-clients-blob in its private DNS zones
+ZONE_FILE_VNET_CLIENTS_NAME='privatelink.file.core.windows.net' # private DNS zone for vnet-clients
+LINK_FILE_VNET_CLIENTS_NAME='link-vnet-clients' # links privatelink.file.core.windows.net to vnet-clients
+PE_VNET_CLIENTS_FILE_ZONE_GROUP_NAME='default' # registers pe-vnet-clients-file in its private DNS zones
+ZONE_VAULT_VNET_CLIENTS_NAME='privatelink.vaultcore.azure.net' # private DNS zone for vnet-clients
+LINK_VAULT_VNET_CLIENTS_NAME='link-vnet-clients' # links privatelink.vaultcore.azure.net to vnet-clients
+PE_VNET_CLIENTS_KV_ZONE_GROUP_NAME='default' # registers pe-vnet-clients-kv in its private DNS zones
+ZONE_REGISTRY_VNET_CLIENTS_NAME='privatelink.azurecr.io' # private DNS zone for vnet-clients
+LINK_REGISTRY_VNET_CLIENTS_NAME='link-vnet-clients' # links privatelink.azurecr.io to vnet-clients
+PE_VNET_CLIENTS_CR_ZONE_GROUP_NAME='default' # registers pe-vnet-clients-cr in its private DNS zones
+# Tags of every resource this script creates: the scenario's tags.
 TAGS=('environment=production')
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='ops/add-private-endpoints-vnet-clients.sh'
 DRY_RUN=0
 STEP=setup
+SUBSCRIPTION_ARG=
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -62,9 +68,12 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run]"
+  log "usage: $SCRIPT [--dry-run] [--subscription ID]"
   log 'Adds the private endpoints in vnet-clients (workspace, storage account (blob), storage account (file), key vault, container registry) to workspace mlw-prod, which exists, with their private DNS.'
   log 'Spec: Add a private endpoint to a workspace. Safe to rerun: existing resources are skipped.'
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log '  --subscription ID  the subscription to work in (default: that of az account show)'
+  log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -73,18 +82,33 @@ on_error() {
 trap 'on_error $?' ERR
 set -o errtrace
 
-for arg in "$@"; do
-  case $arg in
+is_subscription_id() { [[ $1 =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]]; }
+# The value of --subscription, refused before anything runs unless it is a subscription id.
+subscription_arg() {
+  is_subscription_id "$1" ||
+    die "--subscription takes a subscription id (a GUID, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not '$1'"
+  SUBSCRIPTION_ARG=$1
+}
+
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
+    --subscription=*) subscription_arg "${1#*=}" ;;
+    --subscription)
+      (($# > 1)) || die "--subscription needs a subscription id"
+      subscription_arg "$2"
+      shift
+      ;;
     -h | --help)
       usage
       exit 0
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -130,16 +154,31 @@ id_part() {
   printf '%s\n' "${parts[$2]}"
 }
 
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == 'AzureCloud' ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," 'but scenario isolated-clients deploys to AzureCloud: run az cloud set --name AzureCloud, then az login, and run the script again'
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
+
 STEP='resolving the subscription'
-if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
-  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
+if [[ -n $SUBSCRIPTION_ARG ]]; then
+  SUBSCRIPTION_ID=$SUBSCRIPTION_ARG
+  SUBSCRIPTION_FROM='--subscription'
 elif ((DRY_RUN)); then
   SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'
+  SUBSCRIPTION_FROM='the placeholder of --dry-run without --subscription'
 else
   SUBSCRIPTION_ID=$(az account show --query id --output tsv)
+  SUBSCRIPTION_FROM='the signed-in account, az account show'
+  is_subscription_id "$SUBSCRIPTION_ID" || die "az account show gave no subscription id: $SUBSCRIPTION_ID"
 fi
-[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
-  die "not a subscription id: $SUBSCRIPTION_ID"
+log "subscription: $SUBSCRIPTION_ID (from $SUBSCRIPTION_FROM)"
+if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIPTION_ID,,}" ]]; then
+  log "note: AZURE_SUBSCRIPTION_ID ($AZURE_SUBSCRIPTION_ID) is not read; pass --subscription to deploy there"
+fi
 
 # Resource ids, and the parts of the ids of existing resources.
 VNET_VNET_CLIENTS_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Network/virtualNetworks/$VNET_VNET_CLIENTS_NAME"

@@ -8,32 +8,39 @@ set -euo pipefail
 # The spec's Azure ML CLI v1 commands for workspace mlw-single, one operation per argument (default: create).
 # Deploy with deploy.sh (Azure CLI v2) instead; this file is a reference for teams migrating off v1. The workspace's dependencies and their private endpoints are created by deploy.sh.
 #
-# Usage: legacy/cli-v1.sh [--dry-run] [create|add-endpoints|remove-endpoints|enable-public-access]
+# Usage: legacy/cli-v1.sh [--dry-run] [--subscription ID] [create|add-endpoints|remove-endpoints|enable-public-access]
 #   create: create the workspace with its first private endpoint, then add the others (spec: Create a workspace that uses a private endpoint)
 #   add-endpoints: add the workspace's private endpoints to a workspace that exists (spec: Add a private endpoint to a workspace)
 #   remove-endpoints: delete the workspace's private endpoint connections (spec: Remove a private endpoint)
 #   enable-public-access: let clients reach the workspace over its public endpoint too (spec: Enable public access)
-#   --dry-run  print every Azure CLI command instead of running it and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
+#   --dry-run          print every Azure CLI command instead of running it (stdout, one
+#                      shell-quoted command per line; progress on stderr) and call no az at all.
+#   --subscription ID  the subscription to work in; without it, that of `az account show`
+#                      (with --dry-run, 00000000-0000-0000-0000-000000000000).
+# Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
+# scenario's cloud, and prints the subscription it works in.
+# Nothing else is chosen at run time: the settings below are the scenario's values, not read
+# from the environment.
 
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
-RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-single'} # the scenario's resource group
-STORAGE_NAME=${STORAGE_NAME:-'stmlwsingle'} # default storage account of the workspace
-KEY_VAULT_NAME=${KEY_VAULT_NAME:-'kv-mlw-single'} # Key Vault of the workspace
-APPLICATION_INSIGHTS_NAME=${APPLICATION_INSIGHTS_NAME:-'appi-mlw-single'} # Application Insights of the workspace
-REGISTRY_NAME=${REGISTRY_NAME:-'crmlwsingle'} # container registry of the workspace (Premium, for private endpoints)
-WORKSPACE_NAME=${WORKSPACE_NAME:-'mlw-single'} # Azure Machine Learning workspace
-LOCATION=${LOCATION:-'eastus2'} # region of the workspace, its dependencies and computes
-PE_VNET_MLW_MLW_NAME=${PE_VNET_MLW_MLW_NAME:-'pe-vnet-mlw-mlw'} # private endpoint of the workspace in vnet-mlw
-VNET_VNET_MLW_NAME=${VNET_VNET_MLW_NAME:-'vnet-mlw'} # virtual network with private endpoints of the workspace
-SNET_VNET_MLW_SNET_ENDPOINTS_NAME=${SNET_VNET_MLW_SNET_ENDPOINTS_NAME:-'snet-endpoints'} # subnet of the private endpoints
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
+RESOURCE_GROUP='rg-mlw-single' # the scenario's resource group
+STORAGE_NAME='stmlwsingle' # default storage account of the workspace
+KEY_VAULT_NAME='kv-mlw-single' # Key Vault of the workspace
+APPLICATION_INSIGHTS_NAME='appi-mlw-single' # Application Insights of the workspace
+REGISTRY_NAME='crmlwsingle' # container registry of the workspace (Premium, for private endpoints)
+WORKSPACE_NAME='mlw-single' # Azure Machine Learning workspace
+LOCATION='eastus2' # region of the workspace, its dependencies and computes
+PE_VNET_MLW_MLW_NAME='pe-vnet-mlw-mlw' # private endpoint of the workspace in vnet-mlw
+VNET_VNET_MLW_NAME='vnet-mlw' # virtual network with private endpoints of the workspace
+SNET_VNET_MLW_SNET_ENDPOINTS_NAME='snet-endpoints' # subnet of the private endpoints
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='legacy/cli-v1.sh'
 DRY_RUN=0
 STEP=setup
 OPERATION='create'
+SUBSCRIPTION_ARG=
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -41,9 +48,12 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run] [create|add-endpoints|remove-endpoints|enable-public-access]"
+  log "usage: $SCRIPT [--dry-run] [--subscription ID] [create|add-endpoints|remove-endpoints|enable-public-access]"
   log 'The spec'\''s Azure ML CLI v1 commands for workspace mlw-single, one operation per argument (default: create).'
   log 'Deploy with deploy.sh (Azure CLI v2) instead; this file is a reference for teams migrating off v1. The workspace'\''s dependencies and their private endpoints are created by deploy.sh.'
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log '  --subscription ID  the subscription to work in (default: that of az account show)'
+  log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -52,19 +62,34 @@ on_error() {
 trap 'on_error $?' ERR
 set -o errtrace
 
-for arg in "$@"; do
-  case $arg in
+is_subscription_id() { [[ $1 =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]]; }
+# The value of --subscription, refused before anything runs unless it is a subscription id.
+subscription_arg() {
+  is_subscription_id "$1" ||
+    die "--subscription takes a subscription id (a GUID, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not '$1'"
+  SUBSCRIPTION_ARG=$1
+}
+
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
-    create | add-endpoints | remove-endpoints | enable-public-access) OPERATION=$arg ;;
+    --subscription=*) subscription_arg "${1#*=}" ;;
+    --subscription)
+      (($# > 1)) || die "--subscription needs a subscription id"
+      subscription_arg "$2"
+      shift
+      ;;
+    create | add-endpoints | remove-endpoints | enable-public-access) OPERATION=$1 ;;
     -h | --help)
       usage
       exit 0
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -103,16 +128,31 @@ id_part() {
   printf '%s\n' "${parts[$2]}"
 }
 
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == 'AzureCloud' ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," 'but scenario single-endpoint deploys to AzureCloud: run az cloud set --name AzureCloud, then az login, and run the script again'
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
+
 STEP='resolving the subscription'
-if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
-  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
+if [[ -n $SUBSCRIPTION_ARG ]]; then
+  SUBSCRIPTION_ID=$SUBSCRIPTION_ARG
+  SUBSCRIPTION_FROM='--subscription'
 elif ((DRY_RUN)); then
   SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'
+  SUBSCRIPTION_FROM='the placeholder of --dry-run without --subscription'
 else
   SUBSCRIPTION_ID=$(az account show --query id --output tsv)
+  SUBSCRIPTION_FROM='the signed-in account, az account show'
+  is_subscription_id "$SUBSCRIPTION_ID" || die "az account show gave no subscription id: $SUBSCRIPTION_ID"
 fi
-[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
-  die "not a subscription id: $SUBSCRIPTION_ID"
+log "subscription: $SUBSCRIPTION_ID (from $SUBSCRIPTION_FROM)"
+if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIPTION_ID,,}" ]]; then
+  log "note: AZURE_SUBSCRIPTION_ID ($AZURE_SUBSCRIPTION_ID) is not read; pass --subscription to deploy there"
+fi
 
 # Resource ids, and the parts of the ids of existing resources.
 STORAGE_ID="/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Storage/storageAccounts/$STORAGE_NAME"

@@ -5,20 +5,26 @@ set -euo pipefail
 # Lets clients reach workspace mlw-gov over its public endpoint as well as its private endpoints.
 # Spec: Enable public access (az ml workspace update --file workspace.yml).
 #
-# Usage: ops/enable-public-access.sh [--dry-run]
-#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
-#              command per line; progress on stderr) and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
+# Usage: ops/enable-public-access.sh [--dry-run] [--subscription ID]
+#   --dry-run          print every Azure CLI command instead of running it (stdout, one
+#                      shell-quoted command per line; progress on stderr) and call no az at all.
+#   --subscription ID  the subscription to work in; without it, that of `az account show`
+#                      (with --dry-run, 00000000-0000-0000-0000-000000000000).
+# Before any change, the script checks that the Azure CLI is signed in to AzureUSGovernment, the
+# scenario's cloud, and prints the subscription it works in.
+# Nothing else is chosen at run time: the settings below are the scenario's values, not read
+# from the environment.
 
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
-WORKSPACE_NAME=${WORKSPACE_NAME:-'mlw-gov'} # Azure Machine Learning workspace
-RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-gov'} # the scenario's resource group
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
+WORKSPACE_NAME='mlw-gov' # Azure Machine Learning workspace
+RESOURCE_GROUP='rg-mlw-gov' # the scenario's resource group
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='ops/enable-public-access.sh'
 DRY_RUN=0
 STEP=setup
+SUBSCRIPTION_ARG=
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -26,9 +32,12 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run]"
+  log "usage: $SCRIPT [--dry-run] [--subscription ID]"
   log 'Lets clients reach workspace mlw-gov over its public endpoint as well as its private endpoints.'
   log 'Spec: Enable public access (az ml workspace update --file workspace.yml).'
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log '  --subscription ID  the subscription to work in (default: that of az account show)'
+  log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureUSGovernment.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -37,18 +46,33 @@ on_error() {
 trap 'on_error $?' ERR
 set -o errtrace
 
-for arg in "$@"; do
-  case $arg in
+is_subscription_id() { [[ $1 =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]]; }
+# The value of --subscription, refused before anything runs unless it is a subscription id.
+subscription_arg() {
+  is_subscription_id "$1" ||
+    die "--subscription takes a subscription id (a GUID, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not '$1'"
+  SUBSCRIPTION_ARG=$1
+}
+
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
+    --subscription=*) subscription_arg "${1#*=}" ;;
+    --subscription)
+      (($# > 1)) || die "--subscription needs a subscription id"
+      subscription_arg "$2"
+      shift
+      ;;
     -h | --help)
       usage
       exit 0
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -123,16 +147,31 @@ write_workspace_yaml() {
   done
 }
 
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == 'AzureUSGovernment' ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," 'but scenario usgov-single-endpoint deploys to AzureUSGovernment: run az cloud set --name AzureUSGovernment, then az login, and run the script again'
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
+
 STEP='resolving the subscription'
-if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
-  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
+if [[ -n $SUBSCRIPTION_ARG ]]; then
+  SUBSCRIPTION_ID=$SUBSCRIPTION_ARG
+  SUBSCRIPTION_FROM='--subscription'
 elif ((DRY_RUN)); then
   SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'
+  SUBSCRIPTION_FROM='the placeholder of --dry-run without --subscription'
 else
   SUBSCRIPTION_ID=$(az account show --query id --output tsv)
+  SUBSCRIPTION_FROM='the signed-in account, az account show'
+  is_subscription_id "$SUBSCRIPTION_ID" || die "az account show gave no subscription id: $SUBSCRIPTION_ID"
 fi
-[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
-  die "not a subscription id: $SUBSCRIPTION_ID"
+log "subscription: $SUBSCRIPTION_ID (from $SUBSCRIPTION_FROM)"
+if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIPTION_ID,,}" ]]; then
+  log "note: AZURE_SUBSCRIPTION_ID ($AZURE_SUBSCRIPTION_ID) is not read; pass --subscription to deploy there"
+fi
 
 log 'WARNING: Enabling public access does not remove any private endpoint: traffic between the components behind the VNet stays private; public access is added to the workspace only.'
 log 'WARNING: Over the public endpoint, some studio features (such as the designer) fail to access data stored on services secured behind the VNet, such as the storage account.'
@@ -142,7 +181,7 @@ STEPS=1
 
 step 1 'public network access of workspace mlw-gov: Enabled'
 if differs 'Enabled' az ml workspace show --subscription "$SUBSCRIPTION_ID" --resource-group "$RESOURCE_GROUP" --name "$WORKSPACE_NAME" --query public_network_access --output tsv; then
-  write_workspace_yaml name="$WORKSPACE_NAME" 'public_network_access=Enabled' -storage_account -key_vault -application_insights -container_registry
+  write_workspace_yaml name="$WORKSPACE_NAME" 'public_network_access=Enabled' -storage_account -key_vault -application_insights -container_registry -hbi_workspace
   run az ml workspace update \
     --subscription "$SUBSCRIPTION_ID" \
     --resource-group "$RESOURCE_GROUP" \

@@ -5,24 +5,30 @@ set -euo pipefail
 # Removes the private endpoints in vnet-mlw-gov from workspace mlw-gov and its dependencies.
 # Spec: Remove a private endpoint. DNS zones and links stay: other endpoints may use them.
 #
-# Usage: ops/remove-private-endpoints-vnet-mlw-gov.sh [--dry-run]
-#   --dry-run  print every Azure CLI command instead of running it (stdout, one shell-quoted
-#              command per line; progress on stderr) and call no az at all.
-# Environment: AZURE_SUBSCRIPTION_ID (default: the subscription of `az account show`), and
-# every setting below.
+# Usage: ops/remove-private-endpoints-vnet-mlw-gov.sh [--dry-run] [--subscription ID]
+#   --dry-run          print every Azure CLI command instead of running it (stdout, one
+#                      shell-quoted command per line; progress on stderr) and call no az at all.
+#   --subscription ID  the subscription to work in; without it, that of `az account show`
+#                      (with --dry-run, 00000000-0000-0000-0000-000000000000).
+# Before any change, the script checks that the Azure CLI is signed in to AzureUSGovernment, the
+# scenario's cloud, and prints the subscription it works in.
+# Nothing else is chosen at run time: the settings below are the scenario's values, not read
+# from the environment.
 
-# ---- Settings: the scenario's values; each can be overridden from the environment ----
-RESOURCE_GROUP=${RESOURCE_GROUP:-'rg-mlw-gov'} # the scenario's resource group
-PE_VNET_MLW_GOV_CR_NAME=${PE_VNET_MLW_GOV_CR_NAME:-'pe-vnet-mlw-gov-cr'} # private endpoint of the container registry in vnet-mlw-gov
-PE_VNET_MLW_GOV_KV_NAME=${PE_VNET_MLW_GOV_KV_NAME:-'pe-vnet-mlw-gov-kv'} # private endpoint of the key vault in vnet-mlw-gov
-PE_VNET_MLW_GOV_FILE_NAME=${PE_VNET_MLW_GOV_FILE_NAME:-'pe-vnet-mlw-gov-file'} # private endpoint of the storage account (file) in vnet-mlw-gov
-PE_VNET_MLW_GOV_BLOB_NAME=${PE_VNET_MLW_GOV_BLOB_NAME:-'pe-vnet-mlw-gov-blob'} # private endpoint of the storage account (blob) in vnet-mlw-gov
-PE_VNET_MLW_GOV_MLW_NAME=${PE_VNET_MLW_GOV_MLW_NAME:-'pe-vnet-mlw-gov-mlw'} # private endpoint of the workspace in vnet-mlw-gov
+# ---- Settings: the scenario's values, never read from the environment (to change one, change
+# the scenario and run `amlpe generate` again) ----
+RESOURCE_GROUP='rg-mlw-gov' # the scenario's resource group
+PE_VNET_MLW_GOV_CR_NAME='pe-vnet-mlw-gov-cr' # private endpoint of the container registry in vnet-mlw-gov
+PE_VNET_MLW_GOV_KV_NAME='pe-vnet-mlw-gov-kv' # private endpoint of the key vault in vnet-mlw-gov
+PE_VNET_MLW_GOV_FILE_NAME='pe-vnet-mlw-gov-file' # private endpoint of the storage account (file) in vnet-mlw-gov
+PE_VNET_MLW_GOV_BLOB_NAME='pe-vnet-mlw-gov-blob' # private endpoint of the storage account (blob) in vnet-mlw-gov
+PE_VNET_MLW_GOV_MLW_NAME='pe-vnet-mlw-gov-mlw' # private endpoint of the workspace in vnet-mlw-gov
 
 # ---- Prelude (shared by amlpe's scripts): arguments, --dry-run, progress, failure report ----
 SCRIPT='ops/remove-private-endpoints-vnet-mlw-gov.sh'
 DRY_RUN=0
 STEP=setup
+SUBSCRIPTION_ARG=
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -30,9 +36,12 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run]"
+  log "usage: $SCRIPT [--dry-run] [--subscription ID]"
   log 'Removes the private endpoints in vnet-mlw-gov from workspace mlw-gov and its dependencies.'
   log 'Spec: Remove a private endpoint. DNS zones and links stay: other endpoints may use them.'
+  log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log '  --subscription ID  the subscription to work in (default: that of az account show)'
+  log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureUSGovernment.'
 }
 on_error() {
   log "$SCRIPT: FAILED at $STEP (exit $1)"
@@ -41,18 +50,33 @@ on_error() {
 trap 'on_error $?' ERR
 set -o errtrace
 
-for arg in "$@"; do
-  case $arg in
+is_subscription_id() { [[ $1 =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]]; }
+# The value of --subscription, refused before anything runs unless it is a subscription id.
+subscription_arg() {
+  is_subscription_id "$1" ||
+    die "--subscription takes a subscription id (a GUID, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not '$1'"
+  SUBSCRIPTION_ARG=$1
+}
+
+while (($#)); do
+  case $1 in
     --dry-run) DRY_RUN=1 ;;
+    --subscription=*) subscription_arg "${1#*=}" ;;
+    --subscription)
+      (($# > 1)) || die "--subscription needs a subscription id"
+      subscription_arg "$2"
+      shift
+      ;;
     -h | --help)
       usage
       exit 0
       ;;
     *)
       usage
-      die "unknown argument: $arg"
+      die "unknown argument: $1"
       ;;
   esac
+  shift
 done
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
@@ -91,16 +115,31 @@ id_part() {
   printf '%s\n' "${parts[$2]}"
 }
 
+# ---- Before any change: the signed-in cloud must be the scenario's; then the subscription ----
+STEP='checking the signed-in cloud'
+if ! ((DRY_RUN)); then
+  SIGNED_IN_CLOUD=$(az cloud show --query name --output tsv)
+  [[ $SIGNED_IN_CLOUD == 'AzureUSGovernment' ]] ||
+    die "the Azure CLI is signed in to cloud $SIGNED_IN_CLOUD," 'but scenario usgov-single-endpoint deploys to AzureUSGovernment: run az cloud set --name AzureUSGovernment, then az login, and run the script again'
+  log "cloud: $SIGNED_IN_CLOUD"
+fi
+
 STEP='resolving the subscription'
-if [[ -n ${AZURE_SUBSCRIPTION_ID:-} ]]; then
-  SUBSCRIPTION_ID=$AZURE_SUBSCRIPTION_ID
+if [[ -n $SUBSCRIPTION_ARG ]]; then
+  SUBSCRIPTION_ID=$SUBSCRIPTION_ARG
+  SUBSCRIPTION_FROM='--subscription'
 elif ((DRY_RUN)); then
   SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'
+  SUBSCRIPTION_FROM='the placeholder of --dry-run without --subscription'
 else
   SUBSCRIPTION_ID=$(az account show --query id --output tsv)
+  SUBSCRIPTION_FROM='the signed-in account, az account show'
+  is_subscription_id "$SUBSCRIPTION_ID" || die "az account show gave no subscription id: $SUBSCRIPTION_ID"
 fi
-[[ $SUBSCRIPTION_ID =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] ||
-  die "not a subscription id: $SUBSCRIPTION_ID"
+log "subscription: $SUBSCRIPTION_ID (from $SUBSCRIPTION_FROM)"
+if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIPTION_ID,,}" ]]; then
+  log "note: AZURE_SUBSCRIPTION_ID ($AZURE_SUBSCRIPTION_ID) is not read; pass --subscription to deploy there"
+fi
 
 log 'WARNING: Removing a private endpoint removes the workspace from the virtual network it was in: the workspace may no longer reach resources in that VNet, and resources in that VNet may no longer reach the workspace (spec: Remove a private endpoint).'
 log 'WARNING: Removing the private endpoints of a workspace does not make it publicly accessible; run ops/enable-public-access.sh for that.'

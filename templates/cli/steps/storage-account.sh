@@ -19,12 +19,15 @@ if missing az storage account show --subscription "${{ v.sub }}" --resource-grou
     --encryption-key-source {{ p.encryption.keySource | sh }} \
     --encryption-services{% for service, s in p.encryption.services %}{% if s.enabled %} {{ service | sh }}{% endif %}{% endfor %} \
     --location "${{ v.location }}"{{<cli.tags array={v.tags} />}}
+fi
 {%- if p.defaultToOAuthAuthentication is defined %}
-  # No create flag for these.
+# No create flag for this: set after the create, and checked on its own, so that a rerun
+# applies it when the create succeeded and the update did not.
+if differs {{ p.defaultToOAuthAuthentication | sh }} az storage account show --subscription "${{ v.sub }}" --resource-group "${{ v.rg }}" --name "${{ v.name }}" --query defaultToOAuthAuthentication --output tsv; then
   run az storage account update \
     --subscription "${{ v.sub }}" \
     --resource-group "${{ v.rg }}" \
     --name "${{ v.name }}" \
     --set {{ ("defaultToOAuthAuthentication=" ~ p.defaultToOAuthAuthentication) | sh }}
-{%- endif %}
 fi
+{%- endif %}
