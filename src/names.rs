@@ -127,4 +127,29 @@ mod tests {
             assert!(valid_dns_prefix(&p), "{name} -> {p}");
         }
     }
+
+    /// The names derived from a VNet's stay within Azure's limits for the longest VNet name
+    /// Azure allows: 80 characters for network security groups, NAT gateways, public IPs, route
+    /// tables, private DNS zone links and network interfaces ("Naming rules and restrictions for
+    /// Azure resources", Microsoft.Network). Endpoint names have their own rule, checked at
+    /// validation (E010).
+    #[test]
+    fn names_derived_from_a_vnet_fit_azures_limits() {
+        let vnet = "v".repeat(catalog::NAME_VNET.max);
+        let pe = private_endpoint(&vnet, Target::ContainerRegistry);
+        for derived in [
+            nsg(&vnet),
+            nat_gateway(&vnet),
+            nat_public_ip(&vnet),
+            route_table(&vnet),
+            vnet_link(&vnet),
+            format!("{pe}-nic"),
+        ] {
+            assert!(
+                derived.len() <= 80,
+                "{derived}: {} characters",
+                derived.len()
+            );
+        }
+    }
 }
