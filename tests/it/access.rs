@@ -4,7 +4,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use amlpe::catalog;
 use serde_json::Value;
@@ -108,31 +107,7 @@ fn the_scenarios_users_get_their_roles_in_every_output() {
     );
 
     // deploy.sh --dry-run, with an az that fails if called.
-    let stub = tempfile::tempdir().unwrap();
-    let az = stub.path().join("az");
-    fs::write(&az, "#!/bin/sh\nexit 99\n").unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&az, fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let path = format!(
-        "{}:{}",
-        stub.path().display(),
-        std::env::var("PATH").unwrap()
-    );
-    let run = Command::new("bash")
-        .arg(dir.join("deploy.sh"))
-        .arg("--dry-run")
-        .env("PATH", path)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let dry = String::from_utf8(run.stdout).unwrap();
+    let dry = support::dry_run(&dir.join("deploy.sh"));
     let creates: Vec<&str> = (dry.lines())
         .filter(|l| l.starts_with("az role assignment create"))
         .collect();

@@ -54,28 +54,8 @@ fn endpoints_of_an_existing_vnet_deploy_into_its_subscription_in_every_output() 
     );
 
     // Scripts: every endpoint command runs in the spoke's subscription.
-    let stub = tempfile::tempdir().unwrap();
-    let az = stub.path().join("az");
-    fs::write(&az, "#!/bin/sh\necho \"az called: $*\" >&2\nexit 99\n").unwrap();
-    make_executable(&az);
-    let path = format!(
-        "{}:{}",
-        stub.path().display(),
-        std::env::var("PATH").unwrap()
-    );
     for script in ["deploy.sh", "ops/add-private-endpoints-vnet-spoke-ml.sh"] {
-        let run = Command::new("bash")
-            .arg(dir.join(script))
-            .arg("--dry-run")
-            .env("PATH", &path)
-            .output()
-            .unwrap();
-        assert!(
-            run.status.success(),
-            "{script}: {}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-        let stdout = String::from_utf8(run.stdout).unwrap();
+        let stdout = support::dry_run(&dir.join(script));
         let creates: Vec<&str> = (stdout.lines())
             .filter(|l| l.starts_with("az network private-endpoint create"))
             .collect();
@@ -87,12 +67,6 @@ fn endpoints_of_an_existing_vnet_deploy_into_its_subscription_in_every_output() 
             );
         }
     }
-}
-
-#[cfg(unix)]
-fn make_executable(p: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(p, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// The runbook's `sh` block that approves the manual endpoint connections.
@@ -125,22 +99,11 @@ fn the_approval_commands_approve_only_this_deployments_endpoints() {
         ours("pe-vnet-analytics-blob"),
     );
     fs::write(stub.path().join("listing"), listing).unwrap();
-    let az = stub.path().join("az");
-    fs::write(
-        &az,
-        format!(
+    let (_az, path) = support::stub_az(&format!(
             "#!/bin/bash\ncase \"$1 $2 $3\" in\n  'resource show '*) echo /target ;;\n  'network private-endpoint-connection list') cat '{}' ;;\n  'network private-endpoint-connection approve') echo \"$5\" >>'{}' ;;\n  'account show '*) echo {sub} ;;\n  *) echo \"unexpected: $*\" >&2; exit 1 ;;\nesac\n",
             stub.path().join("listing").display(),
             log.display()
-        ),
-    )
-    .unwrap();
-    make_executable(&az);
-    let path = format!(
-        "{}:{}",
-        stub.path().display(),
-        std::env::var("PATH").unwrap()
-    );
+        ));
     let run = Command::new("bash")
         .args(["-euo", "pipefail", "-c", &block])
         .env("PATH", path)

@@ -432,3 +432,39 @@ pub fn arm_resources(template: &serde_json::Value) -> Vec<serde_json::Value> {
     walk(template, &mut out);
     out
 }
+
+/// A folder holding a stub `az` (the given shell script body), and the PATH that finds it first.
+pub fn stub_az(body: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let az = dir.path().join("az");
+    std::fs::write(&az, body).expect("write az");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (dir, path)
+}
+
+/// The stdout of `bash SCRIPT --dry-run` with an `az` that fails if called; the run must pass.
+pub fn dry_run(script: &Path) -> String {
+    let (_stub, path) = stub_az("#!/bin/sh\necho \"az called: $*\" >&2\nexit 99\n");
+    let run = Command::new("bash")
+        .arg(script)
+        .arg("--dry-run")
+        .env("PATH", path)
+        .output()
+        .expect("bash");
+    assert!(
+        run.status.success(),
+        "{} --dry-run: {}",
+        script.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8(run.stdout).expect("UTF-8")
+}
