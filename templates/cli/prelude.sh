@@ -8,6 +8,9 @@ OPERATION={{ head.operations[0] | sh }}
 {%- if head.subscription %}
 SUBSCRIPTION_ARG=
 {%- endif %}
+{%- if confirm %}
+YES=0
+{%- endif %}
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -17,13 +20,16 @@ die() {
 {% if literal_dollars %}# shellcheck disable=SC2016 # literal text, not expansions
 {% endif -%}
 usage() {
-  log "usage: $SCRIPT [--dry-run]{% if head.subscription %} [--subscription ID]{% endif %}{% if head.operations %} [{% for o in head.operations %}{{ o }}{% if not loop.last %}|{% endif %}{% endfor %}]{% endif %}"
+  log "usage: $SCRIPT [--dry-run]{% if head.subscription %} [--subscription ID]{% endif %}{% if confirm %} [--yes]{% endif %}{% if head.operations %} [{% for o in head.operations %}{{ o }}{% if not loop.last %}|{% endif %}{% endfor %}]{% endif %}"
 {%- for line in summary %}
   log {{ line | sh }}
 {%- endfor %}
   log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
 {%- if head.subscription %}
   log '  --subscription ID  the subscription to work in (default: that of az account show)'
+{%- endif %}
+{%- if confirm %}
+  log '  --yes              do it without asking (else it asks on a terminal, and refuses without one)'
 {%- endif %}
   log {{ ("Settings are the scenario's values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to " ~ about.cloud ~ ".") | sh }}
 }
@@ -47,6 +53,9 @@ subscription_arg() {
 while (($#)); do
   case $1 in
     --dry-run) DRY_RUN=1 ;;
+{%- if confirm %}
+    --yes) YES=1 ;;
+{%- endif %}
 {%- if head.subscription %}
     --subscription=*) subscription_arg "${1#*=}" ;;
     --subscription)
@@ -69,6 +78,18 @@ while (($#)); do
   esac
   shift
 done
+
+{%- if confirm %}
+# Asks before a change that cuts clients off: on a terminal, unless --yes; never without one.
+confirm() {
+  ((DRY_RUN || YES)) && return 0
+  log "$SCRIPT will $1."
+  [[ -t 0 ]] || die "no terminal to confirm on: pass --yes to go ahead"
+  local answer
+  read -r -p 'Go ahead? [y/N] ' answer
+  [[ $answer == [yY] || $answer == [yY][eE][sS] ]] || die "stopped: nothing changed"
+}
+{%- endif %}
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
 step() {

@@ -12,5 +12,6 @@
 ] -%}
 {%- set warnings = catalog.warnings.disable_public -%}
 {%- set done = "public network access Disabled" -%}
+{%- set confirm = "turn off the public endpoint of workspace " ~ about.workspace ~ "; clients outside its VNets lose access" -%}
 {%- endif -%}
 {% include "cli/script.sh" -%}

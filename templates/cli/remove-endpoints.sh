@@ -4,4 +4,5 @@
 ] -%}
 {%- set warnings = catalog.warnings.remove -%}
 {%- set done = "private endpoints removed" -%}
+{%- set confirm = "delete the private endpoints in " ~ extra.network ~ " of workspace " ~ about.workspace ~ " and its dependencies; clients that reach them there lose access" -%}
 {% include "cli/script.sh" -%}

@@ -1,6 +1,7 @@
 {#- The skeleton of every script but the legacy one. The including template sets `summary`
-    (what the script does: its comment and --help), `warnings` (printed before it acts) and
-    `done` (its last progress line). -#}
+    (what the script does: its comment and --help), `warnings` (printed before it acts),
+    `done` (its last progress line) and, for a change that cuts clients off, `confirm` (what
+    it asks to be confirmed). -#}
 {% set literal_dollars = [l for l in [...summary, ...[k ~ x for k, x in head.tags], ...[k ~ x for k, x in head.tags_shorthand]] if "$" in l or "`" in l] | length > 0 -%}
 #!/usr/bin/env bash
 # {{ about.header | comment }}
@@ -9,13 +10,14 @@ set -euo pipefail
 {% for line in summary %}# {{ line | comment }}
 {% endfor -%}
 #
-# Usage: {{ head.path | comment }} [--dry-run]{% if head.subscription %} [--subscription ID]{% endif %}
+# Usage: {{ head.path | comment }} [--dry-run]{% if head.subscription %} [--subscription ID]{% endif %}{% if confirm %} [--yes]{% endif %}
 {% include "cli/options.sh" %}
 {% include "cli/settings.sh" %}
 {% include "cli/prelude.sh" -%}
 {% if warnings %}
 {% for w in warnings %}log {{ ("WARNING: " ~ w) | sh }}
-{% endfor %}{% endif %}
+{% endfor %}{% endif %}{% if confirm %}confirm {{ confirm | sh }}
+{% endif %}
 STEPS={{ steps | length }}
 {%- for s in steps %}
 

@@ -317,8 +317,16 @@ impl Sandbox {
         Run { out, calls }
     }
 
+    /// Whether the script asks for confirmation (it takes `--yes`).
+    fn asks(&self, script: &str) -> bool {
+        fs::read_to_string(self.dir.join(script)).is_ok_and(|t| t.contains("\n    --yes) YES=1 ;;"))
+    }
+
+    /// Runs a script as automation does: a script that asks before cutting clients off gets
+    /// `--yes` (the confirmation itself is tested on its own).
     fn run(&self, script: &str) -> Run {
-        let r = self.run_with(script, &[], &[]);
+        let args: &[&str] = if self.asks(script) { &["--yes"] } else { &[] };
+        let r = self.run_with(script, args, &[]);
         r.assert_ok(script);
         r
     }
@@ -1005,7 +1013,11 @@ fn the_subscription_flag_reaches_every_command() {
     let mut scripts = scripts_of(&sb);
     scripts.retain(|s| !s.starts_with("legacy/"));
     for script in scripts {
-        let run = sb.run_with(&script, &["--subscription", other], &[]);
+        let mut args = vec!["--subscription", other];
+        if sb.asks(&script) {
+            args.push("--yes");
+        }
+        let run = sb.run_with(&script, &args, &[]);
         run.assert_ok(&format!("{script} --subscription"));
         assert!(
             run.calls.iter().all(|c| c.verb != "account"),
@@ -1408,4 +1420,93 @@ fn deploy_refuses_a_subscription_other_than_the_computes_vnets() {
     );
     let ok = sb.run_with("deploy.sh", &["--subscription", &vnet_sub], &[]);
     ok.assert_ok("deploy.sh in the computes' subscription");
+}
+
+/// The scripts that cut clients off (removing endpoints, turning public access off) say what
+/// they will do and ask first: without a terminal and without `--yes` they refuse and change
+/// nothing; on a terminal they go ahead on "y" only; `--yes` goes ahead without asking.
+#[test]
+fn destructive_scripts_ask_before_they_act() {
+    let sb = Sandbox::new("single-endpoint");
+    let net = sb.networks_with_endpoints().remove(0);
+    let destructive = [
+        format!("ops/remove-private-endpoints-{net}.sh"),
+        "ops/disable-public-access.sh".to_string(),
+    ];
+    // Deployed, with public access on, so that turning it off is a change.
+    sb.run("deploy.sh");
+    sb.run("ops/enable-public-access.sh");
+    for script in &destructive {
+        assert!(sb.asks(script), "{script} takes --yes");
+        let refused = sb.run_with(script, &[], &[]);
+        assert!(!refused.out.status.success(), "{script} without a terminal");
+        assert!(
+            refused.writes().is_empty(),
+            "{script}: {:?}",
+            refused.writes()
+        );
+        assert!(
+            refused.stderr().contains("will "),
+            "{script} says what it will do"
+        );
+        assert!(
+            refused.stderr().contains("pass --yes"),
+            "{}",
+            refused.stderr()
+        );
+    }
+    for script in [
+        "ops/enable-public-access.sh",
+        &format!("ops/add-private-endpoints-{net}.sh"),
+    ] {
+        assert!(
+            !sb.asks(script),
+            "{script} does not cut anyone off and does not ask"
+        );
+    }
+    if !super::support::has_tool("script") {
+        return;
+    }
+    // On a terminal (util-linux `script` gives the run one): "n" stops, "y" goes ahead.
+    let on_terminal = |script: &str, answer: &str| {
+        let _ = fs::remove_file(&sb.log);
+        let path = format!(
+            "{}:{}",
+            sb.bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut child = Command::new("script")
+            .args(["-qec", &format!("bash {script}"), "/dev/null"])
+            .current_dir(&sb.dir)
+            .env("PATH", path)
+            .env("FAKE_AZ_STATE", &sb.state)
+            .env("FAKE_AZ_LOG", &sb.log)
+            .env("FAKE_AZ_ACCOUNT", sb.account())
+            .env_remove("FAKE_AZ_FORBID")
+            .env_remove("FAKE_AZ_FAIL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(answer.as_bytes())
+            .expect("answer");
+        let out = child.wait_with_output().expect("wait");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let script = "ops/disable-public-access.sh";
+    let (ok, text) = on_terminal(script, "n\n");
+    assert!(!ok && text.contains("Go ahead? [y/N]"), "{text}");
+    assert!(text.contains("stopped: nothing changed"), "{text}");
+    let (ok, text) = on_terminal(script, "y\n");
+    assert!(ok, "{text}");
+    assert!(text.contains("public network access Disabled"), "{text}");
 }

@@ -5,9 +5,11 @@ set -euo pipefail
 # Turns the public endpoint of workspace mlw-shared off again: private endpoints only.
 # Spec: Enable public access (az ml workspace update --file workspace.yml).
 #
-# Usage: ops/disable-public-access.sh [--dry-run]
+# Usage: ops/disable-public-access.sh [--dry-run] [--yes]
 #   --dry-run          print every Azure CLI command instead of running it (stdout, one
 #                      shell-quoted command per line; progress on stderr) and call no az at all.
+#   --yes              do it without asking; without --yes the script asks on a terminal, and
+#                      refuses when there is none.
 # Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
 # scenario's cloud.
 # Nothing else is chosen at run time: the settings below are the scenario's values, not read
@@ -21,6 +23,7 @@ WORKSPACE_ID='/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups
 SCRIPT='ops/disable-public-access.sh'
 DRY_RUN=0
 STEP=setup
+YES=0
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -28,10 +31,11 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run]"
+  log "usage: $SCRIPT [--dry-run] [--yes]"
   log 'Turns the public endpoint of workspace mlw-shared off again: private endpoints only.'
   log 'Spec: Enable public access (az ml workspace update --file workspace.yml).'
   log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log '  --yes              do it without asking (else it asks on a terminal, and refuses without one)'
   log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
@@ -44,6 +48,7 @@ set -o errtrace
 while (($#)); do
   case $1 in
     --dry-run) DRY_RUN=1 ;;
+    --yes) YES=1 ;;
     -h | --help)
       usage
       exit 0
@@ -55,6 +60,15 @@ while (($#)); do
   esac
   shift
 done
+# Asks before a change that cuts clients off: on a terminal, unless --yes; never without one.
+confirm() {
+  ((DRY_RUN || YES)) && return 0
+  log "$SCRIPT will $1."
+  [[ -t 0 ]] || die "no terminal to confirm on: pass --yes to go ahead"
+  local answer
+  read -r -p 'Go ahead? [y/N] ' answer
+  [[ $answer == [yY] || $answer == [yY][eE][sS] ]] || die "stopped: nothing changed"
+}
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
 step() {
@@ -143,6 +157,7 @@ WORKSPACE_SUBSCRIPTION=$(id_part "$WORKSPACE_ID" 2)
 WORKSPACE_RESOURCE_GROUP=$(id_part "$WORKSPACE_ID" 4)
 
 log 'WARNING: After this, clients reach the workspace only through its private endpoints: make sure every client resolves the workspace'\''s private DNS zones.'
+confirm 'turn off the public endpoint of workspace mlw-shared; clients outside its VNets lose access'
 
 STEPS=1
 

@@ -5,9 +5,11 @@ set -euo pipefail
 # Removes the private endpoints in vnet-spoke-ml from workspace mlw-spoke and its dependencies.
 # Spec: Remove a private endpoint. DNS zones and links stay: other endpoints may use them.
 #
-# Usage: ops/remove-private-endpoints-vnet-spoke-ml.sh [--dry-run]
+# Usage: ops/remove-private-endpoints-vnet-spoke-ml.sh [--dry-run] [--yes]
 #   --dry-run          print every Azure CLI command instead of running it (stdout, one
 #                      shell-quoted command per line; progress on stderr) and call no az at all.
+#   --yes              do it without asking; without --yes the script asks on a terminal, and
+#                      refuses when there is none.
 # Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
 # scenario's cloud.
 # Nothing else is chosen at run time: the settings below are the scenario's values, not read
@@ -27,6 +29,7 @@ PE_VNET_SPOKE_ML_MLW_NAME='pe-vnet-spoke-ml-mlw' # private endpoint of the works
 SCRIPT='ops/remove-private-endpoints-vnet-spoke-ml.sh'
 DRY_RUN=0
 STEP=setup
+YES=0
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -34,10 +37,11 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run]"
+  log "usage: $SCRIPT [--dry-run] [--yes]"
   log 'Removes the private endpoints in vnet-spoke-ml from workspace mlw-spoke and its dependencies.'
   log 'Spec: Remove a private endpoint. DNS zones and links stay: other endpoints may use them.'
   log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
+  log '  --yes              do it without asking (else it asks on a terminal, and refuses without one)'
   log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
@@ -50,6 +54,7 @@ set -o errtrace
 while (($#)); do
   case $1 in
     --dry-run) DRY_RUN=1 ;;
+    --yes) YES=1 ;;
     -h | --help)
       usage
       exit 0
@@ -61,6 +66,15 @@ while (($#)); do
   esac
   shift
 done
+# Asks before a change that cuts clients off: on a terminal, unless --yes; never without one.
+confirm() {
+  ((DRY_RUN || YES)) && return 0
+  log "$SCRIPT will $1."
+  [[ -t 0 ]] || die "no terminal to confirm on: pass --yes to go ahead"
+  local answer
+  read -r -p 'Go ahead? [y/N] ' answer
+  [[ $answer == [yY] || $answer == [yY][eE][sS] ]] || die "stopped: nothing changed"
+}
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
 step() {
@@ -109,6 +123,7 @@ fi
 
 log 'WARNING: Removing a private endpoint removes the workspace from the virtual network it was in: the workspace may no longer reach resources in that VNet, and resources in that VNet may no longer reach the workspace (spec: Remove a private endpoint).'
 log 'WARNING: Removing the private endpoints of a workspace does not make it publicly accessible; run ops/enable-public-access.sh for that.'
+confirm 'delete the private endpoints in vnet-spoke-ml of workspace mlw-spoke and its dependencies; clients that reach them there lose access'
 
 STEPS=5
 

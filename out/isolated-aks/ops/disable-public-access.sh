@@ -5,11 +5,13 @@ set -euo pipefail
 # Turns the public endpoint of workspace mlw-inference off again: private endpoints only.
 # Spec: Enable public access (az ml workspace update --file workspace.yml).
 #
-# Usage: ops/disable-public-access.sh [--dry-run] [--subscription ID]
+# Usage: ops/disable-public-access.sh [--dry-run] [--subscription ID] [--yes]
 #   --dry-run          print every Azure CLI command instead of running it (stdout, one
 #                      shell-quoted command per line; progress on stderr) and call no az at all.
 #   --subscription ID  the subscription to work in; without it, that of `az account show`
 #                      (with --dry-run, 00000000-0000-0000-0000-000000000000).
+#   --yes              do it without asking; without --yes the script asks on a terminal, and
+#                      refuses when there is none.
 # Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
 # scenario's cloud, and prints the subscription it works in.
 # Nothing else is chosen at run time: the settings below are the scenario's values, not read
@@ -25,6 +27,7 @@ SCRIPT='ops/disable-public-access.sh'
 DRY_RUN=0
 STEP=setup
 SUBSCRIPTION_ARG=
+YES=0
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -32,11 +35,12 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run] [--subscription ID]"
+  log "usage: $SCRIPT [--dry-run] [--subscription ID] [--yes]"
   log 'Turns the public endpoint of workspace mlw-inference off again: private endpoints only.'
   log 'Spec: Enable public access (az ml workspace update --file workspace.yml).'
   log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
   log '  --subscription ID  the subscription to work in (default: that of az account show)'
+  log '  --yes              do it without asking (else it asks on a terminal, and refuses without one)'
   log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
@@ -57,6 +61,7 @@ subscription_arg() {
 while (($#)); do
   case $1 in
     --dry-run) DRY_RUN=1 ;;
+    --yes) YES=1 ;;
     --subscription=*) subscription_arg "${1#*=}" ;;
     --subscription)
       (($# > 1)) || die "--subscription needs a subscription id"
@@ -74,6 +79,15 @@ while (($#)); do
   esac
   shift
 done
+# Asks before a change that cuts clients off: on a terminal, unless --yes; never without one.
+confirm() {
+  ((DRY_RUN || YES)) && return 0
+  log "$SCRIPT will $1."
+  [[ -t 0 ]] || die "no terminal to confirm on: pass --yes to go ahead"
+  local answer
+  read -r -p 'Go ahead? [y/N] ' answer
+  [[ $answer == [yY] || $answer == [yY][eE][sS] ]] || die "stopped: nothing changed"
+}
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
 step() {
@@ -174,6 +188,7 @@ if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIP
 fi
 
 log 'WARNING: After this, clients reach the workspace only through its private endpoints: make sure every client resolves the workspace'\''s private DNS zones.'
+confirm 'turn off the public endpoint of workspace mlw-inference; clients outside its VNets lose access'
 
 STEPS=1
 

@@ -5,11 +5,13 @@ set -euo pipefail
 # Removes the private endpoints in vnet-aks from workspace mlw-inference and its dependencies.
 # Spec: Remove a private endpoint. DNS zones and links stay: other endpoints may use them.
 #
-# Usage: ops/remove-private-endpoints-vnet-aks.sh [--dry-run] [--subscription ID]
+# Usage: ops/remove-private-endpoints-vnet-aks.sh [--dry-run] [--subscription ID] [--yes]
 #   --dry-run          print every Azure CLI command instead of running it (stdout, one
 #                      shell-quoted command per line; progress on stderr) and call no az at all.
 #   --subscription ID  the subscription to work in; without it, that of `az account show`
 #                      (with --dry-run, 00000000-0000-0000-0000-000000000000).
+#   --yes              do it without asking; without --yes the script asks on a terminal, and
+#                      refuses when there is none.
 # Before any change, the script checks that the Azure CLI is signed in to AzureCloud, the
 # scenario's cloud, and prints the subscription it works in.
 # Nothing else is chosen at run time: the settings below are the scenario's values, not read
@@ -29,6 +31,7 @@ SCRIPT='ops/remove-private-endpoints-vnet-aks.sh'
 DRY_RUN=0
 STEP=setup
 SUBSCRIPTION_ARG=
+YES=0
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -36,11 +39,12 @@ die() {
   exit 2
 }
 usage() {
-  log "usage: $SCRIPT [--dry-run] [--subscription ID]"
+  log "usage: $SCRIPT [--dry-run] [--subscription ID] [--yes]"
   log 'Removes the private endpoints in vnet-aks from workspace mlw-inference and its dependencies.'
   log 'Spec: Remove a private endpoint. DNS zones and links stay: other endpoints may use them.'
   log '  --dry-run          print every Azure CLI command instead of running it; call no az at all'
   log '  --subscription ID  the subscription to work in (default: that of az account show)'
+  log '  --yes              do it without asking (else it asks on a terminal, and refuses without one)'
   log 'Settings are the scenario'\''s values, never read from the environment: to change one, change the scenario and run amlpe generate again. First checks that the Azure CLI is signed in to AzureCloud.'
 }
 on_error() {
@@ -61,6 +65,7 @@ subscription_arg() {
 while (($#)); do
   case $1 in
     --dry-run) DRY_RUN=1 ;;
+    --yes) YES=1 ;;
     --subscription=*) subscription_arg "${1#*=}" ;;
     --subscription)
       (($# > 1)) || die "--subscription needs a subscription id"
@@ -78,6 +83,15 @@ while (($#)); do
   esac
   shift
 done
+# Asks before a change that cuts clients off: on a terminal, unless --yes; never without one.
+confirm() {
+  ((DRY_RUN || YES)) && return 0
+  log "$SCRIPT will $1."
+  [[ -t 0 ]] || die "no terminal to confirm on: pass --yes to go ahead"
+  local answer
+  read -r -p 'Go ahead? [y/N] ' answer
+  [[ $answer == [yY] || $answer == [yY][eE][sS] ]] || die "stopped: nothing changed"
+}
 
 # Progress on stderr: "[n/$STEPS] what". A failure names the step it happened in.
 step() {
@@ -143,6 +157,7 @@ fi
 
 log 'WARNING: Removing a private endpoint removes the workspace from the virtual network it was in: the workspace may no longer reach resources in that VNet, and resources in that VNet may no longer reach the workspace (spec: Remove a private endpoint).'
 log 'WARNING: Removing the private endpoints of a workspace does not make it publicly accessible; run ops/enable-public-access.sh for that.'
+confirm 'delete the private endpoints in vnet-aks of workspace mlw-inference and its dependencies; clients that reach them there lose access'
 
 STEPS=5
 
