@@ -71,6 +71,7 @@ rules! {
     ManualApproval => ("W054", "manual-approval", Warning, "Create a workspace that uses a private endpoint"),
     InferenceWithoutTls => ("W055", "inference-without-tls", Warning, "Configure a secure online endpoint with TLS/SSL"),
     NoAvailabilityZones => ("W056", "no-availability-zones", Warning, "Limitations"),
+    UnusedExistingZones => ("W057", "unused-existing-zones", Warning, "Create a workspace that uses a private endpoint"),
 }
 
 /// One finding about a scenario.

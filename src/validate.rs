@@ -9,8 +9,8 @@ use crate::catalog::{self, NameRule};
 use crate::diag::{Diagnostic, Rule};
 use crate::names;
 use crate::scenario::{
-    AttachKind, ComputeKind, Egress, Network, PublicNetworkAccess, RegistrySku, Scenario, Target,
-    ZoneMode,
+    AttachKind, Cloud, ComputeKind, Egress, Network, PublicNetworkAccess, RegistrySku, Scenario,
+    Target, ZoneMode,
 };
 use crate::span::{is_invisible, FieldPath};
 
@@ -1065,16 +1065,42 @@ fn existing_zone_coverage(s: &Scenario, i: usize, n: &Network, out: &mut Vec<Dia
         .flat_map(|t| catalog::zones(s.cloud, *t))
         .map(|z| z.name)
         .collect();
+    let other_clouds: Vec<(Cloud, &str)> = [
+        Cloud::AzureCloud,
+        Cloud::AzureUSGovernment,
+        Cloud::AzureChinaCloud,
+    ]
+    .into_iter()
+    .filter(|c| *c != s.cloud)
+    .flat_map(|c| {
+        Target::ALL
+            .iter()
+            .flat_map(move |t| catalog::zones(c, *t))
+            .map(move |z| (c, z.name))
+    })
+    .collect();
+    // Hubs hold zones for other services (SQL, Cosmos DB, ...) and for targets this VNet has
+    // no endpoint of: amlpe takes the zones it needs from the list and names the others.
+    // A zone amlpe uses in another cloud, and not in this one, is a mistake of cloud.
+    let mut unused: Vec<(usize, &str)> = Vec::new();
     for (j, id) in n.dns.zone_ids.iter().enumerate() {
         let zname = id.rsplit('/').next().unwrap_or_default();
-        if !all_known.iter().any(|k| k.eq_ignore_ascii_case(zname)) {
+        if needed.iter().any(|k| k.eq_ignore_ascii_case(zname)) {
+            continue;
+        }
+        let foreign = other_clouds
+            .iter()
+            .find(|(_, z)| z.eq_ignore_ascii_case(zname))
+            .filter(|_| !all_known.iter().any(|k| k.eq_ignore_ascii_case(zname)));
+        if let Some((cloud, _)) = foreign {
             out.push(
                 Diagnostic::new(
                     Rule::ExistingZones,
                     dp.key("zone_ids").index(j),
                     format!(
-                        "`{}` is not a private-link zone amlpe uses in {}",
+                        "`{}` is a private-link zone of {}, and the scenario deploys to {}",
                         catalog::shorten(zname),
+                        catalog::cloud_name(*cloud),
                         catalog::cloud_name(s.cloud)
                     ),
                 )
@@ -1083,7 +1109,31 @@ fn existing_zone_coverage(s: &Scenario, i: usize, n: &Network, out: &mut Vec<Dia
                     all_known.join(", ")
                 )),
             );
+        } else {
+            unused.push((j, zname));
         }
+    }
+    if let Some((first, _)) = unused.first() {
+        let names: Vec<&str> = unused.iter().map(|(_, z)| *z).collect();
+        out.push(
+            Diagnostic::new(
+                Rule::UnusedExistingZones,
+                dp.key("zone_ids").index(*first),
+                format!(
+                    "the endpoints of `{}` use none of these listed zones: {}; amlpe takes the zones it needs from zone_ids and leaves these alone",
+                    n.name,
+                    names
+                        .iter()
+                        .map(|z| format!("`{}`", catalog::shorten(z)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .hint(format!(
+                "nothing to do when the list is the hub's whole zone set; the zones these endpoints use: {}",
+                needed.join(", ")
+            )),
+        );
     }
     let missing: Vec<&str> = needed
         .iter()

@@ -339,3 +339,48 @@ fn other_encodings_are_refused_by_name() {
         stderr(&o)
     );
 }
+
+/// A hub's zone list may hold zones amlpe does not use: the scenario is valid (W057 names
+/// them), and no output refers to them, while every needed zone is taken from the list.
+#[test]
+fn unused_existing_zones_are_named_and_left_alone() {
+    let p = project();
+    let fixture = root().join("tests/fixtures/warn/unused-existing-zones.yaml");
+    let o = amlpe(
+        p.path(),
+        &["generate", &fixture.to_string_lossy(), "--out", "o"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning[W057 unused-existing-zones]"));
+    let mut all = String::new();
+    for f in super::support::files_under(&p.path().join("o")) {
+        let text = std::fs::read_to_string(p.path().join("o").join(f)).expect("read");
+        // The warning itself is carried by plan.json and the runbook.
+        for line in text
+            .lines()
+            .filter(|l| !l.contains("use none of these listed zones"))
+        {
+            all.push_str(line);
+            all.push('\n');
+        }
+    }
+    for unused in [
+        "privatelink.database.windows.net",
+        "privatelink.documents.azure.com",
+        "privatelink.azurecr.io",
+    ] {
+        assert!(!all.contains(unused), "an output refers to {unused}");
+    }
+    for needed in [
+        "privateDnsZones/privatelink.api.azureml.ms",
+        "privateDnsZones/privatelink.notebooks.azure.net",
+        "privateDnsZones/privatelink.vaultcore.azure.net",
+    ] {
+        assert!(all.contains(needed), "no output refers to {needed}");
+    }
+    let o = amlpe(
+        p.path(),
+        &["validate", "--deny-warnings", &fixture.to_string_lossy()],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
