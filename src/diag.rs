@@ -43,6 +43,7 @@ rules! {
     Conflict => ("E015", "conflicting-fields", Error, "Scenario file format (README)"),
     PrincipalId => ("E016", "principal-id", Error, "Scenario file format (README)"),
     Tags => ("E017", "tags", Error, "Azure tag limits of the resource types amlpe creates"),
+    CliTags => ("E018", "cli-tag-syntax", Error, "Azure CLI `--tags` syntax (key=value words)"),
     ComputeRegion => ("E020", "compute-region", Error, "Limitations"),
     AksRegion => ("E021", "aks-region", Error, "Limitations"),
     DependencyVnet => ("E022", "dependency-vnet", Error, "Limitations"),

@@ -70,7 +70,10 @@ pub fn read(path: &Path) -> Result<Document, Box<(SourceFile, Diagnostic)>> {
     };
     let text = match decode(bytes) {
         Ok(t) => t,
-        Err((prefix, d)) => return fail(empty(prefix), d),
+        Err(e) => {
+            let (prefix, d) = *e;
+            return fail(empty(prefix), d);
+        }
     };
     let source = SourceFile {
         path: path.to_path_buf(),
@@ -116,7 +119,7 @@ pub fn read(path: &Path) -> Result<Document, Box<(SourceFile, Diagnostic)>> {
 /// UTF-32 (by their byte order mark, or the NUL bytes of ASCII text in them), and bytes that
 /// are not UTF-8 (Latin-1 or Windows-1252 text, most often), located. On error, the valid
 /// prefix of the text, for the diagnostic's excerpt.
-fn decode(bytes: Vec<u8>) -> Result<String, (String, Diagnostic)> {
+fn decode(bytes: Vec<u8>) -> Result<String, Box<(String, Diagnostic)>> {
     let at_start = |msg: String| {
         let d = Diagnostic::error(Rule::Syntax, FieldPath::root(), msg)
             .at(Span {
@@ -125,7 +128,7 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, Diagnostic)> {
                 len: 1,
             })
             .hint("save the scenario as UTF-8 text (for example `iconv -t UTF-8`, or \"Save with encoding: UTF-8\" in an editor)");
-        Err((String::new(), d))
+        Err(Box::new((String::new(), d)))
     };
     let bom = [
         (&[0x00, 0x00, 0xFE, 0xFF][..], "UTF-32 (big-endian)"),
@@ -167,7 +170,7 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, Diagnostic)> {
         )
         .at(Span { line, col, len: 1 })
         .hint("save the scenario as UTF-8 text (for example `iconv -f LATIN1 -t UTF-8`, or \"Save with encoding: UTF-8\" in an editor)");
-        (prefix, d)
+        Box::new((prefix, d))
     })
 }
 
