@@ -779,6 +779,34 @@ pub const TAG_NAME_MAX_STORAGE: usize = 128;
 pub const TAG_VALUE_MAX: usize = 256;
 pub const TAG_NAME_FORBIDDEN: &[char] = &['<', '>', '%', '&', '\\', '?', '/'];
 
+/// How the Azure CLI reads `--tags`. Most commands take `key=value` words: `validate_tags`
+/// and `validate_tag` (Azure/azure-cli, src/azure-cli-core/azure/cli/core/commands/
+/// validators.py, "Extracts a single tag in key[=value] format") split each word at its first
+/// `=` (`string.split('=', 1)`), so a name holding `=` comes back cut, and argparse reads a
+/// word starting with `-` as an option ("unrecognized arguments: -a=b"). A value may hold `=`
+/// and may be empty (`key=`). The network, private DNS and Log Analytics commands take the
+/// shorthand syntax instead ("How to use shorthand syntax with Azure CLI",
+/// https://learn.microsoft.com/cli/azure/use-azure-cli-successfully-shorthand): a single-quoted
+/// word is a string, `'/` a quote inside it, and an empty value must be written `''` (the
+/// parser refuses `key=`: "argument value cannot be blank", azure/cli/core/aaz/_arg_action.py).
+/// Rule E018 refuses the tag names `key=value` words cannot carry.
+pub const CLI_TAGS: &str = "key=value words, split at the first `=`";
+
+/// The workspace description: `properties.description` is a plain `string` in the resource
+/// schema, with no length or character constraint ("Microsoft.MachineLearningServices
+/// workspaces", https://learn.microsoft.com/azure/templates/microsoft.machinelearningservices/workspaces;
+/// azure-ai-ml's `Workspace(description=...)` is a `str` too), so it may span lines. amlpe
+/// bounds it (`validate::MAX_TEXT`) and refuses control and invisible characters other than
+/// line feeds and tabs.
+pub const WORKSPACE_DESCRIPTION: &str = "string";
+
+/// ARM template expressions ("Syntax and expressions in ARM templates", Escape characters,
+/// https://learn.microsoft.com/azure/azure-resource-manager/templates/template-expressions):
+/// a string that starts with `[` and ends with `]` is an expression; to keep it literal it
+/// starts with `[[`; a string that does not end with `]` is literal as written, its first `[`
+/// not doubled ("[test] value" resolves to "[test] value").
+pub const ARM_EXPRESSION: (char, char) = ('[', ']');
+
 /// Azure's naming rules, per resource kind, as amlpe checks them before rendering anything.
 #[derive(Debug, Clone, Copy)]
 pub struct NameRule {

@@ -43,6 +43,7 @@ rules! {
     Conflict => ("E015", "conflicting-fields", Error, "Scenario file format (README)"),
     PrincipalId => ("E016", "principal-id", Error, "Scenario file format (README)"),
     Tags => ("E017", "tags", Error, "Azure tag limits of the resource types amlpe creates"),
+    CliTags => ("E018", "cli-tag-syntax", Error, "Azure CLI `--tags` syntax (key=value words)"),
     ComputeRegion => ("E020", "compute-region", Error, "Limitations"),
     AksRegion => ("E021", "aks-region", Error, "Limitations"),
     DependencyVnet => ("E022", "dependency-vnet", Error, "Limitations"),
@@ -71,6 +72,7 @@ rules! {
     ManualApproval => ("W054", "manual-approval", Warning, "Create a workspace that uses a private endpoint"),
     InferenceWithoutTls => ("W055", "inference-without-tls", Warning, "Configure a secure online endpoint with TLS/SSL"),
     NoAvailabilityZones => ("W056", "no-availability-zones", Warning, "Limitations"),
+    UnusedExistingZones => ("W057", "unused-existing-zones", Warning, "Create a workspace that uses a private endpoint"),
 }
 
 /// One finding about a scenario.

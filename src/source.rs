@@ -68,19 +68,11 @@ pub fn read(path: &Path) -> Result<Document, Box<(SourceFile, Diagnostic)>> {
             )
         }
     };
-    let text = match String::from_utf8(bytes) {
+    let text = match decode(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let prefix = String::from_utf8_lossy(valid).to_string();
-            let line = prefix.matches('\n').count() + 1;
-            let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            return fail(
-                empty(prefix),
-                Diagnostic::error(Rule::Syntax, FieldPath::root(), "file is not valid UTF-8")
-                    .at(Span { line, col, len: 1 })
-                    .hint("save the scenario as UTF-8 text"),
-            );
+            let (prefix, d) = *e;
+            return fail(empty(prefix), d);
         }
     };
     let source = SourceFile {
@@ -120,6 +112,66 @@ pub fn read(path: &Path) -> Result<Document, Box<(SourceFile, Diagnostic)>> {
         }),
         Err(d) => fail(source, *d),
     }
+}
+
+/// The text of a scenario file: UTF-8, with or without a byte order mark (dropped, so that
+/// columns count from the first character). Another encoding is refused by name: UTF-16 and
+/// UTF-32 (by their byte order mark, or the NUL bytes of ASCII text in them), and bytes that
+/// are not UTF-8 (Latin-1 or Windows-1252 text, most often), located. On error, the valid
+/// prefix of the text, for the diagnostic's excerpt.
+fn decode(bytes: Vec<u8>) -> Result<String, Box<(String, Diagnostic)>> {
+    let at_start = |msg: String| {
+        let d = Diagnostic::error(Rule::Syntax, FieldPath::root(), msg)
+            .at(Span {
+                line: 1,
+                col: 1,
+                len: 1,
+            })
+            .hint("save the scenario as UTF-8 text (for example `iconv -t UTF-8`, or \"Save with encoding: UTF-8\" in an editor)");
+        Err(Box::new((String::new(), d)))
+    };
+    let bom = [
+        (&[0x00, 0x00, 0xFE, 0xFF][..], "UTF-32 (big-endian)"),
+        (&[0xFF, 0xFE, 0x00, 0x00][..], "UTF-32 (little-endian)"),
+        (&[0xFE, 0xFF][..], "UTF-16 (big-endian)"),
+        (&[0xFF, 0xFE][..], "UTF-16 (little-endian)"),
+    ];
+    if let Some((_, name)) = bom.iter().find(|(b, _)| bytes.starts_with(b)) {
+        return at_start(format!(
+            "the file is {name} text (it starts with that byte order mark); scenario files are UTF-8"
+        ));
+    }
+    // ASCII text in UTF-16 or UTF-32 is at least one NUL byte in two; one NUL in UTF-8 text
+    // is a control character, refused as such later.
+    let head = &bytes[..bytes.len().min(64)];
+    if head.len() >= 2 && head.iter().filter(|b| **b == 0).count() * 2 >= head.len() {
+        return at_start(
+            "the file holds NUL bytes, as UTF-16 or UTF-32 text without a byte order mark does; scenario files are UTF-8"
+                .to_string(),
+        );
+    }
+    let bytes = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]) {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bad = e.as_bytes()[at];
+        let valid = &e.as_bytes()[..at];
+        let prefix = String::from_utf8_lossy(valid).to_string();
+        let line = prefix.matches('\n').count() + 1;
+        let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let d = Diagnostic::error(
+            Rule::Syntax,
+            FieldPath::root(),
+            format!(
+                "the file is not valid UTF-8: byte 0x{bad:02X} starts no UTF-8 character here (Latin-1 or Windows-1252 text?)"
+            ),
+        )
+        .at(Span { line, col, len: 1 })
+        .hint("save the scenario as UTF-8 text (for example `iconv -f LATIN1 -t UTF-8`, or \"Save with encoding: UTF-8\" in an editor)");
+        Box::new((prefix, d))
+    })
 }
 
 fn too_large(len: Option<u64>) -> Diagnostic {

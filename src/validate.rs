@@ -9,8 +9,8 @@ use crate::catalog::{self, NameRule};
 use crate::diag::{Diagnostic, Rule};
 use crate::names;
 use crate::scenario::{
-    AttachKind, ComputeKind, Egress, Network, PublicNetworkAccess, RegistrySku, Scenario, Target,
-    ZoneMode,
+    AttachKind, Cloud, ComputeKind, Egress, Network, PublicNetworkAccess, RegistrySku, Scenario,
+    Target, ZoneMode,
 };
 use crate::span::{is_invisible, FieldPath};
 
@@ -65,6 +65,7 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
         users,
         zone_redundancy,
         tags,
+        cli_tags,
         compute_bounds,
         subnet_capacity,
     ];
@@ -239,14 +240,18 @@ fn naming(s: &Scenario, out: &mut Vec<Diagnostic>) {
 }
 
 /// Descriptions and tags are text, not names: quotes, `$(...)`, `${`, `[`, backticks and any
-/// script are allowed (every output escapes them), but line breaks, control characters and
-/// characters that make text display other than it reads are not.
+/// script are allowed (every output escapes them), but control characters and characters that
+/// make text display other than it reads are not. The description may span lines (`\n`, as
+/// a YAML block scalar writes them) and hold tabs: the workspace's `description` is a plain
+/// string in the resource schema (`catalog::WORKSPACE_DESCRIPTION`); tag values stay on one
+/// line.
 fn free_text(s: &Scenario, out: &mut Vec<Diagnostic>) {
-    let mut check = |text: &str, path: FieldPath, max: usize, what: &str| {
+    let mut check = |text: &str, path: FieldPath, max: usize, what: &str, multiline: bool| {
         let n = text.chars().count();
-        let bad = text
-            .chars()
-            .find(|c| c.is_control() || is_invisible(*c) || matches!(c, '\u{2028}' | '\u{2029}'));
+        let bad = text.chars().find(|c| {
+            !(multiline && matches!(c, '\n' | '\t'))
+                && (c.is_control() || is_invisible(*c) || matches!(c, '\u{2028}' | '\u{2029}'))
+        });
         let d = if n > max {
             Diagnostic::new(
                 Rule::Conflict,
@@ -255,12 +260,16 @@ fn free_text(s: &Scenario, out: &mut Vec<Diagnostic>) {
             )
             .hint("shorten it")
         } else if let Some(c @ ('\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')) = bad {
-            Diagnostic::new(
+            let d = Diagnostic::new(
                 Rule::Conflict,
                 path,
                 format!("{what} contains a line break (U+{:04X})", c as u32),
-            )
-            .hint("write it on one line; in YAML, `>-` folds lines into one")
+            );
+            if multiline {
+                d.hint("break lines with a plain line feed (`\\n`, as a YAML block scalar `description: |` writes them)")
+            } else {
+                d.hint("write it on one line; in YAML, `>-` folds lines into one")
+            }
         } else if let Some(c) = bad {
             Diagnostic::new(
                 Rule::Conflict,
@@ -278,10 +287,11 @@ fn free_text(s: &Scenario, out: &mut Vec<Diagnostic>) {
         p("description"),
         MAX_TEXT,
         "the description",
+        true,
     );
     // Tag values are bounded by Azure (E017), not here.
     for (k, v) in &s.tags {
-        check(v, p("tags").key(k), usize::MAX, "the tag value");
+        check(v, p("tags").key(k), usize::MAX, "the tag value", false);
     }
     // Azure forbids only seven characters in tag names (E017); control and invisible ones are
     // text that reads differently than it is, here as in values.
@@ -1065,16 +1075,42 @@ fn existing_zone_coverage(s: &Scenario, i: usize, n: &Network, out: &mut Vec<Dia
         .flat_map(|t| catalog::zones(s.cloud, *t))
         .map(|z| z.name)
         .collect();
+    let other_clouds: Vec<(Cloud, &str)> = [
+        Cloud::AzureCloud,
+        Cloud::AzureUSGovernment,
+        Cloud::AzureChinaCloud,
+    ]
+    .into_iter()
+    .filter(|c| *c != s.cloud)
+    .flat_map(|c| {
+        Target::ALL
+            .iter()
+            .flat_map(move |t| catalog::zones(c, *t))
+            .map(move |z| (c, z.name))
+    })
+    .collect();
+    // Hubs hold zones for other services (SQL, Cosmos DB, ...) and for targets this VNet has
+    // no endpoint of: amlpe takes the zones it needs from the list and names the others.
+    // A zone amlpe uses in another cloud, and not in this one, is a mistake of cloud.
+    let mut unused: Vec<(usize, &str)> = Vec::new();
     for (j, id) in n.dns.zone_ids.iter().enumerate() {
         let zname = id.rsplit('/').next().unwrap_or_default();
-        if !all_known.iter().any(|k| k.eq_ignore_ascii_case(zname)) {
+        if needed.iter().any(|k| k.eq_ignore_ascii_case(zname)) {
+            continue;
+        }
+        let foreign = other_clouds
+            .iter()
+            .find(|(_, z)| z.eq_ignore_ascii_case(zname))
+            .filter(|_| !all_known.iter().any(|k| k.eq_ignore_ascii_case(zname)));
+        if let Some((cloud, _)) = foreign {
             out.push(
                 Diagnostic::new(
                     Rule::ExistingZones,
                     dp.key("zone_ids").index(j),
                     format!(
-                        "`{}` is not a private-link zone amlpe uses in {}",
+                        "`{}` is a private-link zone of {}, and the scenario deploys to {}",
                         catalog::shorten(zname),
+                        catalog::cloud_name(*cloud),
                         catalog::cloud_name(s.cloud)
                     ),
                 )
@@ -1083,7 +1119,31 @@ fn existing_zone_coverage(s: &Scenario, i: usize, n: &Network, out: &mut Vec<Dia
                     all_known.join(", ")
                 )),
             );
+        } else {
+            unused.push((j, zname));
         }
+    }
+    if let Some((first, _)) = unused.first() {
+        let names: Vec<&str> = unused.iter().map(|(_, z)| *z).collect();
+        out.push(
+            Diagnostic::new(
+                Rule::UnusedExistingZones,
+                dp.key("zone_ids").index(*first),
+                format!(
+                    "the endpoints of `{}` use none of these listed zones: {}; amlpe takes the zones it needs from zone_ids and leaves these alone",
+                    n.name,
+                    names
+                        .iter()
+                        .map(|z| format!("`{}`", catalog::shorten(z)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .hint(format!(
+                "nothing to do when the list is the hub's whole zone set; the zones these endpoints use: {}",
+                needed.join(", ")
+            )),
+        );
     }
     let missing: Vec<&str> = needed
         .iter()
@@ -1658,6 +1718,43 @@ fn tags(s: &Scenario, out: &mut Vec<Diagnostic>) {
                 .hint("shorten it, or spread it over several tags"),
             );
         }
+    }
+}
+
+/// E018: the scripts pass the tags to most `az` commands as `--tags key=value` words, which
+/// the Azure CLI splits at the first `=` and reads as an option when they start with `-`
+/// (`catalog::CLI_TAGS`): a tag name with `=`, or starting with `-`, cannot reach Azure that
+/// way. The templates could carry it; the scripts could not, so it is refused.
+fn cli_tags(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    for k in s.tags.keys() {
+        let why = if k.contains('=') {
+            "contains `=`, and the Azure CLI splits a `--tags key=value` word at its first `=`"
+        } else if k.starts_with('-') {
+            "starts with `-`, and the Azure CLI reads a `--tags` word starting with `-` as an option"
+        } else {
+            continue;
+        };
+        let fixed: String = k.trim_start_matches('-').replace('=', "-");
+        let fixed = if fixed.is_empty() {
+            "tag".to_string()
+        } else {
+            fixed
+        };
+        out.push(
+            Diagnostic::new(
+                Rule::CliTags,
+                p("tags").key(k),
+                format!(
+                    "tag name `{}` {why}: the tag cannot reach Azure through deploy.sh and the ops scripts",
+                    catalog::shorten(k)
+                ),
+            )
+            .on_key()
+            .hint(format!(
+                "rename the tag, for example to `{}`",
+                catalog::shorten(&fixed)
+            )),
+        );
     }
 }
 

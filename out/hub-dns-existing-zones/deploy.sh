@@ -263,7 +263,7 @@ if missing az resource show --ids "$APPLICATION_INSIGHTS_ID" --api-version '2020
     --id "$APPLICATION_INSIGHTS_ID" \
     --api-version '2020-02-02' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","kind":"web","tags":{"environment":"production","owner":"platform-team"},"properties":{"Application_Type":"web","WorkspaceResourceId":"'"$LOG_ANALYTICS_ID"'","DisableLocalAuth":true}}'
+    --properties '{"tags":{"environment":"production","owner":"platform-team"},"location":"'"$LOCATION"'","kind":"web","properties":{"Application_Type":"web","WorkspaceResourceId":"'"$LOG_ANALYTICS_ID"'","DisableLocalAuth":true}}'
 fi
 
 step 4 'storage account stmlwspoke'
@@ -502,7 +502,7 @@ if missing az resource show --ids "$COMPUTE_CPU_BUILD_ID" --api-version '2026-05
     --id "$COMPUTE_CPU_BUILD_ID" \
     --api-version '2026-05-01' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","identity":{"type":"SystemAssigned"},"tags":{"environment":"production","owner":"platform-team"},"properties":{"computeType":"AmlCompute","disableLocalAuth":true,"properties":{"vmSize":"Standard_DS3_v2","vmPriority":"Dedicated","osType":"Linux","enableNodePublicIp":false,"remoteLoginPortPublicAccess":"Disabled","isolatedNetwork":false,"subnet":{"id":"'"$SNET_VNET_SPOKE_ML_SNET_COMPUTE_ID"'"},"scaleSettings":{"minNodeCount":0,"maxNodeCount":4,"nodeIdleTimeBeforeScaleDown":"PT120S"}}}}'
+    --properties '{"tags":{"environment":"production","owner":"platform-team"},"location":"'"$LOCATION"'","identity":{"type":"SystemAssigned"},"properties":{"computeType":"AmlCompute","disableLocalAuth":true,"properties":{"vmSize":"Standard_DS3_v2","vmPriority":"Dedicated","osType":"Linux","enableNodePublicIp":false,"remoteLoginPortPublicAccess":"Disabled","isolatedNetwork":false,"subnet":{"id":"'"$SNET_VNET_SPOKE_ML_SNET_COMPUTE_ID"'"},"scaleSettings":{"minNodeCount":0,"maxNodeCount":4,"nodeIdleTimeBeforeScaleDown":"PT120S"}}}}'
 fi
 
 log 'deploy.sh: deployment complete'

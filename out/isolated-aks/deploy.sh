@@ -344,7 +344,7 @@ if missing az resource show --ids "$PIP_NAT_VNET_WORKLOAD_ID" --api-version '202
     --id "$PIP_NAT_VNET_WORKLOAD_ID" \
     --api-version '2025-07-01' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard","tier":"Regional"},"tags":{"environment":"production"},"properties":{"publicIPAllocationMethod":"Static","publicIPAddressVersion":"IPv4"}}'
+    --properties '{"tags":{"environment":"production"},"location":"'"$LOCATION"'","sku":{"name":"Standard","tier":"Regional"},"properties":{"publicIPAllocationMethod":"Static","publicIPAddressVersion":"IPv4"}}'
 fi
 
 step 5 'NAT gateway nat-vnet-workload'
@@ -355,7 +355,7 @@ if missing az resource show --ids "$NAT_VNET_WORKLOAD_ID" --api-version '2025-07
     --id "$NAT_VNET_WORKLOAD_ID" \
     --api-version '2025-07-01' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard"},"tags":{"environment":"production"},"properties":{"idleTimeoutInMinutes":4,"publicIpAddresses":[{"id":"'"$PIP_NAT_VNET_WORKLOAD_ID"'"}]}}'
+    --properties '{"tags":{"environment":"production"},"location":"'"$LOCATION"'","sku":{"name":"Standard"},"properties":{"idleTimeoutInMinutes":4,"publicIpAddresses":[{"id":"'"$PIP_NAT_VNET_WORKLOAD_ID"'"}]}}'
 fi
 
 step 6 'virtual network vnet-workload'
@@ -414,7 +414,7 @@ if missing az resource show --ids "$PIP_NAT_VNET_AKS_ID" --api-version '2025-07-
     --id "$PIP_NAT_VNET_AKS_ID" \
     --api-version '2025-07-01' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard","tier":"Regional"},"tags":{"environment":"production"},"properties":{"publicIPAllocationMethod":"Static","publicIPAddressVersion":"IPv4"}}'
+    --properties '{"tags":{"environment":"production"},"location":"'"$LOCATION"'","sku":{"name":"Standard","tier":"Regional"},"properties":{"publicIPAllocationMethod":"Static","publicIPAddressVersion":"IPv4"}}'
 fi
 
 step 11 'NAT gateway nat-vnet-aks'
@@ -425,7 +425,7 @@ if missing az resource show --ids "$NAT_VNET_AKS_ID" --api-version '2025-07-01';
     --id "$NAT_VNET_AKS_ID" \
     --api-version '2025-07-01' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard"},"tags":{"environment":"production"},"properties":{"idleTimeoutInMinutes":4,"publicIpAddresses":[{"id":"'"$PIP_NAT_VNET_AKS_ID"'"}]}}'
+    --properties '{"tags":{"environment":"production"},"location":"'"$LOCATION"'","sku":{"name":"Standard"},"properties":{"idleTimeoutInMinutes":4,"publicIpAddresses":[{"id":"'"$PIP_NAT_VNET_AKS_ID"'"}]}}'
 fi
 
 step 12 'virtual network vnet-aks'
@@ -488,7 +488,7 @@ if missing az resource show --ids "$APPLICATION_INSIGHTS_ID" --api-version '2020
     --id "$APPLICATION_INSIGHTS_ID" \
     --api-version '2020-02-02' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","kind":"web","tags":{"environment":"production"},"properties":{"Application_Type":"web","WorkspaceResourceId":"'"$LOG_ANALYTICS_ID"'","DisableLocalAuth":true}}'
+    --properties '{"tags":{"environment":"production"},"location":"'"$LOCATION"'","kind":"web","properties":{"Application_Type":"web","WorkspaceResourceId":"'"$LOG_ANALYTICS_ID"'","DisableLocalAuth":true}}'
 fi
 
 step 17 'storage account stmlwinference'
@@ -1118,7 +1118,7 @@ if missing az resource show --ids "$COMPUTE_CPU_CLUSTER_ID" --api-version '2026-
     --id "$COMPUTE_CPU_CLUSTER_ID" \
     --api-version '2026-05-01' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","identity":{"type":"SystemAssigned"},"tags":{"environment":"production"},"properties":{"computeType":"AmlCompute","disableLocalAuth":true,"properties":{"vmSize":"Standard_DS3_v2","vmPriority":"Dedicated","osType":"Linux","enableNodePublicIp":false,"remoteLoginPortPublicAccess":"Disabled","isolatedNetwork":false,"subnet":{"id":"'"$SNET_VNET_WORKLOAD_SNET_TRAINING_ID"'"},"scaleSettings":{"minNodeCount":0,"maxNodeCount":4,"nodeIdleTimeBeforeScaleDown":"PT120S"}}}}'
+    --properties '{"tags":{"environment":"production"},"location":"'"$LOCATION"'","identity":{"type":"SystemAssigned"},"properties":{"computeType":"AmlCompute","disableLocalAuth":true,"properties":{"vmSize":"Standard_DS3_v2","vmPriority":"Dedicated","osType":"Linux","enableNodePublicIp":false,"remoteLoginPortPublicAccess":"Disabled","isolatedNetwork":false,"subnet":{"id":"'"$SNET_VNET_WORKLOAD_SNET_TRAINING_ID"'"},"scaleSettings":{"minNodeCount":0,"maxNodeCount":4,"nodeIdleTimeBeforeScaleDown":"PT120S"}}}}'
 fi
 
 step 66 'AKS cluster aks-inference'
@@ -1195,7 +1195,7 @@ if missing az resource show --ids "$COMPUTE_AKS_INFERENCE_ID" --api-version '202
     --id "$COMPUTE_AKS_INFERENCE_ID" \
     --api-version '2026-05-01' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","tags":{"environment":"production"},"properties":{"computeType":"Kubernetes","resourceId":"'"$AKS_AKS_INFERENCE_ID"'","disableLocalAuth":true,"properties":{"namespace":"azureml","defaultInstanceType":"defaultinstancetype"}}}'
+    --properties '{"tags":{"environment":"production"},"location":"'"$LOCATION"'","properties":{"computeType":"Kubernetes","resourceId":"'"$AKS_AKS_INFERENCE_ID"'","disableLocalAuth":true,"properties":{"namespace":"azureml","defaultInstanceType":"defaultinstancetype"}}}'
 fi
 
 log 'deploy.sh: deployment complete'

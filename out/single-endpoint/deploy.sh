@@ -276,7 +276,7 @@ if missing az resource show --ids "$PIP_NAT_VNET_MLW_ID" --api-version '2025-07-
     --id "$PIP_NAT_VNET_MLW_ID" \
     --api-version '2025-07-01' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard","tier":"Regional"},"tags":{"environment":"production","workload":"machine-learning"},"properties":{"publicIPAllocationMethod":"Static","publicIPAddressVersion":"IPv4"}}'
+    --properties '{"tags":{"environment":"production","workload":"machine-learning"},"location":"'"$LOCATION"'","sku":{"name":"Standard","tier":"Regional"},"properties":{"publicIPAllocationMethod":"Static","publicIPAddressVersion":"IPv4"}}'
 fi
 
 step 4 'NAT gateway nat-vnet-mlw'
@@ -287,7 +287,7 @@ if missing az resource show --ids "$NAT_VNET_MLW_ID" --api-version '2025-07-01';
     --id "$NAT_VNET_MLW_ID" \
     --api-version '2025-07-01' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","sku":{"name":"Standard"},"tags":{"environment":"production","workload":"machine-learning"},"properties":{"idleTimeoutInMinutes":4,"publicIpAddresses":[{"id":"'"$PIP_NAT_VNET_MLW_ID"'"}]}}'
+    --properties '{"tags":{"environment":"production","workload":"machine-learning"},"location":"'"$LOCATION"'","sku":{"name":"Standard"},"properties":{"idleTimeoutInMinutes":4,"publicIpAddresses":[{"id":"'"$PIP_NAT_VNET_MLW_ID"'"}]}}'
 fi
 
 step 5 'virtual network vnet-mlw'
@@ -350,7 +350,7 @@ if missing az resource show --ids "$APPLICATION_INSIGHTS_ID" --api-version '2020
     --id "$APPLICATION_INSIGHTS_ID" \
     --api-version '2020-02-02' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","kind":"web","tags":{"environment":"production","workload":"machine-learning"},"properties":{"Application_Type":"web","WorkspaceResourceId":"'"$LOG_ANALYTICS_ID"'","DisableLocalAuth":true}}'
+    --properties '{"tags":{"environment":"production","workload":"machine-learning"},"location":"'"$LOCATION"'","kind":"web","properties":{"Application_Type":"web","WorkspaceResourceId":"'"$LOG_ANALYTICS_ID"'","DisableLocalAuth":true}}'
 fi
 
 step 10 'storage account stmlwsingle'
@@ -715,7 +715,7 @@ if missing az resource show --ids "$COMPUTE_CPU_CLUSTER_ID" --api-version '2026-
     --id "$COMPUTE_CPU_CLUSTER_ID" \
     --api-version '2026-05-01' \
     --is-full-object \
-    --properties '{"location":"'"$LOCATION"'","identity":{"type":"SystemAssigned"},"tags":{"environment":"production","workload":"machine-learning"},"properties":{"computeType":"AmlCompute","disableLocalAuth":true,"properties":{"vmSize":"Standard_DS3_v2","vmPriority":"Dedicated","osType":"Linux","enableNodePublicIp":false,"remoteLoginPortPublicAccess":"Disabled","isolatedNetwork":false,"subnet":{"id":"'"$SNET_VNET_MLW_SNET_TRAINING_ID"'"},"scaleSettings":{"minNodeCount":0,"maxNodeCount":4,"nodeIdleTimeBeforeScaleDown":"PT120S"}}}}'
+    --properties '{"tags":{"environment":"production","workload":"machine-learning"},"location":"'"$LOCATION"'","identity":{"type":"SystemAssigned"},"properties":{"computeType":"AmlCompute","disableLocalAuth":true,"properties":{"vmSize":"Standard_DS3_v2","vmPriority":"Dedicated","osType":"Linux","enableNodePublicIp":false,"remoteLoginPortPublicAccess":"Disabled","isolatedNetwork":false,"subnet":{"id":"'"$SNET_VNET_MLW_SNET_TRAINING_ID"'"},"scaleSettings":{"minNodeCount":0,"maxNodeCount":4,"nodeIdleTimeBeforeScaleDown":"PT120S"}}}}'
 fi
 
 log 'deploy.sh: deployment complete'

@@ -142,6 +142,40 @@ fn json(v: &impl Serialize) -> String {
     text.replace('\n', "\n      ")
 }
 
+/// A parameter's default value, which is data (the tags, whose names may be `$ref` or
+/// anything else): strings escaped so none is an expression. Whether ARM evaluates property
+/// names is not documented, so an object with a name that would be an expression
+/// (`catalog::ARM_EXPRESSION`) is written `[json('...')]`, where the whole value is one string
+/// literal.
+fn literal_default(v: &Value) -> String {
+    fn expression_key(v: &Value) -> bool {
+        let (open, close) = catalog::ARM_EXPRESSION;
+        match v {
+            Value::Object(m) => m
+                .iter()
+                .any(|(k, x)| (k.starts_with(open) && k.ends_with(close)) || expression_key(x)),
+            Value::Array(a) => a.iter().any(expression_key),
+            _ => false,
+        }
+    }
+    fn escaped(v: &Value) -> Value {
+        match v {
+            Value::String(s) => Value::String(escape::arm(s)),
+            Value::Array(a) => Value::Array(a.iter().map(escaped).collect()),
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, x)| (k.clone(), escaped(x))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    if expression_key(v) {
+        let text = serde_json::to_string(v).expect("JSON values serialize");
+        json(&format!("[json({})]", lit(&text)))
+    } else {
+        json(&escaped(v))
+    }
+}
+
 /// A string literal inside an expression.
 fn lit(s: &str) -> String {
     escape::arm_expr_string(s)
@@ -450,8 +484,7 @@ impl<'p> Arm<'p> {
 
     /// A template with nothing in it but the parameters `used`.
     fn template(&self, used: &[&'p Parameter], defaults: bool) -> Template<'p> {
-        let default =
-            |p: &Parameter| defaults.then(|| self.value(&p.default, None, &Cell::new(false)));
+        let default = |p: &Parameter| defaults.then(|| literal_default(&p.default));
         Template {
             header: None,
             description: None,

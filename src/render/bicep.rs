@@ -29,11 +29,19 @@ const PARAMS: &str = "bicep/main.bicepparam";
 /// resource it refers to.
 pub fn value(v: &Value, depth: usize) -> String {
     let mut out = String::new();
-    spell(&mut out, v, depth);
+    spell(&mut out, v, depth, true);
     out
 }
 
-fn spell(out: &mut String, v: &Value, depth: usize) {
+/// [`value`] of data that holds no plan forms (the parameters' defaults: the tags, whose
+/// names may be `$ref` or anything else): every object is an object of literals.
+pub fn literal(v: &Value, depth: usize) -> String {
+    let mut out = String::new();
+    spell(&mut out, v, depth, false);
+    out
+}
+
+fn spell(out: &mut String, v: &Value, depth: usize, forms: bool) {
     let pad = |out: &mut String, depth| out.extend(std::iter::repeat_n("  ", depth));
     match v {
         Value::Number(n) if n.is_f64() => {
@@ -44,13 +52,13 @@ fn spell(out: &mut String, v: &Value, depth: usize) {
             out.push_str("[\n");
             for x in a {
                 pad(out, depth + 1);
-                spell(out, x, depth + 1);
+                spell(out, x, depth + 1, forms);
                 out.push('\n');
             }
             pad(out, depth);
             out.push(']');
         }
-        Value::Object(m) => match layout::form(m) {
+        Value::Object(m) => match layout::form(m).filter(|_| forms) {
             Some(Form::Ref(symbol)) => out.push_str(&format!("{symbol}.id")),
             Some(Form::Param(name)) => out.push_str(name),
             Some(Form::Env { prefix, suffix }) => {
@@ -73,7 +81,7 @@ fn spell(out: &mut String, v: &Value, depth: usize) {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    spell(out, x, depth);
+                    spell(out, x, depth, forms);
                 }
                 out.push(')');
             }
@@ -93,7 +101,7 @@ fn spell(out: &mut String, v: &Value, depth: usize) {
                         out.push_str(&escape::bicep(k));
                     }
                     out.push_str(": ");
-                    spell(out, x, depth + 1);
+                    spell(out, x, depth + 1, forms);
                     out.push('\n');
                 }
                 pad(out, depth);
@@ -325,7 +333,7 @@ impl<'p> Bicep<'p> {
         let mut foreign = false;
         let mut resources = self.existing(&wanted, &here, Some(home), &mut foreign);
         resources.extend(created.iter().map(|r| self.resource(r, &here)));
-        let default = |p: &Parameter| module.is_none().then(|| value(&p.default, 0));
+        let default = |p: &Parameter| module.is_none().then(|| literal(&p.default, 0));
         let params = self.layout.used_parameters(positions).into_iter();
         File {
             header: &ctx.header,
@@ -567,7 +575,7 @@ impl<'p> Bicep<'p> {
             module: None,
             count: deployments.len(),
             params: params
-                .map(|p| Param::new(p, Some(value(&p.default, 0))))
+                .map(|p| Param::new(p, Some(literal(&p.default, 0))))
                 .collect(),
             deploying: None,
             groups: groups.collect(),

@@ -945,11 +945,21 @@ fn generic<'p>(v: &mut Vars<'p>, r: &'p Resource) -> Result<(&'static str, StepV
     if let Some(i) = &r.identity {
         body.insert("identity".into(), i.clone());
     }
-    if !v.tags(r, false).is_null() {
-        body.insert("tags".into(), json!(v.plan.tags));
-    }
+    let tagged = !v.tags(r, false).is_null();
     body.insert("properties".into(), r.properties.clone());
-    let body = v.json(&Value::Object(body))?;
+    let mut body = v.json(&Value::Object(body))?;
+    // The tags are data: spelled as JSON text as they are, never read for `$ref` and the
+    // other plan forms (a tag may be named `$ref`, or `$(...)`).
+    if tagged {
+        let tags = serde_json::to_string(&v.plan.tags)
+            .map_err(|e| error(format!("the tags as JSON: {e}")))?;
+        match body.first_mut().and_then(|p| p.get_mut("lit")) {
+            Some(Value::String(lit)) if lit.starts_with('{') => {
+                lit.insert_str(1, &format!("\"tags\":{tags},"));
+            }
+            _ => return Err(error("a resource body that is not a JSON object")),
+        }
+    }
     let literal_dollars = body
         .iter()
         .filter_map(|p| p["lit"].as_str())

@@ -24,10 +24,12 @@ pub fn bicep(s: &str) -> String {
     out
 }
 
-/// An ARM template string value (unquoted; JSON serialization quotes it). A leading `[` is
-/// doubled so the value stays a literal and is never evaluated as an expression.
+/// An ARM template string value (unquoted; JSON serialization quotes it). A value that ARM
+/// would evaluate, one that starts with `[` and ends with `]`, gets a second `[` so it stays
+/// the literal it is; any other value is literal as written (`catalog::ARM_EXPRESSION`).
 pub fn arm(s: &str) -> String {
-    if s.starts_with('[') {
+    let (open, close) = crate::catalog::ARM_EXPRESSION;
+    if s.starts_with(open) && s.ends_with(close) {
         format!("[{s}")
     } else {
         s.to_string()
@@ -65,6 +67,50 @@ pub fn markdown(s: &str) -> String {
             c if c.is_control() => {}
             c => out.push(c),
         }
+    }
+    out
+}
+
+/// Markdown text of several lines, each escaped as [`markdown`] and at the start of a line
+/// of its own: lines are joined by hard breaks (a `\` at the end of the line), a blank line
+/// separates paragraphs, and every line after the first starts with `prefix` (`> ` in a block
+/// quote, spaces in a list item). A line cannot start a list, a heading or a quote: a leading
+/// `-`, `+`, `=` or the `.`/`)` of `1.` is escaped. Blank lines at either end show nothing
+/// and are left out.
+pub fn markdown_lines(s: &str, prefix: &str) -> String {
+    let lines: Vec<String> = s
+        .trim_matches(|c| c == '\n')
+        .split('\n')
+        .map(|l| {
+            let mut e = markdown(l);
+            let lead = e.len() - e.trim_start().len();
+            let rest = &e[lead..];
+            if rest.starts_with(['-', '+', '=']) {
+                e.insert(lead, '\\');
+            } else {
+                let digits = rest.chars().take_while(char::is_ascii_digit).count();
+                if digits > 0 && rest[digits..].starts_with(['.', ')']) {
+                    e.insert(lead + digits, '\\');
+                }
+            }
+            e.trim_end().to_string()
+        })
+        .collect();
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            let after_text = !lines[i - 1].trim().is_empty();
+            if after_text && !line.trim().is_empty() {
+                out.push('\\');
+            }
+            out.push('\n');
+            if line.trim().is_empty() {
+                out.push_str(prefix.trim_end());
+                continue;
+            }
+            out.push_str(prefix);
+        }
+        out.push_str(line.trim_start());
     }
     out
 }
@@ -128,10 +174,12 @@ pub fn mermaid(s: &str) -> String {
 }
 
 /// A tag name in the Azure CLI's shorthand syntax (`--tags` of the network, private DNS and Log
-/// Analytics commands): a name of other characters than letters, digits, `-` and `_` is
-/// single-quoted (a `.` would nest it); `'` is written `'/` inside quotes.
+/// Analytics commands): a name of other characters than letters, digits, `-` and `_`, or one
+/// starting with `-` (an option to the CLI), is single-quoted (a `.` would nest it); `'` is
+/// written `'/` inside quotes.
 pub fn shorthand_key(s: &str) -> String {
     let plain = !s.is_empty()
+        && !s.starts_with('-')
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if plain {
@@ -141,13 +189,21 @@ pub fn shorthand_key(s: &str) -> String {
     }
 }
 
-/// A tag value in the CLI's shorthand syntax: quoted when the syntax would read it as something
-/// else (a leading quote, `null`, `??`).
+/// A tag value in the CLI's shorthand syntax: single-quoted unless it is plain words (letters,
+/// digits, `-`, `_` and inner spaces). Unquoted, the syntax reads `null` as null, `??` as a
+/// request for help, `[...]` and `{...}` as a list or an object, and a value naming a file as
+/// that file's content, and refuses an empty value ("argument value cannot be blank").
 pub fn shorthand_value(s: &str) -> String {
-    if s.starts_with('\'') || s == "null" || s == "??" {
-        shorthand_quote(s)
-    } else {
+    let plain = !s.is_empty()
+        && s != "null"
+        && !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' '));
+    if plain {
         s.to_string()
+    } else {
+        shorthand_quote(s)
     }
 }
 
@@ -214,6 +270,13 @@ pub fn register(t: &mut tera::Tera) {
         "shorthand_key" => shorthand_key,
         "shorthand_value" => shorthand_value,
     }
+    t.register_filter(
+        "md_lines",
+        |v: &tera::Value, kwargs: tera::Kwargs, _: &tera::State| {
+            let prefix = kwargs.get::<String>("prefix")?.unwrap_or_default();
+            text(v).map(|s| markdown_lines(&s, &prefix))
+        },
+    );
     t.register_filter(
         "json",
         |v: &tera::Value, kwargs: tera::Kwargs, _: &tera::State| {
@@ -347,14 +410,21 @@ mod tests {
         assert_eq!(shorthand_key("cost center"), "'cost center'");
         assert_eq!(shorthand_key("team.name"), "'team.name'");
         assert_eq!(shorthand_value("a b"), "a b");
+        assert_eq!(shorthand_value("[v]"), "'[v]'");
+        assert_eq!(shorthand_value("./tags.json"), "'./tags.json'");
         assert_eq!(shorthand_value("'q'"), "''/q'/'");
         assert_eq!(shorthand_value("null"), "'null'");
+        assert_eq!(shorthand_value(""), "''");
+        assert_eq!(shorthand_key("-a"), "'-a'");
     }
 
     #[test]
     fn arm_values_are_never_expressions() {
         assert_eq!(arm("[concat('a')]"), "[[concat('a')]");
         assert_eq!(arm("plain"), "plain");
+        assert_eq!(arm("[test] value"), "[test] value");
+        assert_eq!(arm("[[x]"), "[[[x]");
+        assert_eq!(arm("["), "[");
         assert_eq!(arm_expr_string("it's"), "'it''s'");
     }
 
@@ -380,6 +450,21 @@ mod tests {
         ] {
             assert_eq!(markdown_code(s), markdown_code_general(s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn markdown_lines_keep_their_breaks_and_start_nothing() {
+        assert_eq!(markdown_lines("one line", "> "), "one line");
+        assert_eq!(markdown_lines("a\nb\n", "> "), "a\\\n> b");
+        assert_eq!(markdown_lines("a\n\nb", "> "), "a\n>\n> b");
+        assert_eq!(
+            markdown_lines("x\n- item\n1. one\n---\n# h", "  "),
+            "x\\\n  \\- item\\\n  1\\. one\\\n  \\---\\\n  \\# h"
+        );
+        assert_eq!(
+            markdown_lines("ends with \\\nnext", ""),
+            "ends with \\\\\\\nnext"
+        );
     }
 
     #[test]

@@ -166,7 +166,7 @@ fn unreadable_file_is_a_located_error() {
     let o = amlpe(dir.path(), &["validate", "x.yaml"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("error[E002 syntax]: file is not valid UTF-8"),
+        stderr(&o).contains("error[E002 syntax]: the file is UTF-16 (little-endian) text"),
         "{}",
         stderr(&o)
     );
@@ -251,4 +251,136 @@ fn completions_are_printed() {
     let o = amlpe(root(), &["completions", "bash"]);
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("_amlpe()"));
+}
+
+/// A UTF-8 byte order mark and CRLF line endings are plain UTF-8 text: the file is valid, and
+/// a diagnostic in it points at the line and column of the value, the mark not counted.
+#[test]
+fn a_byte_order_mark_and_crlf_line_endings_are_accepted() {
+    let p = project();
+    let text =
+        std::fs::read_to_string(p.path().join("scenarios/single-endpoint.yaml")).expect("read");
+    let crlf = text.replace('\n', "\r\n");
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend(crlf.as_bytes());
+    std::fs::write(p.path().join("bom.yaml"), &bytes).expect("write");
+    let o = amlpe(p.path(), &["validate", "bom.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("error["), "{}", stderr(&o));
+    // The same file as JSON, BOM and CRLF included, reads too.
+    let json = "\u{feff}{\r\n  \"name\": \"bom-json\",\r\n  \"location\": \"eastus2\",\r\n  \"resource_group\": \"rg\",\r\n  \"cloud\": \"Mars\"\r\n}\r\n";
+    std::fs::write(p.path().join("bom.json"), json).expect("write");
+    let o = amlpe(p.path(), &["validate", "bom.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--> bom.json:5:12"), "{}", stderr(&o));
+    // A bad value on line 7 of the YAML: its place is the one an editor shows.
+    let bad = crlf.replacen("location: eastus2", "location: eastus2x", 1);
+    let line = bad
+        .lines()
+        .position(|l| l.starts_with("location:"))
+        .expect("a location line")
+        + 1;
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend(bad.as_bytes());
+    std::fs::write(p.path().join("bom.yaml"), &bytes).expect("write");
+    let o = amlpe(p.path(), &["validate", "bom.yaml"]);
+    assert!(
+        stderr(&o).contains(&format!("--> bom.yaml:{line}:11")),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains(&format!("{line} | location: eastus2x\n")),
+        "the excerpt carries no carriage return: {}",
+        stderr(&o)
+    );
+    // Nothing is written for the warning-free file either way; generate works on it.
+    let o = amlpe(p.path(), &["generate", "bom.json", "--out", "o"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!p.path().join("o").exists());
+}
+
+/// A file in another encoding is refused with the encoding named, and nothing is written.
+#[test]
+fn other_encodings_are_refused_by_name() {
+    let p = project();
+    let text =
+        std::fs::read_to_string(p.path().join("scenarios/single-endpoint.yaml")).expect("read");
+    let mut le = vec![0xFF, 0xFE];
+    le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let mut be = vec![0xFE, 0xFF];
+    be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    let bare: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let latin1 = b"name: x\nlocation: eastus2\nresource_group: rg\ndescription: caf\xe9\n".to_vec();
+    for (name, bytes, want) in [
+        ("le.yaml", le, "the file is UTF-16 (little-endian) text"),
+        ("be.yaml", be, "the file is UTF-16 (big-endian) text"),
+        ("bare.yaml", bare, "the file holds NUL bytes, as UTF-16"),
+        ("latin1.yaml", latin1, "byte 0xE9 starts no UTF-8 character"),
+    ] {
+        std::fs::write(p.path().join(name), bytes).expect("write");
+        let o = amlpe(p.path(), &["generate", name, "--out", "o"]);
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{name}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("save the scenario as UTF-8"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(
+            !p.path().join("o").exists(),
+            "{name}: something was written"
+        );
+    }
+    let o = amlpe(p.path(), &["validate", "latin1.yaml"]);
+    assert!(
+        stderr(&o).contains("--> latin1.yaml:4:17"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A hub's zone list may hold zones amlpe does not use: the scenario is valid (W057 names
+/// them), and no output refers to them, while every needed zone is taken from the list.
+#[test]
+fn unused_existing_zones_are_named_and_left_alone() {
+    let p = project();
+    let fixture = root().join("tests/fixtures/warn/unused-existing-zones.yaml");
+    let o = amlpe(
+        p.path(),
+        &["generate", &fixture.to_string_lossy(), "--out", "o"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning[W057 unused-existing-zones]"));
+    let mut all = String::new();
+    for f in super::support::files_under(&p.path().join("o")) {
+        let text = std::fs::read_to_string(p.path().join("o").join(f)).expect("read");
+        // The warning itself is carried by plan.json and the runbook.
+        for line in text
+            .lines()
+            .filter(|l| !l.contains("use none of these listed zones"))
+        {
+            all.push_str(line);
+            all.push('\n');
+        }
+    }
+    for unused in [
+        "privatelink.database.windows.net",
+        "privatelink.documents.azure.com",
+        "privatelink.azurecr.io",
+    ] {
+        assert!(!all.contains(unused), "an output refers to {unused}");
+    }
+    for needed in [
+        "privateDnsZones/privatelink.api.azureml.ms",
+        "privateDnsZones/privatelink.notebooks.azure.net",
+        "privateDnsZones/privatelink.vaultcore.azure.net",
+    ] {
+        assert!(all.contains(needed), "no output refers to {needed}");
+    }
+    let o = amlpe(
+        p.path(),
+        &["validate", "--deny-warnings", &fixture.to_string_lossy()],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }

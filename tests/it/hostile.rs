@@ -53,11 +53,15 @@ const HOSTILE: &[&str] = &[
     "[click](https://example.invalid/x) ![img](x)",
 ];
 
-/// Tag names are free text too (Azure forbids only `<>%&\?/` in them).
+/// Tag names are free text too (Azure forbids only `<>%&\?/` in them; amlpe refuses `=`
+/// and a leading `-`, which the Azure CLI's `--tags` cannot carry). A name may be one of the
+/// plan's own forms (`$ref`), start with `$` or be an ARM expression.
 const HOSTILE_KEYS: &[&str] = &[
     "k$(touch CANARY)`touch CANARY`",
     "[concat('k')]",
     "k'\";|#{{x}}",
+    "$ref",
+    "$(touch CANARY)",
 ];
 
 /// Pieces of the hostile values that must never be found in code.
@@ -75,10 +79,10 @@ const FRAGMENTS: &[&str] = &[
 ];
 
 /// The hostile values as tag values. amlpe creates private DNS zones here, and a zone takes
-/// at most 15 tags (E017): with the 3 hostile names, 12 values. The last values, which are
+/// at most 15 tags (E017): with the hostile names and the empty value, the rest. The last values, which are
 /// code wherever they stand, ride after the first ones; the others, some of which are code
 /// only as a whole value (`[concat('a')]`, `# heading`), stand alone.
-const TAG_VALUES: usize = 15 - HOSTILE_KEYS.len();
+const TAG_VALUES: usize = 15 - HOSTILE_KEYS.len() - 1;
 
 fn tag_values() -> Vec<String> {
     let mut v: Vec<String> = HOSTILE[..TAG_VALUES]
@@ -100,13 +104,20 @@ fn tags() -> BTreeMap<String, String> {
     for (i, k) in HOSTILE_KEYS.iter().enumerate() {
         t.insert((*k).to_string(), format!("key-{i}"));
     }
+    // The shorthand syntax refuses an empty value written bare.
+    t.insert("empty".to_string(), String::new());
     t
 }
 
 /// Two scenarios: one with every value joined into its description, one whose description is
 /// an ARM expression from end to end.
 fn scenarios() -> Vec<(String, Value)> {
-    let joined = format!("# heading {}", HOSTILE.join(" "));
+    // A description of several lines, each a hostile value, some of which start a list, a
+    // heading or a quote in Markdown.
+    let joined = format!(
+        "# heading\n- item\n1. first\n\n> quote\n{}\n",
+        HOSTILE.join("\n")
+    );
     let make = |name: &str, description: &str| {
         json!({
             "$schema": "$(touch CANARY)",
@@ -455,8 +466,14 @@ fn check_json(rel: &Path, text: &str, problems: &mut Vec<String>) {
                     rel.display()
                 ));
             }
+            // A literal holding JSON (`[json('...')]`) is data: its strings are checked.
+            for l in &literals {
+                if let Ok(v @ Value::Object(_)) = serde_json::from_str::<Value>(l) {
+                    support::json_strings(&v, &mut data);
+                }
+            }
             data.extend(literals);
-        } else if template && s.starts_with("[[") {
+        } else if template && s.starts_with("[[") && s.ends_with(']') {
             data.push(s[1..].to_string());
         } else {
             data.push(s.clone());
@@ -465,7 +482,12 @@ fn check_json(rel: &Path, text: &str, problems: &mut Vec<String>) {
     data.extend(keys.iter().cloned());
     let values = &strings;
     for s in values {
-        if template && HOSTILE.iter().any(|h| h.starts_with('[') && s == h) {
+        if template
+            && HOSTILE
+                .iter()
+                .chain(HOSTILE_KEYS)
+                .any(|h| support::is_arm_expression(h) && s == h)
+        {
             problems.push(format!(
                 "{}: `{s}` starts with `[` and is not escaped as `[[`",
                 rel.display()

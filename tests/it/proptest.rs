@@ -101,8 +101,10 @@ fn vnet() -> impl Strategy<Value = VnetGen> {
 
 fn gen() -> impl Strategy<Value = Gen> {
     let regex = |r: &str| proptest::string::string_regex(r).expect("a valid regex");
-    let text = regex(&format!("{TEXT}{{0,120}}"));
-    let tag_key = regex("[A-Za-z][A-Za-z0-9 _.:+=@$'\"`;|#\\[\\](){}-]{0,15}");
+    // A description may span lines; a tag name may start with `$` or `[` (E018 refuses `=`
+    // anywhere and a leading `-`).
+    let text = regex(&format!("({TEXT}|\n){{0,120}}"));
+    let tag_key = regex("[A-Za-z$\\[][A-Za-z0-9 _.:+@$'\"`;|#\\[\\](){}-]{0,15}");
     let tag_value = regex(&format!("{TEXT}{{0,60}}"));
     (
         (0usize..3, any::<usize>(), "[a-z0-9]{1,8}", text),
@@ -517,5 +519,114 @@ proptest! {
     #[test]
     fn random_valid_scenarios_validate_render_deterministically_and_parse(g in gen()) {
         check(&g, support::has_tool("bash"))?;
+    }
+}
+
+/// Text of any kind, and text that starts with what the outputs read specially.
+fn any_text(max: usize) -> impl Strategy<Value = String> {
+    let regex = |r: &str| proptest::string::string_regex(r).expect("a valid regex");
+    prop_oneof![
+        regex(&format!("(?s).{{0,{max}}}")),
+        regex(&format!("[-$\\[=' ]({TEXT}|[=\n\t\r]){{0,{max}}}")),
+        regex(&format!("\\[{TEXT}{{0,{max}}}\\]")),
+        Just(String::new()),
+    ]
+}
+
+/// Every scenario that validates renders, whatever its free text: the description and tags
+/// are drawn from every character (controls, line breaks, invisible ones, `=`, a leading `-`,
+/// `$`, `[`...). A refused one is refused by a free-text rule at the field; a validated one
+/// renders, and the parameter file and workspace.yml give the tags and description back.
+fn check_free_text(description: &str, tags: &[(String, String)]) -> Result<(), TestCaseError> {
+    let base = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/single-endpoint.yaml"),
+    )
+    .expect("the scenario");
+    let (mut v, _) = amlpe::source::parse_text(&base, false).map_err(|d| fail(d.message))?;
+    v["description"] = json!(description);
+    v["tags"] = Value::Object(
+        tags.iter()
+            .map(|(k, x)| (k.clone(), json!(x)))
+            .collect::<serde_json::Map<String, Value>>(),
+    );
+    let text = serde_json::to_string_pretty(&v).map_err(|e| fail(e.to_string()))?;
+    let scenario: Scenario =
+        serde_json::from_value(v.clone()).map_err(|e| fail(format!("{e}\n{text}")))?;
+    let diagnostics = amlpe::validate::validate(&scenario);
+    let errors: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    for d in &errors {
+        let at = d.path.to_string();
+        prop_assert!(
+            at == "description" || at.starts_with("tags"),
+            "an error outside the free text: {} {at}: {}\n{text}",
+            d.rule.id(),
+            d.message
+        );
+        prop_assert!(
+            matches!(d.rule.id(), "E015" | "E017" | "E018"),
+            "{} {at}: {}",
+            d.rule.id(),
+            d.message
+        );
+    }
+    if !errors.is_empty() {
+        return Ok(());
+    }
+    let plan = amlpe::plan::build(&scenario, &diagnostics);
+    let files = amlpe::render::render_scenario(
+        &amlpe::render::Templates::builtin().expect("templates load"),
+        &plan,
+        &amlpe::render::Context::new("prop.json"),
+    )
+    .map_err(|e| {
+        fail(format!(
+            "a validated scenario failed to render: {e}\n{text}"
+        ))
+    })?;
+    for f in &files {
+        let name = f
+            .path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        if name == "azuredeploy.parameters.json" {
+            let p: Value = serde_json::from_str(&f.contents).map_err(|e| fail(e.to_string()))?;
+            prop_assert_eq!(&p["parameters"]["tags"]["value"], &v["tags"], "{}", text);
+        } else if name == "workspace.yml" {
+            let (y, _) = amlpe::source::parse_text(&f.contents, false)
+                .map_err(|d| fail(format!("workspace.yml: {}\n{text}", d.message)))?;
+            let want = if description.is_empty() {
+                Value::Null
+            } else {
+                json!(description)
+            };
+            prop_assert_eq!(
+                y.get("description").cloned().unwrap_or(Value::Null),
+                want,
+                "{}",
+                text
+            );
+        } else if name == "azuredeploy.json" {
+            serde_json::from_str::<Value>(&f.contents).map_err(|e| fail(e.to_string()))?;
+        } else if name.ends_with(".bicep") {
+            support::parse_bicep(&f.contents).map_err(|e| fail(format!("{name}: {e}\n{text}")))?;
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn no_validated_free_text_fails_to_render(
+        description in any_text(80),
+        tags in proptest::collection::vec((any_text(12), any_text(24)), 0..5),
+    ) {
+        check_free_text(&description, &tags)?;
     }
 }
