@@ -53,11 +53,19 @@ pub fn yaml(s: &str) -> String {
 }
 
 /// Markdown inline text: characters with meaning are backslash-escaped, line breaks become
-/// spaces, so a value cannot start a heading, a link, HTML or a table cell.
+/// spaces, so a value cannot start a heading, a link (an autolink included), HTML or a table
+/// cell.
 pub fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for (i, c) in s.char_indices() {
         match c {
+            // A URL in a value stays text: `https\://` and `www\.` are no autolink.
+            ':' if s[i + 1..].starts_with("//") => out.push_str("\\:"),
+            '.' if out.len() >= 3
+                && out.as_bytes()[out.len() - 3..].eq_ignore_ascii_case(b"www") =>
+            {
+                out.push_str("\\.")
+            }
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '(' | ')' | '{'
             | '}' | '~' => {
                 out.push('\\');
@@ -450,6 +458,16 @@ mod tests {
         ] {
             assert_eq!(markdown_code(s), markdown_code_general(s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn markdown_urls_stay_text() {
+        assert_eq!(
+            markdown("see https://x.invalid/a"),
+            "see https\\://x.invalid/a"
+        );
+        assert_eq!(markdown("WWW.x.invalid"), "WWW\\.x.invalid");
+        assert_eq!(markdown("a.b: c"), "a.b: c");
     }
 
     #[test]

@@ -15,7 +15,10 @@
   "Deploy with deploy.sh (Azure CLI v2) instead; this file is a reference for teams migrating off v1. The workspace's dependencies and their private endpoints are created by deploy.sh.",
 ] -%}
 {% set literal_dollars = [l for l in [...summary, ...[k ~ x for k, x in head.tags], ...[k ~ x for k, x in head.tags_shorthand]] if "$" in l or "`" in l] | length > 0 -%}
+{% set literal_backslashes = [l for l in [...summary, ...[k ~ x for k, x in head.tags], ...[k ~ x for k, x in head.tags_shorthand], ...[v.value for v in head.settings]] if "\\" in l] | length > 0 -%}
 #!/usr/bin/env bash
+{% if literal_backslashes %}# shellcheck disable=SC1003 # a value holds a backslash before a quote: literal text, quoted whole
+{% endif -%}
 # {{ about.header | comment }}
 set -euo pipefail
 #

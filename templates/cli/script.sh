@@ -3,7 +3,10 @@
     `done` (its last progress line) and, for a change that cuts clients off, `confirm` (what
     it asks to be confirmed). -#}
 {% set literal_dollars = [l for l in [...summary, ...[k ~ x for k, x in head.tags], ...[k ~ x for k, x in head.tags_shorthand]] if "$" in l or "`" in l] | length > 0 -%}
+{% set literal_backslashes = [l for l in [...summary, ...[k ~ x for k, x in head.tags], ...[k ~ x for k, x in head.tags_shorthand], ...[v.value for v in head.settings]] if "\\" in l] | length > 0 -%}
 #!/usr/bin/env bash
+{% if literal_backslashes %}# shellcheck disable=SC1003 # a value holds a backslash before a quote: literal text, quoted whole
+{% endif -%}
 # {{ about.header | comment }}
 set -euo pipefail
 #

@@ -21,7 +21,8 @@
 //!
 //! Files are checked by extension, so a new output kind is covered the day it lands; an
 //! extension this test does not know fails it, so that someone decides how to check it.
-//! `AMLPE_KEEP_OUT=1` keeps the generated files and prints where.
+//! `AMLPE_KEEP_OUT=1` keeps the generated files and prints where; `AMLPE_HOSTILE_OUT=DIR`
+//! writes them under `DIR/out` (CI then runs `scripts/validate-out.sh` on them too).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -753,15 +754,20 @@ fn hostile_free_text_is_data_in_every_output() {
         println!("skipped: bash is not installed");
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = match std::env::var_os("AMLPE_HOSTILE_OUT") {
+        Some(d) => PathBuf::from(d),
+        None => tmp.path().to_path_buf(),
+    };
+    std::fs::create_dir_all(&dir).expect("the outputs' folder");
     if std::env::var_os("AMLPE_KEEP_OUT").is_some() {
-        println!("outputs kept in {}", dir.path().display());
+        println!("outputs kept in {}", dir.display());
     }
-    let out = dir.path().join("out");
+    let out = dir.join("out");
     let mut problems = Vec::new();
     // One run per scenario, so that one failing renderer does not hide the other's files.
     for (name, s) in scenarios() {
-        let path = dir.path().join(format!("{name}.json"));
+        let path = dir.join(format!("{name}.json"));
         std::fs::write(&path, serde_json::to_string_pretty(&s).expect("json")).expect("write");
         let run = support::run_guarded(
             support::amlpe()
@@ -798,7 +804,7 @@ fn hostile_free_text_is_data_in_every_output() {
     }
     println!("checked output kinds: {kinds:?}");
     if std::env::var_os("AMLPE_KEEP_OUT").is_some() {
-        let _ = dir.keep();
+        let _ = tmp.keep();
     }
     assert!(kinds.contains_key("json"), "no output at all: {kinds:?}");
     assert!(
