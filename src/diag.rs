@@ -176,6 +176,33 @@ impl Diagnostic {
     }
 }
 
+/// The candidate closest to `got` when it is close enough to be a slip of the keyboard (one
+/// edit in every three characters, a swap of two letters counting as one), for "did you mean"
+/// hints. Case is ignored; the first of equally close candidates wins.
+pub fn closest<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let got_l = got.to_lowercase();
+    let limit = (got_l.chars().count() / 3).max(1);
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        if c == got {
+            continue;
+        }
+        let d = strsim::damerau_levenshtein(&got_l, &c.to_lowercase());
+        if d <= limit && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// `did you mean `x`?` when one of `candidates` is close to `got`.
+pub fn did_you_mean<'a>(
+    got: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    closest(got, candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
 /// Keeps hostile text from reaching the terminal: control, bidirectional and invisible
 /// characters are shown as U+FFFD.
 fn printable(c: char) -> char {

@@ -15,6 +15,7 @@ pub mod names;
 pub mod plan;
 pub mod render;
 pub mod scenario;
+pub mod schema_check;
 pub mod source;
 pub mod span;
 pub mod synth;
@@ -36,12 +37,17 @@ use span::SourceFile;
 pub struct Checked {
     pub source: SourceFile,
     pub diagnostics: Vec<Diagnostic>,
+    /// Schema errors found beyond the first [`MAX_SCHEMA_ERRORS`], not reported one by one.
+    pub omitted: usize,
     pub plan: Option<Plan>,
 }
 
+/// A file is reported with at most this many schema errors; the rest are counted.
+pub const MAX_SCHEMA_ERRORS: usize = 20;
+
 impl Checked {
     pub fn errors(&self) -> usize {
-        self.count(Severity::Error)
+        self.count(Severity::Error) + self.omitted
     }
     pub fn warnings(&self) -> usize {
         self.count(Severity::Warning)
@@ -51,11 +57,20 @@ impl Checked {
     }
     /// The diagnostics rendered like a compiler's, in file order.
     pub fn render_diagnostics(&self) -> String {
-        self.diagnostics
+        let mut text = self
+            .diagnostics
             .iter()
             .map(|d| d.render(&self.source))
             .collect::<Vec<_>>()
-            .join("\n")
+            .join("\n");
+        if self.omitted > 0 {
+            text.push_str(&format!(
+                "\nerror: {} more schema error(s) in {} are not shown; fix these and run again\n",
+                self.omitted,
+                self.source.display_path()
+            ));
+        }
+        text
     }
 }
 
@@ -64,10 +79,13 @@ pub fn check(path: &Path, deny_warnings: bool) -> Checked {
     let loaded = match scenario::load(path) {
         Ok(l) => l,
         Err(e) => {
-            let (source, d) = *e;
+            let (source, mut diagnostics) = *e;
+            let omitted = diagnostics.len().saturating_sub(MAX_SCHEMA_ERRORS);
+            diagnostics.truncate(MAX_SCHEMA_ERRORS);
             return Checked {
                 source,
-                diagnostics: vec![d],
+                diagnostics,
+                omitted,
                 plan: None,
             };
         }
@@ -90,6 +108,7 @@ pub fn check(path: &Path, deny_warnings: bool) -> Checked {
     Checked {
         source: loaded.source,
         diagnostics,
+        omitted: 0,
         plan,
     }
 }
