@@ -83,6 +83,9 @@ pub struct Diagnostic {
     pub span: Option<Span>,
     pub message: String,
     pub hint: Option<String>,
+    /// The other places of the same cause (the other computes in a VNet without a workspace
+    /// endpoint, say): one diagnostic for one mistake, however many places show it.
+    pub also: Vec<(FieldPath, Option<Span>)>,
 }
 
 impl Diagnostic {
@@ -95,6 +98,7 @@ impl Diagnostic {
             span: None,
             message: message.into(),
             hint: None,
+            also: Vec::new(),
         }
     }
     /// An error of a rule that is always an error (syntax, schema, IO).
@@ -115,7 +119,12 @@ impl Diagnostic {
         self.hint = Some(hint.into());
         self
     }
-    /// Fills in the source location from the field path.
+    /// Another place of the same cause.
+    pub fn also(mut self, path: FieldPath) -> Self {
+        self.also.push((path, None));
+        self
+    }
+    /// Fills in the source locations from the field paths.
     pub fn locate(mut self, spans: &SpanIndex) -> Self {
         if self.span.is_none() {
             self.span = Some(if self.on_key {
@@ -123,6 +132,11 @@ impl Diagnostic {
             } else {
                 spans.value_span(&self.path)
             });
+        }
+        for (path, span) in &mut self.also {
+            if span.is_none() {
+                *span = Some(spans.value_span(path));
+            }
         }
         self
     }
@@ -166,6 +180,16 @@ impl Diagnostic {
         if !self.path.0.is_empty() {
             let _ = writeln!(out, "{pad} = field: {}", clean(&self.path.to_string()));
         }
+        for (p, at) in &self.also {
+            let at = at.unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{pad} = also: {path}:{}:{} ({})",
+                at.line,
+                at.col,
+                clean(&p.to_string())
+            );
+        }
         if let Some(h) = &self.hint {
             let _ = writeln!(out, "{pad} = hint: {}", clean(h));
         }
@@ -177,11 +201,11 @@ impl Diagnostic {
 }
 
 /// The candidate closest to `got` when it is close enough to be a slip of the keyboard (one
-/// edit in every three characters, a swap of two letters counting as one), for "did you mean"
-/// hints. Case is ignored; the first of equally close candidates wins.
+/// edit in every five characters, at least one; a swap of two letters counts as one), for
+/// "did you mean" hints. Case is ignored; the first of equally close candidates wins.
 pub fn closest<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let got_l = got.to_lowercase();
-    let limit = (got_l.chars().count() / 3).max(1);
+    let limit = ((got_l.chars().count() + 1) / 5).max(1);
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         if c == got {
@@ -234,6 +258,26 @@ mod tests {
             };
             assert!(r.id().starts_with(want), "{} has the wrong letter", r.id());
         }
+    }
+
+    #[test]
+    fn suggestions_are_near_misses_only() {
+        let fields = ["networks", "computes", "kubernetes", "storage_account"];
+        assert_eq!(closest("netwroks", fields), Some("networks"));
+        assert_eq!(closest("kubernets", fields), Some("kubernetes"));
+        assert_eq!(closest("storage_acount", fields), Some("storage_account"));
+        assert_eq!(closest("NETWORKS", fields), Some("networks"));
+        assert_eq!(closest("clustr", ["cluster", "instance"]), Some("cluster"));
+        assert_eq!(closest("snet-gpu", ["snet-pe", "snet-compute"]), None);
+        assert_eq!(
+            closest("AzureMoon", ["AzureCloud", "AzureChinaCloud"]),
+            None
+        );
+        assert_eq!(
+            closest("networks", fields),
+            None,
+            "an exact name is no suggestion"
+        );
     }
 
     #[test]
