@@ -11,9 +11,11 @@
 pub mod catalog;
 pub mod diag;
 pub mod emit;
+pub mod explain;
 pub mod names;
 pub mod plan;
 pub mod render;
+pub mod report;
 pub mod scenario;
 pub mod schema_check;
 pub mod source;
@@ -39,6 +41,8 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
     /// Schema errors found beyond the first [`MAX_SCHEMA_ERRORS`], not reported one by one.
     pub omitted: usize,
+    /// Where the scenario's `name` is written, when the file loaded.
+    pub name_span: Option<span::Span>,
     pub plan: Option<Plan>,
 }
 
@@ -57,15 +61,21 @@ impl Checked {
     }
     /// The diagnostics rendered like a compiler's, in file order.
     pub fn render_diagnostics(&self) -> String {
+        self.render_styled(diag::Style::PLAIN)
+    }
+    /// [`Checked::render_diagnostics`] in the colours of `style`.
+    pub fn render_styled(&self, style: diag::Style) -> String {
         let mut text = self
             .diagnostics
             .iter()
-            .map(|d| d.render(&self.source))
+            .map(|d| d.render_styled(&self.source, style))
             .collect::<Vec<_>>()
             .join("\n");
         if self.omitted > 0 {
             text.push_str(&format!(
-                "\nerror: {} more schema error(s) in {} are not shown; fix these and run again\n",
+                "\n{}error{}: {} more schema error(s) in {} are not shown; fix these and run again\n",
+                style.error,
+                style.reset,
                 self.omitted,
                 self.source.display_path()
             ));
@@ -86,6 +96,7 @@ pub fn check(path: &Path, deny_warnings: bool) -> Checked {
                 source,
                 diagnostics,
                 omitted,
+                name_span: None,
                 plan: None,
             };
         }
@@ -109,6 +120,7 @@ pub fn check(path: &Path, deny_warnings: bool) -> Checked {
         source: loaded.source,
         diagnostics,
         omitted: 0,
+        name_span: Some(loaded.spans.value_span(&span::FieldPath::parse("name"))),
         plan,
     }
 }

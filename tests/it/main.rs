@@ -14,6 +14,7 @@ mod limits;
 mod overrides;
 mod plan;
 mod proptest;
+mod report;
 mod runbook;
 mod scripts;
 mod secrets;
