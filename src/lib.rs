@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod diag;
 pub mod emit;
 pub mod explain;
+pub mod init;
 pub mod names;
 pub mod plan;
 pub mod render;

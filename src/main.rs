@@ -1,7 +1,7 @@
 //! The `amlpe` command line: argument parsing and printing; the work is in the library.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -119,6 +119,15 @@ enum Command {
         #[command(subcommand)]
         command: TemplatesCommand,
     },
+    /// Write a commented scenario to start from: scenarios/NAME.yaml (the folder is created
+    /// when missing), and schema/scenario.schema.json for editors when there is none.
+    /// Overwrites nothing.
+    Init {
+        /// The scenario's name and file name (default: the topology's name).
+        name: Option<String>,
+        #[arg(long, value_enum, default_value_t = amlpe::init::Topology::SingleEndpoint)]
+        topology: amlpe::init::Topology,
+    },
     /// Explain a rule (by id, `E024`, or slug, `dns-zone-collision`): why it holds, an
     /// example that breaks it and the fix. Without RULE, list the rules.
     Explain { rule: Option<String> },
@@ -203,6 +212,21 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(&e),
         },
+        Command::Init { name, topology } => {
+            match amlpe::init::init(Path::new("."), name.as_deref(), topology) {
+                Ok(written) => {
+                    for w in &written {
+                        eprintln!("wrote {}", w.display());
+                    }
+                    eprintln!("next: edit it, then `amlpe validate` and `amlpe generate`");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{}error{}: {e}", style.error, style.reset);
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Explain { rule: None } => {
             let mut text = String::new();
             for r in Rule::ALL {

@@ -10,6 +10,7 @@ mod egress;
 mod failsafe;
 mod fuzz;
 mod hostile;
+mod init;
 mod limits;
 mod overrides;
 mod plan;
