@@ -11,10 +11,14 @@
 pub mod catalog;
 pub mod diag;
 pub mod emit;
+pub mod explain;
+pub mod init;
 pub mod names;
 pub mod plan;
 pub mod render;
+pub mod report;
 pub mod scenario;
+pub mod schema_check;
 pub mod source;
 pub mod span;
 pub mod synth;
@@ -36,12 +40,19 @@ use span::SourceFile;
 pub struct Checked {
     pub source: SourceFile,
     pub diagnostics: Vec<Diagnostic>,
+    /// Schema errors found beyond the first [`MAX_SCHEMA_ERRORS`], not reported one by one.
+    pub omitted: usize,
+    /// Where the scenario's `name` is written, when the file loaded.
+    pub name_span: Option<span::Span>,
     pub plan: Option<Plan>,
 }
 
+/// A file is reported with at most this many schema errors; the rest are counted.
+pub const MAX_SCHEMA_ERRORS: usize = 20;
+
 impl Checked {
     pub fn errors(&self) -> usize {
-        self.count(Severity::Error)
+        self.count(Severity::Error) + self.omitted
     }
     pub fn warnings(&self) -> usize {
         self.count(Severity::Warning)
@@ -51,11 +62,26 @@ impl Checked {
     }
     /// The diagnostics rendered like a compiler's, in file order.
     pub fn render_diagnostics(&self) -> String {
-        self.diagnostics
+        self.render_styled(diag::Style::PLAIN)
+    }
+    /// [`Checked::render_diagnostics`] in the colours of `style`.
+    pub fn render_styled(&self, style: diag::Style) -> String {
+        let mut text = self
+            .diagnostics
             .iter()
-            .map(|d| d.render(&self.source))
+            .map(|d| d.render_styled(&self.source, style))
             .collect::<Vec<_>>()
-            .join("\n")
+            .join("\n");
+        if self.omitted > 0 {
+            text.push_str(&format!(
+                "\n{}error{}: {} more schema error(s) in {} are not shown; fix these and run again\n",
+                style.error,
+                style.reset,
+                self.omitted,
+                self.source.display_path()
+            ));
+        }
+        text
     }
 }
 
@@ -64,10 +90,14 @@ pub fn check(path: &Path, deny_warnings: bool) -> Checked {
     let loaded = match scenario::load(path) {
         Ok(l) => l,
         Err(e) => {
-            let (source, d) = *e;
+            let (source, mut diagnostics) = *e;
+            let omitted = diagnostics.len().saturating_sub(MAX_SCHEMA_ERRORS);
+            diagnostics.truncate(MAX_SCHEMA_ERRORS);
             return Checked {
                 source,
-                diagnostics: vec![d],
+                diagnostics,
+                omitted,
+                name_span: None,
                 plan: None,
             };
         }
@@ -90,6 +120,8 @@ pub fn check(path: &Path, deny_warnings: bool) -> Checked {
     Checked {
         source: loaded.source,
         diagnostics,
+        omitted: 0,
+        name_span: Some(loaded.spans.value_span(&span::FieldPath::parse("name"))),
         plan,
     }
 }

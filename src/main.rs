@@ -1,12 +1,13 @@
 //! The `amlpe` command line: argument parsing and printing; the work is in the library.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
+use amlpe::diag::{Diagnostic, Rule, Style};
 use amlpe::emit::{Mode, Status};
 use amlpe::plan::Plan;
 use amlpe::render::{self, Context};
@@ -16,8 +17,55 @@ use amlpe::render::{self, Context};
 #[derive(Parser)]
 #[command(name = "amlpe", version, about, long_about = None)]
 struct Cli {
+    /// When to colour diagnostics: on a terminal unless NO_COLOR is set (auto), always, never.
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How diagnostics are reported.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Like a compiler, on stderr.
+    Text,
+    /// One JSON document on stdout (fields: rule, severity, file, line, column, field,
+    /// message, hint, ...).
+    Json,
+    /// One SARIF 2.1.0 log on stdout, for code-scanning uploads.
+    Sarif,
+}
+
+/// Where and how diagnostics go.
+#[derive(Clone, Copy)]
+struct Output {
+    format: Format,
+    style: Style,
+}
+
+impl ColorChoice {
+    /// The style of stderr: colour on a terminal (auto) unless `NO_COLOR` is set to anything
+    /// but the empty text or `TERM` is `dumb`; `always` and `never` override both.
+    fn style(self) -> Style {
+        use std::io::IsTerminal as _;
+        let auto = || {
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        };
+        match self {
+            ColorChoice::Always => Style::COLOUR,
+            ColorChoice::Auto if auto() => Style::COLOUR,
+            _ => Style::PLAIN,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -25,7 +73,7 @@ enum Command {
     /// Expand scenario files into deployable outputs under the output folder.
     Generate {
         /// Scenario files or folders of them.
-        #[arg(default_value = "scenarios")]
+        #[arg(default_value = DEFAULT_SCENARIOS)]
         paths: Vec<PathBuf>,
         /// Output folder.
         #[arg(long, default_value = "out")]
@@ -46,11 +94,18 @@ enum Command {
         /// (start from `amlpe templates export DIR`).
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// How diagnostics are reported.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Check scenario files and print diagnostics; write nothing.
     Validate {
-        #[arg(required = true)]
+        /// Scenario files or folders of them.
+        #[arg(default_value = DEFAULT_SCENARIOS)]
         paths: Vec<PathBuf>,
+        /// How diagnostics are reported.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
         /// Treat warnings as errors.
         #[arg(long)]
         deny_warnings: bool,
@@ -64,6 +119,18 @@ enum Command {
         #[command(subcommand)]
         command: TemplatesCommand,
     },
+    /// Write a commented scenario to start from: scenarios/NAME.yaml (the folder is created
+    /// when missing), and schema/scenario.schema.json for editors when there is none.
+    /// Overwrites nothing.
+    Init {
+        /// The scenario's name and file name (default: the topology's name).
+        name: Option<String>,
+        #[arg(long, value_enum, default_value_t = amlpe::init::Topology::SingleEndpoint)]
+        topology: amlpe::init::Topology,
+    },
+    /// Explain a rule (by id, `E024`, or slug, `dns-zone-collision`): why it holds, an
+    /// example that breaks it and the fix. Without RULE, list the rules.
+    Explain { rule: Option<String> },
     /// Print the JSON Schema (draft-07) of scenario files.
     Schema,
     /// Print shell completions.
@@ -88,8 +155,12 @@ fn load_templates(dir: Option<&std::path::Path>) -> Result<render::Templates, Ex
     loaded.map_err(|e| fail(&format!("templates: {e}")))
 }
 
+/// Where `generate` and `validate` look for scenarios when given no path.
+const DEFAULT_SCENARIOS: &str = "scenarios";
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let style = cli.color.style();
     match cli.command {
         Command::Generate {
             paths,
@@ -99,7 +170,9 @@ fn main() -> ExitCode {
             prune,
             deny_warnings,
             templates,
+            format,
         } => {
+            let output = Output { format, style };
             let templates = match load_templates(templates.as_deref()) {
                 Ok(t) => t,
                 Err(code) => {
@@ -114,19 +187,21 @@ fn main() -> ExitCode {
             } else {
                 Mode::Write
             };
-            generate(&templates, &paths, &out, mode, prune, deny_warnings)
+            generate(&templates, &paths, &out, mode, prune, deny_warnings, output)
         }
         Command::Validate {
             paths,
+            format,
             deny_warnings,
             templates,
         } => {
+            let output = Output { format, style };
             let templates = match templates.as_deref().map(|d| load_templates(Some(d))) {
                 Some(Err(code)) => return code,
                 Some(Ok(t)) => Some(t),
                 None => None,
             };
-            validate(templates.as_ref(), &paths, deny_warnings)
+            validate(templates.as_ref(), &paths, deny_warnings, output)
         }
         Command::Templates {
             command: TemplatesCommand::Export { dir },
@@ -136,6 +211,45 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e),
+        },
+        Command::Init { name, topology } => {
+            match amlpe::init::init(Path::new("."), name.as_deref(), topology) {
+                Ok(written) => {
+                    for w in &written {
+                        eprintln!("wrote {}", w.display());
+                    }
+                    eprintln!("next: edit it, then `amlpe validate` and `amlpe generate`");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{}error{}: {e}", style.error, style.reset);
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Explain { rule: None } => {
+            let mut text = String::new();
+            for r in Rule::ALL {
+                let x = amlpe::explain::of(*r);
+                text.push_str(&format!("{} {:30} {}\n", r.id(), r.slug(), x.summary));
+            }
+            text.push_str("\n`amlpe explain RULE` explains one (by id or slug).\n");
+            print_out(&text)
+        }
+        Command::Explain { rule: Some(name) } => match amlpe::explain::find(&name) {
+            Some(r) => print_out(&amlpe::explain::render(r)),
+            None => {
+                let names = Rule::ALL.iter().flat_map(|r| [r.id(), r.slug()]);
+                let hint = match amlpe::diag::closest(&name, names) {
+                    Some(c) => format!("; did you mean `{c}`?"),
+                    None => "; `amlpe explain` lists them".to_string(),
+                };
+                eprintln!(
+                    "{}error{}: no rule `{name}`{hint}",
+                    style.error, style.reset
+                );
+                ExitCode::from(2)
+            }
         },
         Command::Schema => {
             let schema = amlpe::scenario::json_schema();
@@ -153,6 +267,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// Text for the user: on stdout, unless stdout holds a `--format json|sarif` document.
+fn print_text(output: Output, s: &str) {
+    if output.format == Format::Text {
+        print_out(s);
+    } else {
+        eprint!("{s}");
+    }
+}
+
 fn print_out(s: &str) -> ExitCode {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`amlpe schema | head`) is not an error worth a message.
@@ -165,48 +288,117 @@ fn fail(msg: &str) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// Loads and checks every scenario, printing diagnostics; returns them all, or `None` when
-/// any has an error.
-fn check_all(paths: &[PathBuf], deny_warnings: bool) -> Result<Vec<amlpe::Checked>, ExitCode> {
-    let inputs = amlpe::collect_inputs(paths).map_err(|e| fail(&e))?;
-    let mut all = Vec::new();
-    let (mut errors, mut warnings, mut bad_files) = (0, 0, 0);
-    let checked: Vec<amlpe::Checked> = inputs
+/// Prints a document of `--format json|sarif` on stdout.
+fn print_document(
+    format: Format,
+    findings: &[amlpe::report::Finding],
+    summary: amlpe::report::Summary,
+) {
+    let doc = match format {
+        Format::Sarif => amlpe::report::sarif(findings),
+        _ => amlpe::report::json(findings, summary),
+    };
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    print_out(&format!("{text}\n"));
+}
+
+/// The paths to read, or the exit code of a failure already reported. Without a path and
+/// without a scenarios/ folder, the user is pointed at `amlpe init`.
+fn inputs(paths: &[PathBuf], output: Output) -> Result<Vec<PathBuf>, ExitCode> {
+    let error = if paths == [PathBuf::from(DEFAULT_SCENARIOS)] && !paths[0].exists() {
+        Err("there is no scenarios/ folder here; `amlpe init NAME` writes a first scenario (scenarios/NAME.yaml), or name scenario files or folders as arguments".to_string())
+    } else {
+        amlpe::collect_inputs(paths)
+    };
+    error.map_err(|e| {
+        if output.format == Format::Text {
+            eprintln!("{}error{}: {e}", output.style.error, output.style.reset);
+        } else {
+            let d = Diagnostic::error(Rule::Io, amlpe::span::FieldPath::root(), e);
+            let finding = amlpe::report::Finding {
+                file: None,
+                diagnostic: &d,
+            };
+            let summary = amlpe::report::Summary {
+                errors: 1,
+                ..Default::default()
+            };
+            print_document(output.format, &[finding], summary);
+        }
+        ExitCode::from(1)
+    })
+}
+
+/// Loads and checks every scenario, reporting diagnostics as `output` says; returns them all,
+/// or the exit code when any has an error.
+fn check_all(
+    paths: &[PathBuf],
+    deny_warnings: bool,
+    output: Output,
+) -> Result<Vec<amlpe::Checked>, ExitCode> {
+    let inputs = inputs(paths, output)?;
+    let mut all: Vec<amlpe::Checked> = inputs
         .par_iter()
         .map(|path| amlpe::check(path, deny_warnings))
         .collect();
-    for c in checked {
-        if !c.diagnostics.is_empty() {
-            eprintln!("{}", c.render_diagnostics());
-        }
-        errors += c.errors();
-        warnings += c.warnings();
-        if c.errors() > 0 {
-            bad_files += 1;
-        }
-        all.push(c);
-    }
     // Two scenarios with one name would write the same folder.
-    for (i, c) in all.iter().enumerate() {
-        if let Some(p) = &c.plan {
-            if let Some(first) = all[..i]
-                .iter()
-                .find(|o| o.plan.as_ref().is_some_and(|q| q.scenario == p.scenario))
-            {
-                eprintln!(
-                    "error: {} and {} both name the scenario `{}`; each needs its own name (it is the output folder)\n",
-                    first.source.display_path(),
-                    c.source.display_path(),
-                    p.scenario
-                );
-                errors += 1;
-                bad_files += 1;
+    for i in 0..all.len() {
+        let Some(name) = all[i].plan.as_ref().map(|p| p.scenario.clone()) else {
+            continue;
+        };
+        let first = all[..i]
+            .iter()
+            .find(|o| o.plan.as_ref().is_some_and(|q| q.scenario == name));
+        if let Some(first) = first {
+            let d = Diagnostic::new(
+                Rule::DuplicateName,
+                amlpe::span::FieldPath::parse("name"),
+                format!(
+                    "{} also names the scenario `{name}`; each needs its own name (it is the output folder)",
+                    first.source.display_path()
+                ),
+            )
+            .at(all[i].name_span.unwrap_or_default())
+            .hint("rename one of the two scenarios");
+            all[i].diagnostics.push(d);
+            all[i].plan = None;
+        }
+    }
+    let errors: usize = all.iter().map(amlpe::Checked::errors).sum();
+    let warnings: usize = all.iter().map(amlpe::Checked::warnings).sum();
+    let bad_files = all.iter().filter(|c| c.errors() > 0).count();
+    let style = output.style;
+    if output.format == Format::Text {
+        for c in &all {
+            if !c.diagnostics.is_empty() {
+                eprintln!("{}", c.render_styled(style));
             }
         }
+    } else {
+        let files: Vec<String> = all.iter().map(|c| c.source.display_path()).collect();
+        let findings: Vec<amlpe::report::Finding> = all
+            .iter()
+            .zip(&files)
+            .flat_map(|(c, f)| {
+                c.diagnostics.iter().map(|d| amlpe::report::Finding {
+                    file: Some(f.clone()),
+                    diagnostic: d,
+                })
+            })
+            .collect();
+        let summary = amlpe::report::Summary {
+            files: all.len(),
+            errors,
+            warnings,
+            omitted: all.iter().map(|c| c.omitted).sum(),
+        };
+        print_document(output.format, &findings, summary);
     }
     if errors > 0 {
         eprintln!(
-            "error: {errors} error(s) and {warnings} warning(s) in {bad_files} of {} scenario file(s)",
+            "{}error{}: {errors} error(s) and {warnings} warning(s) in {bad_files} of {} scenario file(s)",
+            style.error,
+            style.reset,
             all.len()
         );
         return Err(ExitCode::from(1));
@@ -221,8 +413,9 @@ fn validate(
     templates: Option<&render::Templates>,
     paths: &[PathBuf],
     deny_warnings: bool,
+    output: Output,
 ) -> ExitCode {
-    match check_all(paths, deny_warnings) {
+    match check_all(paths, deny_warnings, output) {
         Ok(all) => {
             if let Some(t) = templates {
                 for c in &all {
@@ -247,8 +440,9 @@ fn generate(
     mode: Mode,
     prune: bool,
     deny_warnings: bool,
+    output: Output,
 ) -> ExitCode {
-    let checked = match check_all(paths, deny_warnings) {
+    let checked = match check_all(paths, deny_warnings, output) {
         Ok(c) => c,
         Err(code) => {
             if mode == Mode::Write {
@@ -273,7 +467,7 @@ fn generate(
     match mode {
         Mode::Check => {
             if report.drift() {
-                print_out(&report.diff);
+                print_text(output, &report.diff);
                 eprintln!(
                     "error: {} is not current: {} changed, {} missing, {} stray; run `amlpe generate`",
                     out.display(),
@@ -302,7 +496,7 @@ fn generate(
             for p in &report.strays {
                 text.push_str(&format!("{:9} {}\n", "stray", out.join(p).display()));
             }
-            print_out(&text);
+            print_text(output, &text);
         }
         Mode::Write => {
             for p in &report.pruned {

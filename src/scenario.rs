@@ -425,10 +425,13 @@ pub struct Loaded {
     pub spans: SpanIndex,
 }
 
-/// Reads a scenario file: syntax, types and unknown fields, all reported with locations.
-pub fn load(path: &Path) -> Result<Loaded, Box<(SourceFile, Diagnostic)>> {
-    let doc = source::read(path)?;
-    let located = |d: Diagnostic| d.locate(&doc.spans);
+/// Reads a scenario file: syntax, types and unknown fields, all reported with locations. A
+/// syntax error is one diagnostic; schema errors are all of them, in file order.
+pub fn load(path: &Path) -> Result<Loaded, Box<(SourceFile, Vec<Diagnostic>)>> {
+    let doc = source::read(path).map_err(|e| {
+        let (source, d) = *e;
+        Box::new((source, vec![d]))
+    })?;
     match serde_path_to_error::deserialize::<_, Scenario>(&doc.value) {
         Ok(scenario) => Ok(Loaded {
             scenario,
@@ -436,31 +439,57 @@ pub fn load(path: &Path) -> Result<Loaded, Box<(SourceFile, Diagnostic)>> {
             spans: doc.spans,
         }),
         Err(e) => {
-            let mut path = FieldPath(
-                e.path()
-                    .iter()
-                    .filter_map(|s| match s {
-                        serde_path_to_error::Segment::Seq { index } => Some(Seg::Index(*index)),
-                        serde_path_to_error::Segment::Map { key } => Some(Seg::Key(key.clone())),
-                        serde_path_to_error::Segment::Enum { variant } => {
-                            Some(Seg::Key(variant.clone()))
-                        }
-                        serde_path_to_error::Segment::Unknown => None,
-                    })
-                    .collect(),
-            );
-            let raw = e.inner().to_string();
-            let (message, hint, on_key) = explain_serde_error(&raw, &mut path, &doc.spans);
-            let mut d = Diagnostic::error(Rule::Schema, path, message);
-            if on_key {
-                d = d.on_key();
+            let first = serde_diagnostic(&e, &doc.spans);
+            let mut all = crate::schema_check::check(&doc.value, schema());
+            // serde is the judge: its error is reported even when the walk words it otherwise.
+            let near = |a: &FieldPath, b: &FieldPath| {
+                a == b
+                    || (!a.0.is_empty()
+                        && !b.0.is_empty()
+                        && (a.0.starts_with(&b.0) || b.0.starts_with(&a.0)))
+            };
+            if !all.iter().any(|d| near(&d.path, &first.path)) {
+                all.push(first);
             }
-            if let Some(h) = hint {
-                d = d.hint(h);
-            }
-            Err(Box::new((doc.source, located(d))))
+            let mut all: Vec<Diagnostic> = all.into_iter().map(|d| d.locate(&doc.spans)).collect();
+            all.sort_by_key(|d| d.span.map(|s| (s.line, s.col)).unwrap_or_default());
+            Err(Box::new((doc.source, all)))
         }
     }
+}
+
+/// The JSON Schema of scenario files, made once.
+fn schema() -> &'static serde_json::Value {
+    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(json_schema)
+}
+
+/// serde's first error as a diagnostic.
+fn serde_diagnostic(
+    e: &serde_path_to_error::Error<serde_json::Error>,
+    spans: &SpanIndex,
+) -> Diagnostic {
+    let mut path = FieldPath(
+        e.path()
+            .iter()
+            .filter_map(|s| match s {
+                serde_path_to_error::Segment::Seq { index } => Some(Seg::Index(*index)),
+                serde_path_to_error::Segment::Map { key } => Some(Seg::Key(key.clone())),
+                serde_path_to_error::Segment::Enum { variant } => Some(Seg::Key(variant.clone())),
+                serde_path_to_error::Segment::Unknown => None,
+            })
+            .collect(),
+    );
+    let raw = e.inner().to_string();
+    let (message, hint, on_key) = explain_serde_error(&raw, &mut path, spans);
+    let mut d = Diagnostic::error(Rule::Schema, path, message);
+    if on_key {
+        d = d.on_key();
+    }
+    if let Some(h) = hint {
+        d = d.hint(h);
+    }
+    d
 }
 
 /// Turns serde's messages into ours: unknown fields point at the key, missing fields name

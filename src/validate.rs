@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use ipnet::Ipv4Net;
 
 use crate::catalog::{self, NameRule};
-use crate::diag::{Diagnostic, Rule};
+use crate::diag::{closest, Diagnostic, Rule};
 use crate::names;
 use crate::scenario::{
     AttachKind, Cloud, ComputeKind, Egress, Network, PublicNetworkAccess, RegistrySku, Scenario,
@@ -17,6 +17,9 @@ use crate::span::{is_invisible, FieldPath};
 /// Free text (descriptions) is bounded; it is escaped per output language later. Tag values
 /// have Azure's own bound (`catalog::TAG_VALUE_MAX`, rule E017).
 pub const MAX_TEXT: usize = 512;
+
+/// The places of one cause, each with what is there (`compute `cpu``).
+type Places = Vec<(FieldPath, String)>;
 
 fn p(s: &str) -> FieldPath {
     FieldPath::parse(s)
@@ -190,7 +193,8 @@ fn naming(s: &Scenario, out: &mut Vec<Diagnostic>) {
                             Rule::Naming,
                             np.key("name"),
                             format!(
-                                "the endpoint name derived from this network is invalid: {msg}"
+                                "the endpoint name derived from network `{}` is invalid: {msg}",
+                                catalog::shorten(&n.name)
                             ),
                         )
                         .hint("shorten the network name"),
@@ -540,7 +544,10 @@ fn shapes(s: &Scenario, out: &mut Vec<Diagnostic>) {
                     Diagnostic::new(
                         Rule::Conflict,
                         np.key("resource_group"),
-                        "an existing VNet's resource group comes from its id",
+                        format!(
+                            "the resource group of existing VNet `{}` comes from its id",
+                            n.name
+                        ),
                     )
                     .hint("remove resource_group"),
                 );
@@ -576,7 +583,7 @@ fn shapes(s: &Scenario, out: &mut Vec<Diagnostic>) {
                         Diagnostic::new(
                             Rule::ExistingZones,
                             dp.key("zones"),
-                            "`zones: existing` needs `zone_ids`",
+                            format!("`{}` has `zones: existing` but no `zone_ids`", n.name),
                         )
                         .hint("list the resource ids of the private DNS zones"),
                     );
@@ -586,7 +593,10 @@ fn shapes(s: &Scenario, out: &mut Vec<Diagnostic>) {
                         Diagnostic::new(
                             Rule::Conflict,
                             dp.key("resource_group"),
-                            "existing zones take their resource group from their ids",
+                            format!(
+                                "the existing zones of `{}` take their resource group from their ids",
+                                n.name
+                            ),
                         )
                         .hint("remove resource_group"),
                     );
@@ -598,7 +608,10 @@ fn shapes(s: &Scenario, out: &mut Vec<Diagnostic>) {
                         Diagnostic::new(
                             Rule::Conflict,
                             dp.key("zone_ids"),
-                            "zone_ids are used only with `zones: existing`",
+                            format!(
+                                "`{}` lists zone_ids, which are used only with `zones: existing`",
+                                n.name
+                            ),
                         )
                         .hint("set `zones: existing` or remove zone_ids"),
                     );
@@ -608,7 +621,10 @@ fn shapes(s: &Scenario, out: &mut Vec<Diagnostic>) {
                         Diagnostic::new(
                             Rule::Conflict,
                             dp.key("resource_group"),
-                            "`zones: none` creates no zones, so it takes no resource_group",
+                            format!(
+                                "`{}` has `zones: none`, which creates no zones, so it takes no resource_group",
+                                n.name
+                            ),
                         )
                         .hint("remove resource_group"),
                     );
@@ -647,44 +663,80 @@ fn id_check(
         .ok()
 }
 
-fn references(s: &Scenario, out: &mut Vec<Diagnostic>) {
-    let names_of = |xs: Vec<&str>| xs.join(", ");
-    let net_names = || names_of(s.networks.iter().map(|n| n.name.as_str()).collect());
-    let networks = Networks::of(s);
-    let mut subnet_ref = |net: &str, subnet: &str, base: FieldPath| match networks.get(net) {
-        None => out.push(
-            Diagnostic::new(
-                Rule::DanglingReference,
-                base.key("network"),
-                format!("unknown network `{}`", catalog::shorten(net)),
-            )
-            .hint(format!("declared networks: {}", net_names())),
-        ),
-        Some((_, n)) => {
-            if n.subnet(subnet).is_none() {
-                out.push(
-                    Diagnostic::new(
-                        Rule::DanglingReference,
-                        base.key("subnet"),
-                        format!(
-                            "network `{}` has no subnet `{}`",
-                            n.name,
-                            catalog::shorten(subnet)
-                        ),
-                    )
-                    .hint(format!(
-                        "its subnets: {}",
-                        names_of(n.subnets.iter().map(|x| x.name.as_str()).collect())
-                    )),
-                );
+/// The hint of a name that is not among `names`: the closest one, else all of them.
+fn known_names<'a>(got: &str, names: impl Iterator<Item = &'a str> + Clone, what: &str) -> String {
+    match closest(got, names.clone()) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => {
+            let all: Vec<&str> = names.collect();
+            if all.is_empty() {
+                format!("the scenario declares no {what}")
+            } else {
+                format!("declared {what}: {}", all.join(", "))
             }
         }
-    };
+    }
+}
+
+fn references(s: &Scenario, out: &mut Vec<Diagnostic>) {
+    let networks = Networks::of(s);
+    let net_names = s.networks.iter().map(|n| n.name.as_str());
+    // An unknown network named by several computes is one mistake, reported once.
+    let mut unknown: Vec<(String, Vec<FieldPath>)> = Vec::new();
+    let mut subnet_ref =
+        |net: &str, subnet: &str, base: FieldPath, who: String| match networks.get(net) {
+            None => match unknown.iter_mut().find(|(n, _)| *n == net) {
+                Some((_, paths)) => paths.push(base.key("network")),
+                None => unknown.push((net.to_string(), vec![base.key("network")])),
+            },
+            Some((_, n)) => {
+                if n.subnet(subnet).is_none() {
+                    out.push(
+                        Diagnostic::new(
+                            Rule::DanglingReference,
+                            base.key("subnet"),
+                            format!(
+                                "{who} names subnet `{}`, which network `{}` does not have",
+                                catalog::shorten(subnet),
+                                n.name
+                            ),
+                        )
+                        .hint(known_names(
+                            subnet,
+                            n.subnets.iter().map(|x| x.name.as_str()),
+                            "subnets",
+                        )),
+                    );
+                }
+            }
+        };
     for (i, c) in s.computes.iter().enumerate() {
-        subnet_ref(&c.network, &c.subnet, p("computes").index(i));
+        let who = format!("compute `{}`", catalog::shorten(&c.name));
+        subnet_ref(&c.network, &c.subnet, p("computes").index(i), who);
     }
     for (i, k) in s.kubernetes.iter().enumerate() {
-        subnet_ref(&k.network, &k.subnet, p("kubernetes").index(i));
+        let who = format!("AKS cluster `{}`", catalog::shorten(&k.name));
+        subnet_ref(&k.network, &k.subnet, p("kubernetes").index(i), who);
+    }
+    for (net, paths) in unknown {
+        let mut d = Diagnostic::new(
+            Rule::DanglingReference,
+            paths[0].clone(),
+            format!(
+                "unknown network `{}`{}",
+                catalog::shorten(&net),
+                if paths.len() > 1 {
+                    format!(", named in {} places", paths.len())
+                } else {
+                    String::new()
+                }
+            ),
+        )
+        .hint(known_names(&net, net_names.clone(), "networks"));
+        for other in &paths[1..] {
+            d = d.also(other.clone());
+        }
+        out.push(d);
     }
     for (i, n) in s.networks.iter().enumerate() {
         let Some(e) = &n.endpoints else { continue };
@@ -695,14 +747,15 @@ fn references(s: &Scenario, out: &mut Vec<Diagnostic>) {
                     Rule::DanglingReference,
                     ep.key("subnet"),
                     format!(
-                        "network `{}` has no subnet `{}`",
+                        "the endpoints of `{}` name subnet `{}`, which the network does not have",
                         n.name,
                         catalog::shorten(&e.subnet)
                     ),
                 )
-                .hint(format!(
-                    "its subnets: {}",
-                    names_of(n.subnets.iter().map(|x| x.name.as_str()).collect())
+                .hint(known_names(
+                    &e.subnet,
+                    n.subnets.iter().map(|x| x.name.as_str()),
+                    "subnets",
                 )),
             );
         }
@@ -761,7 +814,10 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
                         catalog::cloud_name(s.cloud)
                     ),
                 )
-                .hint(format!("known regions: {}", known.join(", "))),
+                .hint(match closest(loc, known.iter().copied()) {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None => format!("known regions: {}", known.join(", ")),
+                }),
             );
         }
     };
@@ -772,7 +828,10 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
         }
     }
     let networks = Networks::of(s);
-    let mut check = |own: &Option<String>, net: &str, base: FieldPath, rule: Rule, what: &str| {
+    // Computes that take a VNet's region are out of the workspace's region for one cause:
+    // one diagnostic at that VNet's location names them all.
+    let mut outside: Vec<(Rule, FieldPath, String, Vec<String>)> = Vec::new();
+    let mut check = |own: &Option<String>, net: &str, base: FieldPath, rule: Rule, who: String| {
         let loc = effective_location(s, &networks, own, net);
         let path = if own.is_some() {
             base.key("location")
@@ -783,20 +842,10 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
             }
         };
         if loc != s.location {
-            out.push(
-                Diagnostic::new(
-                    rule,
-                    path.clone(),
-                    format!(
-                        "{what} is in `{loc}` but the workspace is in `{}`",
-                        s.location
-                    ),
-                )
-                .hint(format!(
-                    "with a private endpoint, {what}s must be in the workspace's region: use `{}`",
-                    s.location
-                )),
-            );
+            match outside.iter_mut().find(|o| o.0 == rule && o.1 == path) {
+                Some(o) => o.3.push(who.clone()),
+                None => outside.push((rule, path.clone(), loc.to_string(), vec![who.clone()])),
+            }
         }
         if let (Some(own), Some((_, n))) = (own, networks.get(net)) {
             let net_loc = n.location.as_deref().unwrap_or(&s.location);
@@ -806,7 +855,7 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
                         Rule::ComputeVnetRegion,
                         base.key("location"),
                         format!(
-                            "{what} is in `{own}` but its network `{}` is in `{net_loc}`",
+                            "{who} is in `{own}` but its network `{}` is in `{net_loc}`",
                             n.name
                         ),
                     )
@@ -825,7 +874,7 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
             &c.network,
             p("computes").index(i),
             Rule::ComputeRegion,
-            what,
+            format!("{what} `{}`", catalog::shorten(&c.name)),
         );
     }
     for (i, k) in s.kubernetes.iter().enumerate() {
@@ -834,7 +883,33 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
             &k.network,
             p("kubernetes").index(i),
             Rule::AksRegion,
-            "AKS cluster",
+            format!("AKS cluster `{}`", catalog::shorten(&k.name)),
+        );
+    }
+    for (rule, path, loc, who) in outside {
+        let (what, verb) = if who.len() == 1 {
+            (who[0].clone(), "is")
+        } else {
+            (who.join(", "), "are")
+        };
+        let kinds = if rule == Rule::AksRegion {
+            "AKS clusters"
+        } else {
+            "compute instances and clusters"
+        };
+        out.push(
+            Diagnostic::new(
+                rule,
+                path,
+                format!(
+                    "{what} {verb} in `{loc}` but the workspace is in `{}`",
+                    s.location
+                ),
+            )
+            .hint(format!(
+                "with a private endpoint, {kinds} must be in the workspace's region: use `{}`",
+                s.location
+            )),
         );
     }
 }
@@ -856,6 +931,8 @@ fn compute_subscription(s: &Scenario, out: &mut Vec<Diagnostic>) {
             (s.kubernetes.iter().enumerate())
                 .map(|(i, k)| (p("kubernetes").index(i), &k.name, &k.network, "AKS cluster")),
         );
+    // The computes of one VNet in another subscription: one diagnostic for that VNet.
+    let mut wrong: Vec<(&str, &str, Places)> = Vec::new();
     for (path, name, net, what) in placed {
         let Some((_, n)) = networks.get(net) else {
             continue;
@@ -864,22 +941,37 @@ fn compute_subscription(s: &Scenario, out: &mut Vec<Diagnostic>) {
             continue;
         };
         match &want {
-            Some((w, owner)) if !w.eq_ignore_ascii_case(sub) => out.push(
-                Diagnostic::new(
-                    Rule::ComputeVnetSubscription,
-                    path.key("network"),
-                    format!(
-                        "{what} `{name}` is in VNet `{net}` of subscription {sub}, but {owner} is in subscription {w}"
-                    ),
-                )
-                .hint(format!(
-                    "{}: use a VNet of subscription {w}",
-                    catalog::COMPUTE_VNET_SUBSCRIPTION
-                )),
-            ),
+            Some((w, _)) if !w.eq_ignore_ascii_case(sub) => {
+                let here = (path.key("network"), format!("{what} `{name}`"));
+                match wrong.iter_mut().find(|x| x.0 == net.as_str()) {
+                    Some((_, _, v)) => v.push(here),
+                    None => wrong.push((net, sub, vec![here])),
+                }
+            }
             Some(_) => {}
             None => want = Some((sub, format!("{what} `{name}`'s VNet `{net}`"))),
         }
+    }
+    let Some((w, owner)) = want else { return };
+    for (net, sub, placed) in wrong {
+        let who: Vec<&str> = placed.iter().map(|(_, x)| x.as_str()).collect();
+        let verb = if who.len() == 1 { "is" } else { "are" };
+        let mut d = Diagnostic::new(
+            Rule::ComputeVnetSubscription,
+            placed[0].0.clone(),
+            format!(
+                "{} {verb} in VNet `{net}` of subscription {sub}, but {owner} is in subscription {w}",
+                who.join(", ")
+            ),
+        )
+        .hint(format!(
+            "{}: use a VNet of subscription {w}",
+            catalog::COMPUTE_VNET_SUBSCRIPTION
+        ));
+        for (path, _) in &placed[1..] {
+            d = d.also(path.clone());
+        }
+        out.push(d);
     }
 }
 
@@ -1006,6 +1098,7 @@ fn dns_zones(s: &Scenario, out: &mut Vec<Diagnostic>) {
     let mut owners: HashMap<(String, Target), usize> = HashMap::new();
     for (i, n) in s.networks.iter().enumerate() {
         let dp = p("networks").index(i).key("dns");
+        let mut collisions: Vec<(usize, Target, &str)> = Vec::new();
         if n.dns.zones == ZoneMode::Existing && !n.dns.zone_ids.is_empty() {
             existing_zone_coverage(s, i, n, out);
         }
@@ -1027,37 +1120,48 @@ fn dns_zones(s: &Scenario, out: &mut Vec<Diagnostic>) {
                 };
                 if let Some(first) = owners.insert((key, *t), i) {
                     if first != i {
-                        let other = &s.networks[first].name;
-                        let place = match n.dns.zones {
-                            ZoneMode::Create => {
-                                format!("resource group `{}`", names::dns_resource_group(s, n))
-                            }
-                            _ => "the same existing zone".to_string(),
-                        };
-                        out.push(
-                            Diagnostic::new(
-                                Rule::DnsZoneCollision,
-                                if n.dns.resource_group.is_some() {
-                                    dp.key("resource_group")
-                                } else {
-                                    dp.clone()
-                                },
-                                format!(
-                                    "the {} endpoints of `{other}` and `{}` would both register in zone `{}` in {place}; each overwrites the other's A record",
-                                    t.as_str(),
-                                    n.name,
-                                    z.name
-                                ),
-                            )
-                            .hint(format!(
-                                "give `{}` its own zone set: `dns: {{ zones: create, resource_group: <another group> }}`",
-                                n.name
-                            )),
-                        );
+                        collisions.push((first, *t, z.name));
                         break;
                     }
                 }
             }
+        }
+        // One mistake (two VNets sharing a zone set), however many zones it touches.
+        let mut firsts: Vec<usize> = collisions.iter().map(|c| c.0).collect();
+        firsts.sort_unstable();
+        firsts.dedup();
+        for first in firsts {
+            let zones: Vec<String> = collisions
+                .iter()
+                .filter(|c| c.0 == first)
+                .map(|(_, t, z)| format!("{} in `{z}`", t.as_str()))
+                .collect();
+            let place = match n.dns.zones {
+                ZoneMode::Create => {
+                    format!("resource group `{}`", names::dns_resource_group(s, n))
+                }
+                _ => "the same existing zones".to_string(),
+            };
+            out.push(
+                Diagnostic::new(
+                    Rule::DnsZoneCollision,
+                    if n.dns.resource_group.is_some() {
+                        dp.key("resource_group")
+                    } else {
+                        dp.clone()
+                    },
+                    format!(
+                        "the endpoints of `{}` and `{}` would register in the same zones in {place}, where each overwrites the other's A records: {}",
+                        s.networks[first].name,
+                        n.name,
+                        zones.join(", ")
+                    ),
+                )
+                .hint(format!(
+                    "give `{}` its own zone set: `dns: {{ zones: create, resource_group: <another group> }}`",
+                    n.name
+                )),
+            );
         }
     }
 }
@@ -1108,8 +1212,9 @@ fn existing_zone_coverage(s: &Scenario, i: usize, n: &Network, out: &mut Vec<Dia
                     Rule::ExistingZones,
                     dp.key("zone_ids").index(j),
                     format!(
-                        "`{}` is a private-link zone of {}, and the scenario deploys to {}",
+                        "zone `{}` in the zone_ids of `{}` is a private-link zone of {}, and the scenario deploys to {}",
                         catalog::shorten(zname),
+                        n.name,
                         catalog::cloud_name(*cloud),
                         catalog::cloud_name(s.cloud)
                     ),
@@ -1200,7 +1305,18 @@ fn image_build_compute(s: &Scenario, out: &mut Vec<Diagnostic>) {
                         catalog::shorten(c)
                     ),
                 )
-                .hint("declare it under computes with `kind: cluster`"),
+                .hint(
+                    match closest(
+                        c,
+                        s.computes
+                            .iter()
+                            .filter(|x| x.kind == ComputeKind::Cluster)
+                            .map(|x| x.name.as_str()),
+                    ) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "declare it under computes with `kind: cluster`".to_string(),
+                    },
+                ),
             ),
             Some((_, comp)) if comp.kind != ComputeKind::Cluster => out.push(
                 Diagnostic::new(
@@ -1223,7 +1339,8 @@ fn registry_sku(s: &Scenario, out: &mut Vec<Diagnostic>) {
                     Rule::RegistrySku,
                     p("workspace.container_registry.sku"),
                     format!(
-                        "registry SKU `{:?}` does not support private endpoints",
+                        "container registry `{}` has SKU `{:?}`, which does not support private endpoints",
+                        r.name.as_deref().map(catalog::shorten).unwrap_or_default(),
                         r.sku
                     ),
                 )
@@ -1234,7 +1351,13 @@ fn registry_sku(s: &Scenario, out: &mut Vec<Diagnostic>) {
 }
 
 fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
-    let parse = |text: &str, path: FieldPath, out: &mut Vec<Diagnostic>| -> Option<Ipv4Net> {
+    // `kind` and `owner` name the value: "address space" of "`vnet-a`", "prefix" of "subnet
+    // `snet-pe`".
+    let parse = |text: &str,
+                 (kind, owner): (&str, &str),
+                 path: FieldPath,
+                 out: &mut Vec<Diagnostic>|
+     -> Option<Ipv4Net> {
         match text.parse::<Ipv4Net>() {
             Err(_) => {
                 let hint = if text.contains(':') {
@@ -1246,7 +1369,10 @@ fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
                     Diagnostic::new(
                         Rule::Cidr,
                         path,
-                        format!("`{}` is not an IPv4 CIDR prefix", catalog::shorten(text)),
+                        format!(
+                            "the {kind} `{}` of {owner} is not an IPv4 CIDR prefix",
+                            catalog::shorten(text)
+                        ),
                     )
                     .hint(hint),
                 );
@@ -1259,7 +1385,7 @@ fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
                         Rule::Cidr,
                         path,
                         format!(
-                            "`{}` is not written in canonical form",
+                            "the {kind} `{}` of {owner} is not written in canonical form",
                             catalog::shorten(text)
                         ),
                     )
@@ -1269,8 +1395,12 @@ fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
             }
             Ok(net) if net.trunc() != net => {
                 out.push(
-                    Diagnostic::new(Rule::Cidr, path, format!("`{text}` has host bits set"))
-                        .hint(format!("did you mean {}?", net.trunc())),
+                    Diagnostic::new(
+                        Rule::Cidr,
+                        path,
+                        format!("the {kind} `{text}` of {owner} has host bits set"),
+                    )
+                    .hint(format!("did you mean {}?", net.trunc())),
                 );
                 None
             }
@@ -1279,7 +1409,7 @@ fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
                     Diagnostic::new(
                         Rule::Cidr,
                         path,
-                        format!("`{text}` is smaller than Azure's smallest subnet (/29)"),
+                        format!("the {kind} `{text}` of {owner} is smaller than Azure's smallest subnet (/29)"),
                     )
                     .hint("use /29 or larger"),
                 );
@@ -1296,7 +1426,8 @@ fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
         let mut own = Vec::new();
         for (j, a) in n.address_space.iter().enumerate() {
             let path = np.key("address_space").index(j);
-            if let Some(net) = parse(a, path.clone(), out) {
+            let owner = format!("`{}`", n.name);
+            if let Some(net) = parse(a, ("address space", &owner), path.clone(), out) {
                 if net.contains(&bridge.network()) || bridge.contains(&net.network()) {
                     out.push(
                         Diagnostic::new(
@@ -1317,11 +1448,12 @@ fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
                 own.push(net);
             }
         }
-        let mut subnets: Vec<(u32, u32, FieldPath, Ipv4Net)> = Vec::new();
+        let mut subnets: Vec<(u32, u32, FieldPath, Ipv4Net, &str)> = Vec::new();
         for (j, sn) in n.subnets.iter().enumerate() {
             let Some(prefix) = &sn.prefix else { continue };
             let path = np.key("subnets").index(j).key("prefix");
-            let Some(net) = parse(prefix, path.clone(), out) else {
+            let owner = format!("subnet `{}`", sn.name);
+            let Some(net) = parse(prefix, ("prefix", &owner), path.clone(), out) else {
                 continue;
             };
             if !own.is_empty() && !own.iter().any(|a| a.contains(&net)) {
@@ -1348,6 +1480,7 @@ fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
                 u32::from(net.broadcast()),
                 path,
                 net,
+                &sn.name,
             ));
         }
         subnets.sort_by_key(|x| (x.0, x.1));
@@ -1358,8 +1491,8 @@ fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
                         Rule::SubnetOverlap,
                         w[1].2.clone(),
                         format!(
-                            "subnet prefix {} overlaps {} in `{}`",
-                            w[1].3, w[0].3, n.name
+                            "subnet `{}` ({}) overlaps subnet `{}` ({}) in `{}`",
+                            w[1].4, w[1].3, w[0].4, w[0].3, n.name
                         ),
                     )
                     .hint("subnets of a VNet must not overlap"),
@@ -1468,33 +1601,53 @@ fn legacy(s: &Scenario, out: &mut Vec<Diagnostic>) {
 
 fn compute_reach(s: &Scenario, out: &mut Vec<Diagnostic>) {
     let networks = Networks::of(s);
-    let mut warn = |net: &str, path: FieldPath, what: &str| {
-        if let Some((_, n)) = networks.get(net) {
-            if !n.has(Target::Workspace) {
-                out.push(
-                    Diagnostic::new(
-                        Rule::ComputeOutsideEndpointVnet,
-                        path,
-                        format!("{what} is in `{}`, which has no workspace endpoint", n.name),
-                    )
-                    .hint("compute targets that are not behind a VNet with a workspace endpoint do not work; add `workspace` to that VNet's targets"),
-                );
-            }
+    // The computes of one VNet without a workspace endpoint: one warning for that VNet.
+    let mut by_vnet: Vec<(usize, Places)> = Vec::new();
+    let placed = (s.computes.iter().enumerate())
+        .map(|(i, c)| {
+            (
+                &c.network,
+                p("computes").index(i),
+                format!("compute `{}`", c.name),
+            )
+        })
+        .chain((s.kubernetes.iter().enumerate()).map(|(i, k)| {
+            (
+                &k.network,
+                p("kubernetes").index(i),
+                format!("AKS cluster `{}`", k.name),
+            )
+        }));
+    for (net, base, who) in placed {
+        let Some((n, net)) = networks.get(net) else {
+            continue;
+        };
+        if net.has(Target::Workspace) {
+            continue;
         }
-    };
-    for (i, c) in s.computes.iter().enumerate() {
-        warn(
-            &c.network,
-            p("computes").index(i).key("network"),
-            &format!("compute `{}`", c.name),
-        );
+        let here = (base.key("network"), who);
+        match by_vnet.iter_mut().find(|(k, _)| *k == n) {
+            Some((_, v)) => v.push(here),
+            None => by_vnet.push((n, vec![here])),
+        }
     }
-    for (i, k) in s.kubernetes.iter().enumerate() {
-        warn(
-            &k.network,
-            p("kubernetes").index(i).key("network"),
-            &format!("AKS cluster `{}`", k.name),
-        );
+    for (n, placed) in by_vnet {
+        let who: Vec<&str> = placed.iter().map(|(_, w)| w.as_str()).collect();
+        let verb = if who.len() == 1 { "is" } else { "are" };
+        let mut d = Diagnostic::new(
+            Rule::ComputeOutsideEndpointVnet,
+            placed[0].0.clone(),
+            format!(
+                "{} {verb} in `{}`, which has no workspace endpoint",
+                who.join(", "),
+                s.networks[n].name
+            ),
+        )
+        .hint("compute targets that are not behind a VNet with a workspace endpoint do not work; add `workspace` to that VNet's targets");
+        for (path, _) in &placed[1..] {
+            d = d.also(path.clone());
+        }
+        out.push(d);
     }
 }
 
@@ -1571,7 +1724,11 @@ fn egress(s: &Scenario, out: &mut Vec<Diagnostic>) {
                     Diagnostic::new(
                         Rule::Egress,
                         path.key("firewall"),
-                        format!("`{}` is not an IPv4 address", catalog::shorten(ip)),
+                        format!(
+                            "the firewall address `{}` of `{}` is not an IPv4 address",
+                            catalog::shorten(ip),
+                            n.name
+                        ),
                     )
                     .hint("give the firewall's private IPv4 address, e.g. `egress: { firewall: 10.0.0.4 }`"),
                 )
@@ -1813,9 +1970,9 @@ fn tag_name_issue(k: &str, storage: Option<&str>) -> Option<(String, String)> {
 /// E032: node counts and VM sizes Azure accepts, and node counts only where they mean
 /// something (a compute instance is one VM).
 fn compute_bounds(s: &Scenario, out: &mut Vec<Diagnostic>) {
-    let vm_size = |out: &mut Vec<Diagnostic>, size: &str, path: FieldPath| {
+    let vm_size = |out: &mut Vec<Diagnostic>, size: &str, path: FieldPath, who: String| {
         if let Err(msg) = catalog::check_vm_size(size) {
-            out.push(Diagnostic::new(Rule::ComputeBounds, path, msg).hint(
+            out.push(Diagnostic::new(Rule::ComputeBounds, path, format!("{who}: {msg}")).hint(
                 "write the size as Azure names it, like Standard_DS3_v2 or Standard_NC6s_v3 (case does not matter); `az vm list-skus --location <region> --resource-type virtualMachines` lists them",
             ));
         }
@@ -1823,7 +1980,12 @@ fn compute_bounds(s: &Scenario, out: &mut Vec<Diagnostic>) {
     let builder = s.workspace.image_build_compute.as_deref();
     for (i, c) in s.computes.iter().enumerate() {
         let cp = p("computes").index(i);
-        vm_size(out, &c.vm_size, cp.key("vm_size"));
+        let kind = match c.kind {
+            ComputeKind::Cluster => "compute cluster",
+            ComputeKind::Instance => "compute instance",
+        };
+        let who = format!("{kind} `{}`", catalog::shorten(&c.name));
+        vm_size(out, &c.vm_size, cp.key("vm_size"), who);
         match c.kind {
             ComputeKind::Instance => {
                 for (field, value) in [("min_nodes", c.min_nodes), ("max_nodes", c.max_nodes)] {
@@ -1892,14 +2054,16 @@ fn compute_bounds(s: &Scenario, out: &mut Vec<Diagnostic>) {
     }
     for (i, k) in s.kubernetes.iter().enumerate() {
         let kp = p("kubernetes").index(i);
-        vm_size(out, &k.vm_size, kp.key("vm_size"));
+        let who = format!("AKS cluster `{}`", catalog::shorten(&k.name));
+        vm_size(out, &k.vm_size, kp.key("vm_size"), who);
         if !catalog::AKS_NODE_COUNT.contains(&k.node_count) {
             out.push(
                 Diagnostic::new(
                     Rule::ComputeBounds,
                     kp.key("node_count"),
                     format!(
-                        "node_count {} is outside {}-{}, the node count of an AKS system node pool",
+                        "AKS cluster `{}` has node_count {}, outside {}-{}, the node count of an AKS system node pool",
+                        catalog::shorten(&k.name),
                         k.node_count,
                         catalog::AKS_NODE_COUNT.start(),
                         catalog::AKS_NODE_COUNT.end()

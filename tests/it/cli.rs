@@ -136,7 +136,7 @@ fn dry_run_lists_and_writes_nothing() {
 fn usage_errors_exit_2_and_missing_files_exit_1() {
     let o = amlpe(root(), &["generate", "--no-such-flag"]);
     assert_eq!(o.status.code(), Some(2));
-    let o = amlpe(root(), &["validate"]);
+    let o = amlpe(root(), &["validate", "--format", "yaml"]);
     assert_eq!(o.status.code(), Some(2));
     let o = amlpe(root(), &["validate", "no/such/file.yaml"]);
     assert_eq!(o.status.code(), Some(1));
@@ -145,6 +145,40 @@ fn usage_errors_exit_2_and_missing_files_exit_1() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn validate_defaults_to_scenarios_and_outside_a_project_points_at_init() {
+    let o = amlpe(root(), &["validate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shipped = std::fs::read_dir(root().join("scenarios"))
+        .expect("scenarios")
+        .count();
+    assert!(
+        stderr(&o).ends_with(&format!("ok: {shipped} scenario file(s) are valid\n")),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(o.stdout, amlpe(root(), &["validate", "scenarios"]).stdout);
+    let empty = tempfile::tempdir().expect("tempdir");
+    for cmd in ["validate", "generate"] {
+        let o = amlpe(empty.path(), &[cmd]);
+        assert_eq!(o.status.code(), Some(1), "{cmd}");
+        let written = if cmd == "generate" {
+            "nothing was written\n"
+        } else {
+            ""
+        };
+        assert_eq!(
+            stderr(&o),
+            format!("error: there is no scenarios/ folder here; `amlpe init NAME` writes a first scenario (scenarios/NAME.yaml), or name scenario files or folders as arguments\n{written}"),
+            "{cmd}"
+        );
+        assert!(
+            files_under(empty.path()).is_empty(),
+            "{cmd} wrote something"
+        );
+    }
 }
 
 #[test]
@@ -183,7 +217,7 @@ fn two_scenarios_with_one_name_are_refused() {
     let o = amlpe(p.path(), &["generate"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("both name the scenario `single-endpoint`"),
+        stderr(&o).contains("error[E011 duplicate-name]: scenarios/single-endpoint-copy.yaml also names the scenario `single-endpoint`; each needs its own name (it is the output folder)\n --> scenarios/single-endpoint.yaml:4:7\n"),
         "{}",
         stderr(&o)
     );

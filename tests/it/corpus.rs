@@ -154,7 +154,7 @@ fn a_file_of_many_values_is_refused_promptly() {
     assert_clean_refusal("many values", &run);
     assert!(
         run.stderr
-            .contains("invalid type: sequence, expected a string"),
+            .contains("`description` must be a string, not a list"),
         "{}",
         run.describe()
     );
