@@ -34,6 +34,7 @@ EOF
   cat >"$s/plan.json" <<'EOF'
 {
   "scenario": "demo",
+  "tags": {"environment": "demo", "owner": "it's ours"},
   "resources": ["privateDnsZone"]
 }
 EOF
@@ -117,16 +118,28 @@ set -euo pipefail
 resource_group='rg-x'
 location=${AZURE_LOCATION:-eastus2}
 zone='privatelink.api.azureml.ms'
+# The scenario's tags: key=value words, and the shorthand syntax of the private DNS commands.
+TAGS=('environment=demo' "owner=it's ours")
+TAGS_SHORTHAND=('environment=demo' "owner='it'/s ours'")
 
+dry_run=0
 if [[ "${1:-}" == "--dry-run" ]]; then
+  dry_run=1
   echo "dry run: nothing is changed" >&2
-  printf "az group create --name '%s' --location '%s'\n" "$resource_group" "$location"
-  printf "az network private-dns zone create --resource-group '%s' --name '%s'\n" "$resource_group" "$zone"
-  exit 0
 fi
 
-az group create --name "$resource_group" --location "$location"
-az network private-dns zone create --resource-group "$resource_group" --name "$zone"
+run() {
+  if [[ $dry_run == 1 ]]; then
+    printf '%q ' "$@"
+    printf '\n'
+  else
+    "$@"
+  fi
+}
+
+run az group create --name "$resource_group" --location "$location" --tags "${TAGS[@]}"
+run az network private-dns zone create --resource-group "$resource_group" --name "$zone" \
+  --tags "${TAGS_SHORTHAND[@]}"
 EOF
 
   cat >"$s/legacy/enable_public_access.py" <<'EOF'
@@ -165,7 +178,12 @@ plant_mermaid() { sed -i 's/zone -->|linked to| vnet\[Virtual network\]/zone -->
 plant_md_link() { sed -i 's/(deploy.sh)/(deploy-all.sh)/' "$1/demo/RUNBOOK.md"; }
 plant_markdownlint() { sed -i 's/^# Demo runbook$/# Demo runbook  \n/' "$1/demo/RUNBOOK.md"; }
 # shellcheck disable=SC2016 # the $ belongs to the planted script, not to this shell
-plant_shellcheck() { sed -i 's/^\(az group create .*\) --location "\$location"$/\1 --location $location/' "$1/demo/deploy.sh"; }
+plant_shellcheck() { sed -i 's/^\(run az group create .*\) --location "\$location"/\1 --location $location/' "$1/demo/deploy.sh"; }
+plant_az_tag_value() { sed -i "s/^TAGS=('environment=demo'/TAGS=('environment=dev'/" "$1/demo/deploy.sh"; }
+# shellcheck disable=SC2016 # the $ belongs to the planted script, not to this shell
+plant_az_tags_syntax() { sed -i 's/"\${TAGS\[@\]}"$/"${TAGS_SWAP[@]}"/; s/"\${TAGS_SHORTHAND\[@\]}"$/"${TAGS[@]}"/; s/TAGS_SWAP/TAGS_SHORTHAND/' "$1/demo/deploy.sh"; }
+# shellcheck disable=SC2016 # the $ belongs to the planted script, not to this shell
+plant_az_tags_missing() { sed -i '/TAGS_SHORTHAND/d; s/--name "\$zone" \\$/--name "$zone"/' "$1/demo/deploy.sh"; }
 plant_workspace_yaml() { sed -i 's/^public_network_access:/public_network_acess:/' "$1/demo/workspace.yml"; }
 plant_python_legacy() { sed -i 's/^ws.update(allow_public_access_when_behind_vnet=True)$/ws.update(allow_public_access_when_behind_vnet=True/' "$1/demo/legacy/enable_public_access.py"; }
 plant_bicepparam_empty() { : >"$1/demo/main.bicepparam"; }
@@ -215,6 +233,9 @@ DEFECTS=(
   "tab in JSON|plant_json_tab|json|json"
   "tab in the ARM template (checkov cannot parse it)|plant_arm_tab|json|json checkov-arm"
   "misspelled az flag --resource-grup|plant_az_flag|shell|az-cli-parser"
+  "altered tag value in TAGS|plant_az_tag_value|shell|az-cli-parser"
+  "the two tag arrays swapped|plant_az_tags_syntax|shell|az-cli-parser"
+  "zone created without its tags|plant_az_tags_missing|shell|az-cli-parser"
   "shellcheck finding (unquoted variable)|plant_shellcheck|shell|shellcheck"
   "misspelled workspace YAML key|plant_workspace_yaml|yaml|workspace-yaml"
   "legacy Python syntax error|plant_python_legacy|python|python-legacy"
