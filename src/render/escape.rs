@@ -199,8 +199,9 @@ pub fn shorthand_key(s: &str) -> String {
 
 /// A tag value in the CLI's shorthand syntax: single-quoted unless it is plain words (letters,
 /// digits, `-`, `_` and inner spaces). Unquoted, the syntax reads `null` as null, `??` as a
-/// request for help, `[...]` and `{...}` as a list or an object, and a value naming a file as
-/// that file's content, and refuses an empty value ("argument value cannot be blank").
+/// request for help and a value naming a file as that file's content, may read `[...]` and
+/// `{...}` as a list or an object (the tags argument of the current CLI takes them as text),
+/// and refuses an empty value ("argument value cannot be blank"). Quoting is always safe.
 pub fn shorthand_value(s: &str) -> String {
     let plain = !s.is_empty()
         && s != "null"
