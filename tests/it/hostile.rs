@@ -51,6 +51,7 @@ const HOSTILE: &[&str] = &[
     "{{ 7*7 }} {% raw %} ${{ x }}",
     "%PATH% $HOME !! --> ]]>",
     "naïve – 日本語 🚀",
+    "שלום עולם – مرحبا بالعالم (right to left)",
     "[click](https://example.invalid/x) ![img](x)",
 ];
 
@@ -80,10 +81,11 @@ const FRAGMENTS: &[&str] = &[
 ];
 
 /// The hostile values as tag values. amlpe creates private DNS zones here, and a zone takes
-/// at most 15 tags (E017): with the hostile names and the empty value, the rest. The last values, which are
+/// at most 15 tags (E017): with the hostile names, the empty value and the longest tag, the
+/// rest. The last values, which are
 /// code wherever they stand, ride after the first ones; the others, some of which are code
 /// only as a whole value (`[concat('a')]`, `# heading`), stand alone.
-const TAG_VALUES: usize = 15 - HOSTILE_KEYS.len() - 1;
+const TAG_VALUES: usize = 15 - HOSTILE_KEYS.len() - 2;
 
 fn tag_values() -> Vec<String> {
     let mut v: Vec<String> = HOSTILE[..TAG_VALUES]
@@ -91,6 +93,7 @@ fn tag_values() -> Vec<String> {
         .map(|s| (*s).to_string())
         .collect();
     for (i, extra) in HOSTILE[TAG_VALUES..].iter().enumerate() {
+        let i = i % TAG_VALUES;
         v[i] = format!("{} {extra}", v[i]);
     }
     v
@@ -107,6 +110,9 @@ fn tags() -> BTreeMap<String, String> {
     }
     // The shorthand syntax refuses an empty value written bare.
     t.insert("empty".to_string(), String::new());
+    // The longest name a storage account takes (128) with the longest value (256), both
+    // ending in what would close a quote.
+    t.insert(format!("{}'", "n".repeat(127)), format!("{}\"", "v'".repeat(127) + "$"));
     t
 }
 
