@@ -43,6 +43,15 @@ enum Format {
     Sarif,
 }
 
+/// How `amlpe plan` prints the plan.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlanFormat {
+    /// A short view for people.
+    Text,
+    /// The whole plan, the JSON of `out/<scenario>/plan.json`.
+    Json,
+}
+
 /// Where and how diagnostics go.
 #[derive(Clone, Copy)]
 struct Output {
@@ -97,6 +106,18 @@ enum Command {
         /// How diagnostics are reported.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Show what one scenario deploys: its resources by resource group, its endpoints by VNet
+    /// and the numbered steps. Writes nothing.
+    Plan {
+        /// The scenario file.
+        file: PathBuf,
+        /// How the plan is printed.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Check scenario files and print diagnostics; write nothing.
     Validate {
@@ -203,6 +224,11 @@ fn main() -> ExitCode {
             };
             validate(templates.as_ref(), &paths, deny_warnings, output)
         }
+        Command::Plan {
+            file,
+            format,
+            deny_warnings,
+        } => plan(&file, format, deny_warnings, style),
         Command::Templates {
             command: TemplatesCommand::Export { dir },
         } => match render::engine::export(&dir) {
@@ -430,6 +456,41 @@ fn validate(
             ExitCode::SUCCESS
         }
         Err(code) => code,
+    }
+}
+
+/// Prints one scenario's plan on stdout; diagnostics go to stderr as `validate` reports
+/// them, and an invalid scenario prints no plan.
+fn plan(file: &Path, format: PlanFormat, deny_warnings: bool, style: Style) -> ExitCode {
+    if file.is_dir() {
+        eprintln!(
+            "{}error{}: {} is a folder; `amlpe plan` takes one scenario file",
+            style.error,
+            style.reset,
+            file.display()
+        );
+        return ExitCode::from(1);
+    }
+    let output = Output {
+        format: Format::Text,
+        style,
+    };
+    let checked = match check_all(&[file.to_path_buf()], deny_warnings, output) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let Some(c) = checked.first() else {
+        return ExitCode::from(1);
+    };
+    let Some(p) = &c.plan else {
+        return ExitCode::from(1);
+    };
+    match format {
+        PlanFormat::Text => print_out(&amlpe::overview::render(p)),
+        PlanFormat::Json => match render::plan_json(p, &Context::new(&c.source.display_path())) {
+            Ok(s) => print_out(&s),
+            Err(e) => fail(&e.to_string()),
+        },
     }
 }
 
