@@ -43,7 +43,12 @@ pub enum Status {
 #[derive(Debug, Default)]
 pub struct Report {
     pub files: Vec<(PathBuf, Status)>,
+    /// Files in the folders amlpe owns that this run does not write, none of them listed in
+    /// the output folder's [`IGNORE_FILE`]; after a prune, those that are left.
     pub strays: Vec<PathBuf>,
+    /// The strays that carry amlpe's header, which `--prune` removes (check and dry-run
+    /// modes, and write mode without prune).
+    pub prunable: Vec<PathBuf>,
     pub pruned: Vec<PathBuf>,
     /// Temporary files of killed runs that this run removed.
     pub removed_temps: Vec<PathBuf>,
@@ -307,8 +312,9 @@ impl<'o> Emitter<'o> {
     /// prunes. The report lists files in path order, whatever order they came in.
     pub fn finish(mut self, prune: bool) -> io::Result<Report> {
         let out = self.out;
+        let ignore = Ignore::load(out)?;
         let mut report = Report {
-            strays: strays(out, &self.wanted, self.owned),
+            strays: strays(out, &self.wanted, self.owned, &ignore),
             ..Report::default()
         };
         self.files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -317,14 +323,8 @@ impl<'o> Emitter<'o> {
         for (_, d) in self.diffs.drain(..) {
             report.diff.push_str(&d);
         }
-        if self.mode == Mode::Check {
-            for s in &report.strays {
-                report
-                    .diff
-                    .push_str(&format!("stray file: {} (not generated)\n", s.display()));
-            }
-        }
         if self.mode != Mode::Write {
+            report.prunable = generated(out, &report.strays);
             return Ok(report);
         }
         // In path order, whatever order the files came in: a rename that fails leaves the
@@ -348,15 +348,10 @@ impl<'o> Emitter<'o> {
         self.created_dirs.clear();
         self.removed_temps.sort();
         report.removed_temps = std::mem::take(&mut self.removed_temps);
+        // Decide before removing: a parameter file is proven by the template beside it.
+        report.prunable = generated(out, &report.strays);
         if prune {
-            // Decide before removing: a parameter file is proven by the template beside it.
-            let generated: Vec<PathBuf> = report
-                .strays
-                .iter()
-                .filter(|s| carries_header(&out.join(s)))
-                .cloned()
-                .collect();
-            for s in generated {
+            for s in std::mem::take(&mut report.prunable) {
                 fs::remove_file(out.join(&s))?;
                 report.pruned.push(s);
             }
@@ -458,7 +453,98 @@ fn head_lines(path: &Path) -> Vec<String> {
         .collect()
 }
 
-fn strays(out: &Path, wanted: &BTreeSet<PathBuf>, owned: &Owned) -> Vec<PathBuf> {
+/// The strays that carry amlpe's header: those `--prune` removes.
+fn generated(out: &Path, strays: &[PathBuf]) -> Vec<PathBuf> {
+    strays
+        .iter()
+        .filter(|s| carries_header(&out.join(s)))
+        .cloned()
+        .collect()
+}
+
+/// The file in the output folder that lists, one glob a line, the files a user keeps there:
+/// they are never strays, so `--check` passes with them and `--prune` leaves them.
+pub const IGNORE_FILE: &str = ".amlpeignore";
+
+/// The patterns of an output folder's [`IGNORE_FILE`].
+#[derive(Debug, Default)]
+pub struct Ignore {
+    patterns: Vec<String>,
+}
+
+impl Ignore {
+    /// Reads `out/.amlpeignore`; none is no pattern. Blank lines and lines that start with
+    /// `#` are skipped; a leading `/` is dropped and a trailing `/` stands for everything
+    /// under that folder.
+    pub fn load(out: &Path) -> io::Result<Ignore> {
+        let path = out.join(IGNORE_FILE);
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Ignore::default()),
+            Err(e) => return Err(with_path(&path, &e, "nothing was written")),
+        };
+        let mut patterns = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line.starts_with('!') {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{}:{}: `{line}`: patterns that start with `!` (exceptions) are not supported; list only the files to keep; nothing was written",
+                        path.display(),
+                        i + 1
+                    ),
+                ));
+            }
+            let mut p = line.trim_start_matches('/').to_string();
+            if p.ends_with('/') {
+                p.push_str("**");
+            }
+            patterns.push(p);
+        }
+        Ok(Ignore { patterns })
+    }
+
+    /// Whether `rel`, a path relative to the output folder, is one the user keeps.
+    pub fn matches(&self, rel: &Path) -> bool {
+        let path: Vec<char> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+            .chars()
+            .collect();
+        self.patterns.iter().any(|p| {
+            let p: Vec<char> = p.chars().collect();
+            glob(&p, &path)
+        })
+    }
+}
+
+/// Whether `path` matches the glob `pattern`, both `/`-separated: `*` matches any characters
+/// but `/`, `?` one character but `/`, `**` any characters (`**/` also none: `**/x` matches
+/// `x`); every other character matches itself.
+fn glob(pattern: &[char], path: &[char]) -> bool {
+    match pattern {
+        [] => path.is_empty(),
+        ['*', '*', '/', rest @ ..] => {
+            glob(rest, path)
+                || (0..path.len()).any(|i| path[i] == '/' && glob(rest, &path[i + 1..]))
+        }
+        ['*', '*', rest @ ..] => (0..=path.len()).any(|i| glob(rest, &path[i..])),
+        ['*', rest @ ..] => {
+            let segment = path.iter().position(|&c| c == '/').unwrap_or(path.len());
+            (0..=segment).any(|i| glob(rest, &path[i..]))
+        }
+        ['?', rest @ ..] => path.first().is_some_and(|&c| c != '/') && glob(rest, &path[1..]),
+        [c, rest @ ..] => path.first() == Some(c) && glob(rest, &path[1..]),
+    }
+}
+
+fn strays(out: &Path, wanted: &BTreeSet<PathBuf>, owned: &Owned, ignore: &Ignore) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let owned_dirs: HashSet<&Path> = owned.dirs.iter().map(PathBuf::as_path).collect();
     for d in &owned.dirs {
@@ -484,7 +570,7 @@ fn strays(out: &Path, wanted: &BTreeSet<PathBuf>, owned: &Owned) -> Vec<PathBuf>
             }
         }
     }
-    found.retain(|p| !wanted.contains(p));
+    found.retain(|p| !wanted.contains(p) && !ignore.matches(p));
     found.sort();
     found.dedup();
     found
@@ -755,6 +841,93 @@ mod tests {
             ]
         );
         assert!(r.strays.is_empty());
+    }
+
+    #[test]
+    fn globs_match_relative_paths_segment_by_segment() {
+        let m = |p: &str, path: &str| {
+            let p: Vec<char> = p.chars().collect();
+            let path: Vec<char> = path.chars().collect();
+            glob(&p, &path)
+        };
+        assert!(m("s/notes.txt", "s/notes.txt"));
+        assert!(
+            !m("notes.txt", "s/notes.txt"),
+            "a pattern matches the whole path"
+        );
+        assert!(m("s/*.txt", "s/notes.txt"));
+        assert!(!m("*.txt", "s/notes.txt"), "`*` stays in one segment");
+        assert!(!m("s/*", "s/ops/x.sh"));
+        assert!(m("**/*.txt", "notes.txt"), "`**/` may match no segment");
+        assert!(m("**/*.txt", "s/ops/notes.txt"));
+        assert!(m("s/**", "s/ops/x.sh"));
+        assert!(m("s/no?es.txt", "s/notes.txt"));
+        assert!(!m("s?notes.txt", "s/notes.txt"), "`?` is not a `/`");
+        assert!(!m("s/*.txt", "s/notes.txt.bak"));
+        assert!(m("", ""));
+        assert!(!m("", "x"));
+    }
+
+    #[test]
+    fn the_ignore_file_keeps_strays_from_being_reported_or_pruned() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let owned = Owned {
+            dirs: vec!["s".into()],
+            top_level: true,
+        };
+        fs::create_dir_all(dir.path().join("s/keep")).expect("mkdir");
+        let generated = "#!/bin/sh\n# Generated by amlpe\n";
+        for (p, c) in [
+            ("s/keep/old.sh", generated),
+            ("s/notes.txt", "mine\n"),
+            ("s/old.sh", generated),
+            ("top.md", "mine\n"),
+        ] {
+            fs::write(dir.path().join(p), c).expect("w");
+        }
+        fs::write(
+            dir.path().join(IGNORE_FILE),
+            "# kept by hand\n\n  s/*.txt  \n/top.md\ns/keep/\r\n",
+        )
+        .expect("w");
+        let files = [file("s/a.txt", "a\n")];
+        let r = emit(dir.path(), &files, &owned, Mode::Write, true).expect("prune");
+        assert_eq!(r.pruned, vec![PathBuf::from("s/old.sh")]);
+        assert!(r.strays.is_empty(), "{:?}", r.strays);
+        for kept in ["s/keep/old.sh", "s/notes.txt", "top.md", IGNORE_FILE] {
+            assert!(dir.path().join(kept).exists(), "{kept}");
+        }
+        let r = emit(dir.path(), &files, &owned, Mode::Check, false).expect("check");
+        assert!(!r.drift(), "{:?}", r.strays);
+    }
+
+    #[test]
+    fn a_bad_ignore_file_stops_the_run_before_anything_changes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = [file("a.txt", "# Generated by amlpe\nnew\n")];
+        fs::write(dir.path().join("a.txt"), "# Generated by amlpe\nold\n").expect("w");
+        for (bytes, want) in [
+            (&b"x.txt\n!y.txt\n"[..], ".amlpeignore:2: `!y.txt`"),
+            (&b"caf\xe9\n"[..], "valid UTF-8"),
+        ] {
+            fs::write(dir.path().join(IGNORE_FILE), bytes).expect("w");
+            for mode in [Mode::Write, Mode::Check, Mode::DryRun] {
+                let e =
+                    emit(dir.path(), &files, &Owned::default(), mode, true).expect_err("refused");
+                assert!(e.to_string().contains(want), "{e}");
+            }
+            assert_eq!(
+                fs::read_to_string(dir.path().join("a.txt")).expect("read"),
+                "# Generated by amlpe\nold\n"
+            );
+            let mut left: Vec<_> = fs::read_dir(dir.path())
+                .expect("ls")
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .collect();
+            left.sort();
+            assert_eq!(left, [IGNORE_FILE, "a.txt"], "no temporary file is left");
+        }
     }
 
     #[test]

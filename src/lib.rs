@@ -6,7 +6,8 @@
 //! The pipeline: [`scenario::load`] → [`validate::validate`] → [`plan::build`] →
 //! [`render`] → [`emit`]. Modules only use the ones below them: `span` (where a value is in its
 //! file) → `diag` → `source` (reading files) → `scenario` → `catalog` (Azure facts) → `names`
-//! (names amlpe derives) → `validate` → `plan` → `render` → `emit`.
+//! (names amlpe derives) → `validate` → `plan` → `render` → `emit`; `overview` is the
+//! plan as text for `amlpe plan`.
 
 pub mod catalog;
 pub mod diag;
@@ -14,6 +15,7 @@ pub mod emit;
 pub mod explain;
 pub mod init;
 pub mod names;
+pub mod overview;
 pub mod plan;
 pub mod render;
 pub mod report;

@@ -43,6 +43,15 @@ enum Format {
     Sarif,
 }
 
+/// How `amlpe plan` prints the plan.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlanFormat {
+    /// A short view for people.
+    Text,
+    /// The whole plan, the JSON of `out/<scenario>/plan.json`.
+    Json,
+}
+
 /// Where and how diagnostics go.
 #[derive(Clone, Copy)]
 struct Output {
@@ -78,14 +87,16 @@ enum Command {
         /// Output folder.
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// Write nothing; print a diff of changed, missing and stray files; exit 1 on any.
+        /// Write nothing; print a diff of changed and missing files, list stray ones, and say
+        /// what fixes each; exit 1 on any.
         #[arg(long, conflicts_with = "dry_run")]
         check: bool,
         /// Write nothing; list what would be written.
         #[arg(long)]
         dry_run: bool,
-        /// Remove stray files that amlpe generated earlier (never other files).
-        #[arg(long, conflicts_with_all = ["check", "dry_run"])]
+        /// Remove stray files that amlpe generated earlier (never other files, nor those
+        /// listed in the output folder's .amlpeignore); with --dry-run, list them.
+        #[arg(long, conflicts_with = "check")]
         prune: bool,
         /// Treat warnings as errors.
         #[arg(long)]
@@ -97,6 +108,18 @@ enum Command {
         /// How diagnostics are reported.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Show what one scenario deploys: its resources by resource group, its endpoints by VNet
+    /// and the numbered steps. Writes nothing.
+    Plan {
+        /// The scenario file.
+        file: PathBuf,
+        /// How the plan is printed.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Check scenario files and print diagnostics; write nothing.
     Validate {
@@ -173,6 +196,7 @@ fn main() -> ExitCode {
             format,
         } => {
             let output = Output { format, style };
+            let rerun = rerun_command(&paths, &out, templates.as_deref());
             let templates = match load_templates(templates.as_deref()) {
                 Ok(t) => t,
                 Err(code) => {
@@ -187,7 +211,15 @@ fn main() -> ExitCode {
             } else {
                 Mode::Write
             };
-            generate(&templates, &paths, &out, mode, prune, deny_warnings, output)
+            let run = Run {
+                paths: &paths,
+                out: &out,
+                mode,
+                prune,
+                deny_warnings,
+                rerun: &rerun,
+            };
+            generate(&templates, &run, output)
         }
         Command::Validate {
             paths,
@@ -203,6 +235,11 @@ fn main() -> ExitCode {
             };
             validate(templates.as_ref(), &paths, deny_warnings, output)
         }
+        Command::Plan {
+            file,
+            format,
+            deny_warnings,
+        } => plan(&file, format, deny_warnings, style),
         Command::Templates {
             command: TemplatesCommand::Export { dir },
         } => match render::engine::export(&dir) {
@@ -433,15 +470,152 @@ fn validate(
     }
 }
 
-fn generate(
-    templates: &render::Templates,
-    paths: &[PathBuf],
-    out: &std::path::Path,
+/// Prints one scenario's plan on stdout; diagnostics go to stderr as `validate` reports
+/// them, and an invalid scenario prints no plan.
+fn plan(file: &Path, format: PlanFormat, deny_warnings: bool, style: Style) -> ExitCode {
+    if file.is_dir() {
+        eprintln!(
+            "{}error{}: {} is a folder; `amlpe plan` takes one scenario file",
+            style.error,
+            style.reset,
+            file.display()
+        );
+        return ExitCode::from(1);
+    }
+    let output = Output {
+        format: Format::Text,
+        style,
+    };
+    let checked = match check_all(&[file.to_path_buf()], deny_warnings, output) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let Some(c) = checked.first() else {
+        return ExitCode::from(1);
+    };
+    let Some(p) = &c.plan else {
+        return ExitCode::from(1);
+    };
+    match format {
+        PlanFormat::Text => print_out(&amlpe::overview::render(p)),
+        PlanFormat::Json => match render::plan_json(p, &Context::new(&c.source.display_path())) {
+            Ok(s) => print_out(&s),
+            Err(e) => fail(&e.to_string()),
+        },
+    }
+}
+
+/// What one `generate` does.
+struct Run<'a> {
+    paths: &'a [PathBuf],
+    out: &'a Path,
     mode: Mode,
     prune: bool,
     deny_warnings: bool,
-    output: Output,
-) -> ExitCode {
+    /// The `amlpe generate` command that writes the same outputs, to suggest as a fix.
+    rerun: &'a str,
+}
+
+/// `amlpe generate` with the paths, `--out` and `--templates` the user gave (defaults left
+/// out), quoted for a shell.
+fn rerun_command(paths: &[PathBuf], out: &Path, templates: Option<&Path>) -> String {
+    let mut words = vec!["amlpe".to_string(), "generate".to_string()];
+    if paths != [PathBuf::from(DEFAULT_SCENARIOS)] {
+        words.extend(paths.iter().map(|p| shell_quote(&p.to_string_lossy())));
+    }
+    if out != Path::new("out") {
+        words.push("--out".to_string());
+        words.push(shell_quote(&out.to_string_lossy()));
+    }
+    if let Some(t) = templates {
+        words.push("--templates".to_string());
+        words.push(shell_quote(&t.to_string_lossy()));
+    }
+    words.join(" ")
+}
+
+/// `word` as a shell reads it back: as it is when it holds only safe characters, else in
+/// single quotes.
+fn shell_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// What `--check` found, drift and strays apart, each with the command that fixes it.
+fn check_report(report: &amlpe::emit::Report, out: &Path, rerun: &str) -> String {
+    let mut text = String::new();
+    let shown = |p: &Path| out.join(p).display().to_string();
+    let drifted: Vec<_> = report
+        .files
+        .iter()
+        .filter(|(_, s)| *s != Status::Unchanged)
+        .collect();
+    if !drifted.is_empty() {
+        let changed = drifted
+            .iter()
+            .filter(|(_, s)| *s == Status::Changed)
+            .count();
+        text.push_str(&format!(
+            "drift: {changed} changed, {} missing in {}\n",
+            drifted.len() - changed,
+            out.display()
+        ));
+        for (p, s) in &drifted {
+            let tag = if *s == Status::Changed {
+                "changed"
+            } else {
+                "missing"
+            };
+            text.push_str(&format!("  {tag:8} {}\n", shown(p)));
+        }
+        text.push_str(&format!("  fix: {rerun}\n"));
+    }
+    if !report.strays.is_empty() {
+        text.push_str(&format!(
+            "strays: {} file(s) in {} that amlpe would not write\n",
+            report.strays.len(),
+            out.display()
+        ));
+        let mut theirs = Vec::new();
+        for p in &report.strays {
+            if report.prunable.contains(p) {
+                text.push_str(&format!("  {} (generated by amlpe earlier)\n", shown(p)));
+            } else {
+                text.push_str(&format!(
+                    "  {} (not generated by amlpe; `--prune` keeps it)\n",
+                    shown(p)
+                ));
+                theirs.push(shell_quote(&p.to_string_lossy()));
+            }
+        }
+        if !report.prunable.is_empty() {
+            text.push_str(&format!("  fix: {rerun} --prune\n"));
+        }
+        if !theirs.is_empty() {
+            let ignore = out.join(amlpe::emit::IGNORE_FILE);
+            text.push_str(&format!(
+                "  keep: printf '%s\\n' {} >> {}\n",
+                theirs.join(" "),
+                shell_quote(&ignore.to_string_lossy())
+            ));
+        }
+    }
+    text
+}
+
+fn generate(templates: &render::Templates, run: &Run, output: Output) -> ExitCode {
+    let Run {
+        paths,
+        out,
+        mode,
+        prune,
+        deny_warnings,
+        rerun,
+    } = *run;
     let checked = match check_all(paths, deny_warnings, output) {
         Ok(c) => c,
         Err(code) => {
@@ -468,8 +642,9 @@ fn generate(
         Mode::Check => {
             if report.drift() {
                 print_text(output, &report.diff);
+                eprint!("{}", check_report(&report, out, rerun));
                 eprintln!(
-                    "error: {} is not current: {} changed, {} missing, {} stray; run `amlpe generate`",
+                    "error: {} is not current: {} changed, {} missing, {} stray",
                     out.display(),
                     count(Status::Changed),
                     count(Status::New),
@@ -494,7 +669,12 @@ fn generate(
                 text.push_str(&format!("{tag:9} {}\n", out.join(p).display()));
             }
             for p in &report.strays {
-                text.push_str(&format!("{:9} {}\n", "stray", out.join(p).display()));
+                let tag = if prune && report.prunable.contains(p) {
+                    "prune"
+                } else {
+                    "stray"
+                };
+                text.push_str(&format!("{tag:9} {}\n", out.join(p).display()));
             }
             print_text(output, &text);
         }
@@ -502,11 +682,18 @@ fn generate(
             for p in &report.pruned {
                 eprintln!("pruned {}", out.join(p).display());
             }
+            let ignore = out.join(amlpe::emit::IGNORE_FILE);
             for p in &report.strays {
-                eprintln!(
-                    "warning: stray file {} was not generated by this run (kept; `--prune` removes amlpe's own)",
-                    out.join(p).display()
-                );
+                let why = if report.prunable.contains(p) {
+                    "generated by amlpe earlier, not by this run (kept; `--prune` removes it)"
+                        .to_string()
+                } else {
+                    format!(
+                        "not generated by amlpe (kept; list it in {} to say it belongs there)",
+                        ignore.display()
+                    )
+                };
+                eprintln!("warning: stray file {}: {why}", out.join(p).display());
             }
             eprintln!(
                 "wrote {} file(s), {} unchanged, to {}",

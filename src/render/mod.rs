@@ -203,7 +203,7 @@ pub fn render_index(
 
 /// plan.json: the plan itself, serialized (it is data, not a rendering of it), with the
 /// generated-file header as its first key.
-fn plan_json(plan: &Plan, ctx: &Context) -> Result<String, RenderError> {
+pub fn plan_json(plan: &Plan, ctx: &Context) -> Result<String, RenderError> {
     #[derive(Serialize)]
     struct WithHeader<'a> {
         #[serde(rename = "$comment")]

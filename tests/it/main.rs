@@ -15,6 +15,7 @@ mod limits;
 mod overrides;
 mod parity;
 mod plan;
+mod plan_cmd;
 mod proptest;
 mod report;
 mod runbook;
