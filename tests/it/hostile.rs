@@ -112,7 +112,10 @@ fn tags() -> BTreeMap<String, String> {
     t.insert("empty".to_string(), String::new());
     // The longest name a storage account takes (128) with the longest value (256), both
     // ending in what would close a quote.
-    t.insert(format!("{}'", "n".repeat(127)), format!("{}\"", "v'".repeat(127) + "$"));
+    t.insert(
+        format!("{}'", "n".repeat(127)),
+        format!("{}\"", "v'".repeat(127) + "$"),
+    );
     t
 }
 
