@@ -1,6 +1,7 @@
 //! The binary's behaviour: exit codes, what goes to stdout and stderr, and that nothing is
 //! written when any scenario is invalid.
 
+use super::support::stderr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -9,15 +10,7 @@ fn root() -> &'static Path {
 }
 
 fn amlpe(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_amlpe"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
+    super::support::run_in(dir, args)
 }
 
 /// A temporary project with the shipped scenarios copied in.

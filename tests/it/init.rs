@@ -2,20 +2,13 @@
 //! overwritten, and a bad name writes nothing.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use super::support::stderr;
 use amlpe::init::Topology;
 
 fn amlpe(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_amlpe"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
+    super::support::run_in(dir, args)
 }
 
 #[test]

@@ -2,23 +2,16 @@
 //! component can be replaced alone, and a broken override is refused with its file and line,
 //! writing nothing.
 
+use super::support::stderr;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn amlpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_amlpe"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
+    super::support::run_in(root(), args)
 }
 
 fn write(path: &Path, text: &str) {

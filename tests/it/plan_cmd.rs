@@ -2,18 +2,14 @@
 //! as `validate` handles it.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn amlpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_amlpe"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    super::support::run_in(root(), args)
 }
 
 fn text(b: &[u8]) -> String {

@@ -468,3 +468,17 @@ pub fn dry_run(script: &Path) -> String {
     );
     String::from_utf8(run.stdout).expect("UTF-8")
 }
+
+/// The binary run in `dir` with `args`, to completion.
+pub fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    amlpe()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// A run's stderr as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
