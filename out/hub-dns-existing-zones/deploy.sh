@@ -214,7 +214,7 @@ fi
 log "subscription: $SUBSCRIPTION_ID (from $SUBSCRIPTION_FROM)"
 # Azure ML needs a compute's VNet in the workspace's subscription, and the computes' VNet is here.
 ((DRY_RUN)) || [[ ${SUBSCRIPTION_ID,,} == 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' ]] ||
-  die "the computes' VNet is in subscription aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee, and Azure ML needs the workspace in the same one: pass --subscription aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+  die 'the computes'\'' VNet is in subscription aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee, and Azure ML needs the workspace in the same one: pass --subscription aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'
 if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIPTION_ID,,}" ]]; then
   log "note: AZURE_SUBSCRIPTION_ID ($AZURE_SUBSCRIPTION_ID) is not read; pass --subscription to deploy there"
 fi

@@ -888,7 +888,6 @@ fn create<'p>(
             }
             "role-assignment"
         }
-        t if t == catalog::APP_INSIGHTS.name => return generic(v, r),
         other => return Err(error(format!("no Azure CLI command creates {other}"))),
     };
     Ok((kind, m))

@@ -474,9 +474,10 @@ struct Access<'p> {
 struct RoleView<'p> {
     name: &'static str,
     id: &'static str,
-    /// `workspace` or `storage account`, and its name.
+    /// `workspace` or `storage account`, its name and resource group.
     on: &'static str,
     target: &'p str,
+    group: &'p str,
 }
 
 /// The parts of a private endpoint's id; no subscription: the deploying one.
@@ -1499,14 +1500,15 @@ fn access<'p>(ix: &Index<'p>, ws: Option<&'p Resource>) -> Option<Access<'p>> {
     let roles = (catalog::USER_ROLES.iter())
         .map(|r| {
             let (on, target) = match r.on {
-                catalog::RoleScope::Workspace => ("workspace", ws.name.as_str()),
-                catalog::RoleScope::Storage => ("storage account", storage.name.as_str()),
+                catalog::RoleScope::Workspace => ("workspace", ws),
+                catalog::RoleScope::Storage => ("storage account", storage),
             };
             RoleView {
                 name: r.name,
                 id: r.id,
                 on,
-                target,
+                target: &target.name,
+                group: ix.group_of(target),
             }
         })
         .collect();

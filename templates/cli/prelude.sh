@@ -201,7 +201,7 @@ log "subscription: $SUBSCRIPTION_ID (from $SUBSCRIPTION_FROM)"
 {%- set want = head.compute_subscription | lower %}
 # Azure ML needs a compute's VNet in the workspace's subscription, and the computes' VNet is here.
 ((DRY_RUN)) || [[ ${SUBSCRIPTION_ID,,} == {{ want | sh }} ]] ||
-  die "the computes' VNet is in subscription {{ want }}, and Azure ML needs the workspace in the same one: pass --subscription {{ want }}"
+  die {{ ("the computes' VNet is in subscription " ~ want ~ ", and Azure ML needs the workspace in the same one: pass --subscription " ~ want) | sh }}
 {%- endif %}
 if [[ -n ${AZURE_SUBSCRIPTION_ID:-} && ${AZURE_SUBSCRIPTION_ID,,} != "${SUBSCRIPTION_ID,,}" ]]; then
   log "note: AZURE_SUBSCRIPTION_ID ($AZURE_SUBSCRIPTION_ID) is not read; pass --subscription to deploy there"
