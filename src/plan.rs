@@ -338,6 +338,12 @@ impl Builder<'_> {
         sym
     }
 
+    /// The subscription the plan names for a resource already added (a child lives there too).
+    fn subscription_of(&self, symbol: &str) -> Option<String> {
+        let i = *self.symbols.get(symbol)?;
+        self.resources[i].subscription.clone()
+    }
+
     fn new_resource(&self, symbol: &str, ty: ResourceType, name: &str, rg: &str) -> Resource {
         Resource {
             symbol: lower_camel(symbol),
@@ -1041,10 +1047,7 @@ impl<'a> Builder<'a> {
                         link.location = Some(json!("global"));
                         // A child lives where its parent does: an existing hub zone's links are
                         // created in the hub's subscription.
-                        link.subscription = self
-                            .symbols
-                            .get(&zsym)
-                            .and_then(|&i| self.resources[i].subscription.clone());
+                        link.subscription = self.subscription_of(&zsym);
                         link.parent = Some(zsym.clone());
                         link.properties = json!({
                             "registrationEnabled": false,
@@ -1072,10 +1075,7 @@ impl<'a> Builder<'a> {
                 );
                 g.location = None;
                 g.tags = false;
-                g.subscription = self
-                    .symbols
-                    .get(&ep.symbol)
-                    .and_then(|&i| self.resources[i].subscription.clone());
+                g.subscription = self.subscription_of(&ep.symbol);
                 g.parent = Some(ep.symbol.clone());
                 g.properties = json!({ "privateDnsZoneConfigs": configs });
                 g.purpose = format!("registers {} in its private DNS zones", ep.name);
