@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::catalog::shorten;
-use crate::diag::{closest, Diagnostic, Rule};
+use crate::diag::{closest, did_you_mean, Diagnostic, Rule};
 use crate::span::FieldPath;
 
 /// The schema errors of `value`, in document order (missing fields after the fields of their
@@ -307,10 +307,10 @@ fn not_allowed(v: &Value, names: &[&str], path: &FieldPath) -> Diagnostic {
         Value::String(s) => shorten(s),
         other => other.to_string(),
     };
-    let hint = match v.as_str().and_then(|s| closest(s, names.iter().copied())) {
-        Some(c) => format!("did you mean `{c}`?"),
-        None => format!("expected {}", one_of(names)),
-    };
+    let hint = v
+        .as_str()
+        .and_then(|s| did_you_mean(s, names.iter().copied()))
+        .unwrap_or_else(|| format!("expected {}", one_of(names)));
     Diagnostic::error(
         Rule::Schema,
         path.clone(),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use ipnet::Ipv4Net;
 
 use crate::catalog::{self, NameRule};
-use crate::diag::{closest, Diagnostic, Rule};
+use crate::diag::{did_you_mean, Diagnostic, Rule};
 use crate::names;
 use crate::scenario::{
     AttachKind, Cloud, ComputeKind, Egress, Network, PublicNetworkAccess, RegistrySku, Scenario,
@@ -665,17 +665,14 @@ fn id_check(
 
 /// The hint of a name that is not among `names`: the closest one, else all of them.
 fn known_names<'a>(got: &str, names: impl Iterator<Item = &'a str> + Clone, what: &str) -> String {
-    match closest(got, names.clone()) {
-        Some(c) => format!("did you mean `{c}`?"),
-        None => {
-            let all: Vec<&str> = names.collect();
-            if all.is_empty() {
-                format!("the scenario declares no {what}")
-            } else {
-                format!("declared {what}: {}", all.join(", "))
-            }
+    did_you_mean(got, names.clone()).unwrap_or_else(|| {
+        let all: Vec<&str> = names.collect();
+        if all.is_empty() {
+            format!("the scenario declares no {what}")
+        } else {
+            format!("declared {what}: {}", all.join(", "))
         }
-    }
+    })
 }
 
 fn references(s: &Scenario, out: &mut Vec<Diagnostic>) {
@@ -814,10 +811,10 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
                         catalog::cloud_name(s.cloud)
                     ),
                 )
-                .hint(match closest(loc, known.iter().copied()) {
-                    Some(c) => format!("did you mean `{c}`?"),
-                    None => format!("known regions: {}", known.join(", ")),
-                }),
+                .hint(
+                    did_you_mean(loc, known.iter().copied())
+                        .unwrap_or_else(|| format!("known regions: {}", known.join(", "))),
+                ),
             );
         }
     };
@@ -1306,16 +1303,16 @@ fn image_build_compute(s: &Scenario, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .hint(
-                    match closest(
+                    did_you_mean(
                         c,
                         s.computes
                             .iter()
                             .filter(|x| x.kind == ComputeKind::Cluster)
                             .map(|x| x.name.as_str()),
-                    ) {
-                        Some(near) => format!("did you mean `{near}`?"),
-                        None => "declare it under computes with `kind: cluster`".to_string(),
-                    },
+                    )
+                    .unwrap_or_else(|| {
+                        "declare it under computes with `kind: cluster`".to_string()
+                    }),
                 ),
             ),
             Some((_, comp)) if comp.kind != ComputeKind::Cluster => out.push(
