@@ -917,11 +917,9 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
 /// check against the computes' VNets before they change anything.
 fn compute_subscription(s: &Scenario, out: &mut Vec<Diagnostic>) {
     let networks = Networks::of(s);
-    let workspace = s.workspace.existing.as_deref().and_then(|id| {
-        let sub = id.split('/').nth(2)?;
-        Some((sub, "the workspace".to_string()))
-    });
-    let mut want = workspace;
+    let mut want = (s.workspace.existing.as_deref())
+        .and_then(names::id_subscription)
+        .map(|sub| (sub, "the workspace".to_string()));
     let placed = (s.computes.iter().enumerate())
         .map(|(i, c)| (p("computes").index(i), &c.name, &c.network, "compute"))
         .chain(
