@@ -25,6 +25,20 @@ fn p(s: &str) -> FieldPath {
     FieldPath::parse(s)
 }
 
+/// One diagnostic for a cause found at several places: at the first, with the others as
+/// further places; `message` gets the subject naming them all ("compute `a` is", "compute
+/// `a`, compute `b` are").
+fn at_places(rule: Rule, placed: &Places, message: impl FnOnce(&str) -> String) -> Diagnostic {
+    let who: Vec<&str> = placed.iter().map(|(_, w)| w.as_str()).collect();
+    let verb = if who.len() == 1 { "is" } else { "are" };
+    let subject = format!("{} {verb}", who.join(", "));
+    let mut d = Diagnostic::new(rule, placed[0].0.clone(), message(&subject));
+    for (path, _) in &placed[1..] {
+        d = d.also(path.clone());
+    }
+    d
+}
+
 /// Networks by name, resolved like `Scenario::network` (the first of a name wins) but in
 /// O(1): rules look one up for every compute and cluster.
 struct Networks<'a>(HashMap<&'a str, (usize, &'a Network)>);
@@ -949,24 +963,15 @@ fn compute_subscription(s: &Scenario, out: &mut Vec<Diagnostic>) {
     }
     let Some((w, owner)) = want else { return };
     for (net, sub, placed) in wrong {
-        let who: Vec<&str> = placed.iter().map(|(_, x)| x.as_str()).collect();
-        let verb = if who.len() == 1 { "is" } else { "are" };
-        let mut d = Diagnostic::new(
-            Rule::ComputeVnetSubscription,
-            placed[0].0.clone(),
+        let d = at_places(Rule::ComputeVnetSubscription, &placed, |who| {
             format!(
-                "{} {verb} in VNet `{net}` of subscription {sub}, but {owner} is in subscription {w}",
-                who.join(", ")
-            ),
-        )
-        .hint(format!(
+                "{who} in VNet `{net}` of subscription {sub}, but {owner} is in subscription {w}"
+            )
+        });
+        out.push(d.hint(format!(
             "{}: use a VNet of subscription {w}",
             catalog::COMPUTE_VNET_SUBSCRIPTION
-        ));
-        for (path, _) in &placed[1..] {
-            d = d.also(path.clone());
-        }
-        out.push(d);
+        )));
     }
 }
 
@@ -1627,22 +1632,13 @@ fn compute_reach(s: &Scenario, out: &mut Vec<Diagnostic>) {
         }
     }
     for (n, placed) in by_vnet {
-        let who: Vec<&str> = placed.iter().map(|(_, w)| w.as_str()).collect();
-        let verb = if who.len() == 1 { "is" } else { "are" };
-        let mut d = Diagnostic::new(
-            Rule::ComputeOutsideEndpointVnet,
-            placed[0].0.clone(),
+        let d = at_places(Rule::ComputeOutsideEndpointVnet, &placed, |who| {
             format!(
-                "{} {verb} in `{}`, which has no workspace endpoint",
-                who.join(", "),
+                "{who} in `{}`, which has no workspace endpoint",
                 s.networks[n].name
-            ),
-        )
-        .hint("compute targets that are not behind a VNet with a workspace endpoint do not work; add `workspace` to that VNet's targets");
-        for (path, _) in &placed[1..] {
-            d = d.also(path.clone());
-        }
-        out.push(d);
+            )
+        });
+        out.push(d.hint("compute targets that are not behind a VNet with a workspace endpoint do not work; add `workspace` to that VNet's targets"));
     }
 }
 
