@@ -1404,14 +1404,15 @@ fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
                 );
                 None
             }
-            Ok(net) if net.prefix_len() > 29 => {
+            Ok(net) if net.prefix_len() > catalog::SUBNET_SMALLEST_PREFIX => {
+                let smallest = catalog::SUBNET_SMALLEST_PREFIX;
                 out.push(
                     Diagnostic::new(
                         Rule::Cidr,
                         path,
-                        format!("the {kind} `{text}` of {owner} is smaller than Azure's smallest subnet (/29)"),
+                        format!("the {kind} `{text}` of {owner} is smaller than Azure's smallest subnet (/{smallest})"),
                     )
-                    .hint("use /29 or larger"),
+                    .hint(format!("use /{smallest} or larger")),
                 );
                 None
             }
@@ -2069,7 +2070,10 @@ fn compute_bounds(s: &Scenario, out: &mut Vec<Diagnostic>) {
 /// A subnet prefix the address rules accept (E040 reports the others).
 fn known_prefix(text: &str) -> Option<Ipv4Net> {
     let net: Ipv4Net = text.parse().ok()?;
-    (net.trunc() == net && net.to_string() == text && net.prefix_len() <= 29).then_some(net)
+    (net.trunc() == net
+        && net.to_string() == text
+        && net.prefix_len() <= catalog::SUBNET_SMALLEST_PREFIX)
+        .then_some(net)
 }
 
 /// E047: what amlpe places in a subnet fits in it: Azure keeps 5 addresses of every subnet
@@ -2144,7 +2148,7 @@ fn subnet_capacity(s: &Scenario, out: &mut Vec<Diagnostic>) {
             }
             let usable_of =
                 |l: u8| (1u64 << (32 - u32::from(l))) - catalog::SUBNET_RESERVED_ADDRESSES;
-            let hint = match (0..=29u8).rev().find(|l| usable_of(*l) >= need) {
+            let hint = match (0..=catalog::SUBNET_SMALLEST_PREFIX).rev().find(|l| usable_of(*l) >= need) {
                 Some(l) => format!(
                     "use a /{l} or larger prefix ({} usable addresses), or move some of them to another subnet",
                     usable_of(l)
