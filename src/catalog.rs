@@ -636,6 +636,10 @@ pub const DOCKER_BRIDGE: &str = "172.17.0.0/16";
 /// https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq).
 pub const SUBNET_RESERVED_ADDRESSES: u64 = 5;
 
+/// The longest IPv4 subnet prefix Azure accepts: "The smallest supported IPv4 subnet is /29"
+/// (same FAQ, How small and how large can virtual networks and subnets be?).
+pub const SUBNET_SMALLEST_PREFIX: u8 = 29;
+
 /// Private IP addresses a private endpoint of `t` takes in its subnet (one network interface
 /// holds them all, one IP configuration each):
 /// - workspace: three ("How to use your workspace with a custom DNS server", Find the IP

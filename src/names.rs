@@ -51,8 +51,12 @@ pub fn dns_resource_group<'a>(s: &'a Scenario, n: &'a Network) -> &'a str {
 /// The subscription an existing VNet's id names: its endpoints, and the zones amlpe creates in
 /// its group, are deployed there. `None`: the deploying subscription.
 pub fn network_subscription(n: &Network) -> Option<&str> {
-    // Validated before planning; the second segment is the subscription.
-    n.existing.as_deref().and_then(|id| id.split('/').nth(2))
+    n.existing.as_deref().and_then(id_subscription)
+}
+/// The subscription a resource id names: its second segment (ids are validated before
+/// planning, see [`catalog::parse_resource_id`]).
+pub fn id_subscription(id: &str) -> Option<&str> {
+    id.split('/').nth(2)
 }
 /// The subscription of the zones amlpe creates for a VNet: its own when they go in its group,
 /// the deploying one when `dns.resource_group` names a group.

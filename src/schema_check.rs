@@ -5,7 +5,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::diag::{closest, Diagnostic, Rule};
+use crate::catalog::shorten;
+use crate::diag::{closest, did_you_mean, Diagnostic, Rule};
 use crate::span::FieldPath;
 
 /// The schema errors of `value`, in document order (missing fields after the fields of their
@@ -126,7 +127,7 @@ impl<'s> Walk<'s> {
                         Diagnostic::error(
                             Rule::Schema,
                             child,
-                            format!("unknown field `{}`", shown(k)),
+                            format!("unknown field `{}`", shorten(k)),
                         )
                         .on_key()
                         .hint(hint),
@@ -264,7 +265,7 @@ fn describe(v: &Value) -> String {
         Value::Null => "empty (null)".to_string(),
         Value::Bool(b) => format!("`{b}`"),
         Value::Number(n) => format!("the number `{n}`"),
-        Value::String(s) => format!("the text \"{}\"", shown(s)),
+        Value::String(s) => format!("the text \"{}\"", shorten(s)),
         Value::Array(_) => "a list".to_string(),
         Value::Object(_) => "a mapping".to_string(),
     }
@@ -276,18 +277,9 @@ fn subject(path: &FieldPath) -> String {
         crate::span::Seg::Key(k) => Some(k),
         crate::span::Seg::Index(_) => None,
     }) {
-        Some(k) => format!("`{}`", shown(k)),
+        Some(k) => format!("`{}`", shorten(k)),
         None => "the document".to_string(),
     }
-}
-
-/// A text from the file as a message quotes it: at most 48 characters, escaped.
-fn shown(s: &str) -> String {
-    let mut out: String = s.chars().take(48).flat_map(char::escape_debug).collect();
-    if s.chars().count() > 48 {
-        out.push('…');
-    }
-    out
 }
 
 /// `` `a`, `b` `` as the hints list names: "one of `a`, `b`, `c`", or "`a` or `b`".
@@ -312,13 +304,13 @@ fn invalid_type(v: &Value, expected: &str, path: &FieldPath) -> Diagnostic {
 
 fn not_allowed(v: &Value, names: &[&str], path: &FieldPath) -> Diagnostic {
     let got = match v {
-        Value::String(s) => shown(s),
+        Value::String(s) => shorten(s),
         other => other.to_string(),
     };
-    let hint = match v.as_str().and_then(|s| closest(s, names.iter().copied())) {
-        Some(c) => format!("did you mean `{c}`?"),
-        None => format!("expected {}", one_of(names)),
-    };
+    let hint = v
+        .as_str()
+        .and_then(|s| did_you_mean(s, names.iter().copied()))
+        .unwrap_or_else(|| format!("expected {}", one_of(names)));
     Diagnostic::error(
         Rule::Schema,
         path.clone(),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use ipnet::Ipv4Net;
 
 use crate::catalog::{self, NameRule};
-use crate::diag::{closest, Diagnostic, Rule};
+use crate::diag::{did_you_mean, Diagnostic, Rule};
 use crate::names;
 use crate::scenario::{
     AttachKind, Cloud, ComputeKind, Egress, Network, PublicNetworkAccess, RegistrySku, Scenario,
@@ -23,6 +23,20 @@ type Places = Vec<(FieldPath, String)>;
 
 fn p(s: &str) -> FieldPath {
     FieldPath::parse(s)
+}
+
+/// One diagnostic for a cause found at several places: at the first, with the others as
+/// further places; `message` gets the subject naming them all ("compute `a` is", "compute
+/// `a`, compute `b` are").
+fn at_places(rule: Rule, placed: &Places, message: impl FnOnce(&str) -> String) -> Diagnostic {
+    let who: Vec<&str> = placed.iter().map(|(_, w)| w.as_str()).collect();
+    let verb = if who.len() == 1 { "is" } else { "are" };
+    let subject = format!("{} {verb}", who.join(", "));
+    let mut d = Diagnostic::new(rule, placed[0].0.clone(), message(&subject));
+    for (path, _) in &placed[1..] {
+        d = d.also(path.clone());
+    }
+    d
 }
 
 /// Networks by name, resolved like `Scenario::network` (the first of a name wins) but in
@@ -665,17 +679,14 @@ fn id_check(
 
 /// The hint of a name that is not among `names`: the closest one, else all of them.
 fn known_names<'a>(got: &str, names: impl Iterator<Item = &'a str> + Clone, what: &str) -> String {
-    match closest(got, names.clone()) {
-        Some(c) => format!("did you mean `{c}`?"),
-        None => {
-            let all: Vec<&str> = names.collect();
-            if all.is_empty() {
-                format!("the scenario declares no {what}")
-            } else {
-                format!("declared {what}: {}", all.join(", "))
-            }
+    did_you_mean(got, names.clone()).unwrap_or_else(|| {
+        let all: Vec<&str> = names.collect();
+        if all.is_empty() {
+            format!("the scenario declares no {what}")
+        } else {
+            format!("declared {what}: {}", all.join(", "))
         }
-    }
+    })
 }
 
 fn references(s: &Scenario, out: &mut Vec<Diagnostic>) {
@@ -814,10 +825,10 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
                         catalog::cloud_name(s.cloud)
                     ),
                 )
-                .hint(match closest(loc, known.iter().copied()) {
-                    Some(c) => format!("did you mean `{c}`?"),
-                    None => format!("known regions: {}", known.join(", ")),
-                }),
+                .hint(
+                    did_you_mean(loc, known.iter().copied())
+                        .unwrap_or_else(|| format!("known regions: {}", known.join(", "))),
+                ),
             );
         }
     };
@@ -920,11 +931,9 @@ fn regions(s: &Scenario, out: &mut Vec<Diagnostic>) {
 /// check against the computes' VNets before they change anything.
 fn compute_subscription(s: &Scenario, out: &mut Vec<Diagnostic>) {
     let networks = Networks::of(s);
-    let workspace = s.workspace.existing.as_deref().and_then(|id| {
-        let sub = id.split('/').nth(2)?;
-        Some((sub, "the workspace".to_string()))
-    });
-    let mut want = workspace;
+    let mut want = (s.workspace.existing.as_deref())
+        .and_then(names::id_subscription)
+        .map(|sub| (sub, "the workspace".to_string()));
     let placed = (s.computes.iter().enumerate())
         .map(|(i, c)| (p("computes").index(i), &c.name, &c.network, "compute"))
         .chain(
@@ -954,24 +963,15 @@ fn compute_subscription(s: &Scenario, out: &mut Vec<Diagnostic>) {
     }
     let Some((w, owner)) = want else { return };
     for (net, sub, placed) in wrong {
-        let who: Vec<&str> = placed.iter().map(|(_, x)| x.as_str()).collect();
-        let verb = if who.len() == 1 { "is" } else { "are" };
-        let mut d = Diagnostic::new(
-            Rule::ComputeVnetSubscription,
-            placed[0].0.clone(),
+        let d = at_places(Rule::ComputeVnetSubscription, &placed, |who| {
             format!(
-                "{} {verb} in VNet `{net}` of subscription {sub}, but {owner} is in subscription {w}",
-                who.join(", ")
-            ),
-        )
-        .hint(format!(
+                "{who} in VNet `{net}` of subscription {sub}, but {owner} is in subscription {w}"
+            )
+        });
+        out.push(d.hint(format!(
             "{}: use a VNet of subscription {w}",
             catalog::COMPUTE_VNET_SUBSCRIPTION
-        ));
-        for (path, _) in &placed[1..] {
-            d = d.also(path.clone());
-        }
-        out.push(d);
+        )));
     }
 }
 
@@ -1306,16 +1306,16 @@ fn image_build_compute(s: &Scenario, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .hint(
-                    match closest(
+                    did_you_mean(
                         c,
                         s.computes
                             .iter()
                             .filter(|x| x.kind == ComputeKind::Cluster)
                             .map(|x| x.name.as_str()),
-                    ) {
-                        Some(near) => format!("did you mean `{near}`?"),
-                        None => "declare it under computes with `kind: cluster`".to_string(),
-                    },
+                    )
+                    .unwrap_or_else(|| {
+                        "declare it under computes with `kind: cluster`".to_string()
+                    }),
                 ),
             ),
             Some((_, comp)) if comp.kind != ComputeKind::Cluster => out.push(
@@ -1404,14 +1404,15 @@ fn addresses(s: &Scenario, out: &mut Vec<Diagnostic>) {
                 );
                 None
             }
-            Ok(net) if net.prefix_len() > 29 => {
+            Ok(net) if net.prefix_len() > catalog::SUBNET_SMALLEST_PREFIX => {
+                let smallest = catalog::SUBNET_SMALLEST_PREFIX;
                 out.push(
                     Diagnostic::new(
                         Rule::Cidr,
                         path,
-                        format!("the {kind} `{text}` of {owner} is smaller than Azure's smallest subnet (/29)"),
+                        format!("the {kind} `{text}` of {owner} is smaller than Azure's smallest subnet (/{smallest})"),
                     )
-                    .hint("use /29 or larger"),
+                    .hint(format!("use /{smallest} or larger")),
                 );
                 None
             }
@@ -1632,22 +1633,13 @@ fn compute_reach(s: &Scenario, out: &mut Vec<Diagnostic>) {
         }
     }
     for (n, placed) in by_vnet {
-        let who: Vec<&str> = placed.iter().map(|(_, w)| w.as_str()).collect();
-        let verb = if who.len() == 1 { "is" } else { "are" };
-        let mut d = Diagnostic::new(
-            Rule::ComputeOutsideEndpointVnet,
-            placed[0].0.clone(),
+        let d = at_places(Rule::ComputeOutsideEndpointVnet, &placed, |who| {
             format!(
-                "{} {verb} in `{}`, which has no workspace endpoint",
-                who.join(", "),
+                "{who} in `{}`, which has no workspace endpoint",
                 s.networks[n].name
-            ),
-        )
-        .hint("compute targets that are not behind a VNet with a workspace endpoint do not work; add `workspace` to that VNet's targets");
-        for (path, _) in &placed[1..] {
-            d = d.also(path.clone());
-        }
-        out.push(d);
+            )
+        });
+        out.push(d.hint("compute targets that are not behind a VNet with a workspace endpoint do not work; add `workspace` to that VNet's targets"));
     }
 }
 
@@ -2078,7 +2070,10 @@ fn compute_bounds(s: &Scenario, out: &mut Vec<Diagnostic>) {
 /// A subnet prefix the address rules accept (E040 reports the others).
 fn known_prefix(text: &str) -> Option<Ipv4Net> {
     let net: Ipv4Net = text.parse().ok()?;
-    (net.trunc() == net && net.to_string() == text && net.prefix_len() <= 29).then_some(net)
+    (net.trunc() == net
+        && net.to_string() == text
+        && net.prefix_len() <= catalog::SUBNET_SMALLEST_PREFIX)
+        .then_some(net)
 }
 
 /// E047: what amlpe places in a subnet fits in it: Azure keeps 5 addresses of every subnet
@@ -2153,7 +2148,7 @@ fn subnet_capacity(s: &Scenario, out: &mut Vec<Diagnostic>) {
             }
             let usable_of =
                 |l: u8| (1u64 << (32 - u32::from(l))) - catalog::SUBNET_RESERVED_ADDRESSES;
-            let hint = match (0..=29u8).rev().find(|l| usable_of(*l) >= need) {
+            let hint = match (0..=catalog::SUBNET_SMALLEST_PREFIX).rev().find(|l| usable_of(*l) >= need) {
                 Some(l) => format!(
                     "use a /{l} or larger prefix ({} usable addresses), or move some of them to another subnet",
                     usable_of(l)
