@@ -1555,9 +1555,15 @@ fn zone_redundancy(s: &Scenario, out: &mut Vec<Diagnostic>) {
         return;
     }
     let what = match (storage, registry) {
-        (true, true) => "the storage account is locally redundant (Standard_LRS) and the registry is not zone-redundant",
-        (true, false) => "the storage account is locally redundant (Standard_LRS)",
-        _ => "the registry is not zone-redundant",
+        (true, true) => format!(
+            "the storage account is locally redundant ({}) and the registry is not zone-redundant",
+            catalog::storage_sku(false)
+        ),
+        (true, false) => format!(
+            "the storage account is locally redundant ({})",
+            catalog::storage_sku(false)
+        ),
+        _ => "the registry is not zone-redundant".to_string(),
     };
     out.push(
         Diagnostic::new(
